@@ -1,0 +1,141 @@
+"""The ``coverage-plan`` command: a thin layer over the public functions.
+
+Exit status: 0 when the command ran, 1 with ``--fail-on-gap`` when a standard
+fails, 2 for a user error (bad input, bad option) - with a message, never a
+traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from .errors import CoverageError
+
+log = logging.getLogger(__name__)
+
+
+def _region_options(p: argparse.ArgumentParser) -> None:
+    g = p.add_argument_group("region (default: the bundled Tengger zone)")
+    g.add_argument("--region", type=Path, metavar="DIR", help="folder with a region.toml naming its files")
+    g.add_argument("--settlements", type=Path, metavar="FILE", help="settlement points (GeoPackage, GeoJSON, Shapefile, CSV)")
+    g.add_argument("--facilities", type=Path, metavar="FILE", help="facility points")
+    g.add_argument("--roads", type=Path, metavar="FILE", help="roads as OpenStreetMap .osm or .osm.pbf")
+    g.add_argument("--boundary", type=Path, metavar="FILE", help="region outline (polygon)")
+    g.add_argument("--units", type=Path, metavar="FILE", help="towns and gacha/communities (polygons with code, level)")
+    g.add_argument("--coords", choices=["wgs84", "gcj02"], help="datum of point coordinates (gcj02: copied from Amap/Tencent)")
+    g.add_argument("--speeds", type=Path, metavar="FILE", help="travel profiles TOML (copy coverage/data/profiles.toml)")
+    g.add_argument("--facility-types", type=Path, metavar="FILE", help="extra facility types TOML")
+    g.add_argument("--no-cache", action="store_true", help="neither read nor write the road-network cache")
+    g.add_argument("--cache-dir", type=Path, metavar="DIR", help="road-network cache folder")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser (exposed for documentation and tests)."""
+    parser = argparse.ArgumentParser(
+        prog="coverage-plan",
+        description="Test a plan's public-service standards on settlements, facilities and roads.")
+    parser.add_argument("-v", "--verbose", action="store_true", help="log what is being done")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    p = sub.add_parser("info", help="summarise a region: counts, population, extent, what is estimated")
+    _region_options(p)
+    p.add_argument("--types", action="store_true", help="list the known facility types")
+
+    p = sub.add_parser("check", help="test every standard and print the scorecard")
+    _region_options(p)
+    _check_options(p)
+
+    p = sub.add_parser("map", help="write HTML gap maps and the report")
+    _region_options(p)
+    _check_options(p, maps=True)
+
+    p = sub.add_parser("site", help="recommend sites for new facilities")
+    _region_options(p)
+    _site_options(p)
+    return parser
+
+
+def _check_options(p: argparse.ArgumentParser, *, maps: bool = False) -> None:
+    p.add_argument("--standards", type=Path, metavar="FILE", help="standards catalogue TOML (default: the plan's)")
+    p.add_argument("--only", metavar="ID,...", help="run only these standards")
+    p.add_argument("--lang", choices=["zh", "en"], default="en", help="scorecard language")
+    p.add_argument("--scenario", type=Path, metavar="FILE", help="what-if scenario TOML applied before checking")
+    p.add_argument("--out", type=Path, metavar="DIR", default=Path("maps") if maps else None,
+                   help="write exports (CSV, GeoPackage, Markdown)" + (" and maps" if maps else ""))
+    p.add_argument("--indicators", action="store_true", help="also show the plan's indicator table, measured vs target")
+    p.add_argument("--fail-on-gap", action="store_true", help="exit 1 when a standard fails")
+    if not maps:
+        p.add_argument("--maps", action="store_true", help="also write the HTML maps and report into --out (default maps/)")
+    p.add_argument("--tiles", metavar="NAME|URL", help="add an online basemap (osm, tianditu, or a tile URL); default none")
+    p.add_argument("--cdn", action="store_true", help="link Leaflet from CDNs instead of inlining it (smaller files, needs internet)")
+
+
+def _site_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--standards", type=Path, metavar="FILE", help="standards catalogue TOML")
+    p.add_argument("--standard", required=True, metavar="ID[,ID...]", help="access standard(s) to site for")
+    p.add_argument("--type", dest="facility_type", metavar="TYPE", help="type of the new facility (default: the standard's first)")
+    p.add_argument("--add", type=int, default=1, metavar="K", help="number of new facilities (mclp, pmedian, pcenter)")
+    p.add_argument("--model", choices=["mclp", "lscp", "pmedian", "pcenter"], default="mclp")
+    p.add_argument("--candidates", metavar="FILE|settlements|roads", default="settlements",
+                   help="candidate sites: settlements (default), roads (road nodes), or a point file")
+    p.add_argument("--spacing-km", type=float, default=5.0, help="thin road-node candidates to this spacing")
+    p.add_argument("--budget-curve", type=int, metavar="K", help="coverage for 1..K new facilities")
+    p.add_argument("--out", type=Path, metavar="DIR", default=Path("maps"), help="where to write the sites and the map")
+    p.add_argument("--tiles", metavar="NAME|URL")
+    p.add_argument("--cdn", action="store_true")
+
+
+def _load(args: argparse.Namespace):
+    from .region import load_region
+
+    return load_region(args.region, settlements=args.settlements, facilities=args.facilities, roads=args.roads,
+                       boundary=args.boundary, units=args.units, coords=args.coords, speeds=args.speeds,
+                       facility_types=args.facility_types, cache_dir=args.cache_dir, use_cache=not args.no_cache)
+
+
+def cmd_info(args: argparse.Namespace) -> int:
+    """Print the region summary."""
+    from .report import region_summary_text
+
+    if args.types:
+        from .config import load_facility_types
+
+        for key, ft in load_facility_types(args.facility_types).items():
+            print(f"{key:<18} {ft.category:<10} {ft.zh} / {ft.en}")
+        return 0
+    region = _load(args)
+    print(region_summary_text(region))
+    return 0
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of ``coverage-plan``."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING, format="%(levelname)s: %(message)s")
+    commands = {"info": cmd_info, "check": _lazy("cmd_check"), "map": _lazy("cmd_map"), "site": _lazy("cmd_site")}
+    try:
+        return commands[args.command](args)
+    except CoverageError as exc:
+        print(f"coverage-plan: error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("coverage-plan: interrupted; no output was half-written.", file=sys.stderr)
+        return 130
+
+
+def _lazy(name: str):
+    def run(args: argparse.Namespace) -> int:
+        from . import commands
+
+        return getattr(commands, name)(args)
+
+    return run
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

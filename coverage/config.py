@@ -1,0 +1,250 @@
+"""Configuration that changes results, as data: facility types and travel profiles.
+
+Both live in TOML files shipped in ``coverage/data/`` and load into frozen
+dataclasses.  A user's file replaces (profiles) or extends (facility types) the
+shipped one.  Malformed files raise :class:`~coverage.errors.CatalogueError`
+naming the file, the line and the key.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+import tomllib
+from dataclasses import dataclass, field
+from importlib import resources
+from pathlib import Path
+from types import MappingProxyType
+from typing import Any
+
+from .errors import CatalogueError
+
+__all__ = [
+    "FacilityType",
+    "Profile",
+    "load_facility_types",
+    "load_profiles",
+    "read_toml",
+    "suggest",
+]
+
+
+def suggest(word: str, choices: list[str] | tuple[str, ...]) -> str:
+    """Return ``" (did you mean 'x'?)"`` for the closest choice, or ``""``."""
+    close = difflib.get_close_matches(str(word), list(choices), n=1, cutoff=0.6)
+    return f" (did you mean '{close[0]}'?)" if close else ""
+
+
+def line_of(text: str, table: str) -> int | None:
+    """1-based line of the TOML table header ``[table]`` (or ``[[...]]``), if found."""
+    pattern = re.compile(r"^\s*\[+\s*" + re.escape(table) + r"\s*\]+", re.M)
+    m = pattern.search(text)
+    return text.count("\n", 0, m.start()) + 1 if m else None
+
+
+def read_toml(path: Path | str | None, *, default: str) -> tuple[dict[str, Any], str, str]:
+    """Read a user's TOML file, or the packaged default ``coverage/data/<default>``.
+
+    Returns
+    -------
+    tuple
+        The parsed table, its text (for line numbers in messages) and a label
+        naming it in messages.
+    """
+    if path is None:
+        text = resources.files("coverage").joinpath("data", default).read_text(encoding="utf-8")
+        label = f"(built-in) {default}"
+    else:
+        path = Path(path)
+        try:
+            text = path.read_text(encoding="utf-8")
+        except FileNotFoundError:
+            raise CatalogueError(f"{path}: file not found.") from None
+        except UnicodeDecodeError:
+            raise CatalogueError(f"{path}: not UTF-8 text; save it as UTF-8.") from None
+        label = str(path)
+    try:
+        return tomllib.loads(text), text, label
+    except tomllib.TOMLDecodeError as exc:
+        raise CatalogueError(f"{label}: not valid TOML: {exc}.") from None
+
+
+@dataclass(frozen=True)
+class FieldSpec:
+    """Expected type of one key, and whether it may be left out."""
+
+    types: tuple[type, ...]
+    required: bool = True
+
+
+def check_table(table: Any, spec: dict[str, FieldSpec], *, where: str) -> None:
+    """Raise :class:`CatalogueError` for unknown keys, missing keys or wrong types.
+
+    Parameters
+    ----------
+    table
+        The parsed TOML table.
+    spec
+        Allowed keys and their types.
+    where
+        Prefix for messages: file, line and table name.
+    """
+    if not isinstance(table, dict):
+        raise CatalogueError(f"{where}: expected a table, got {type(table).__name__}.")
+    for key in table:
+        if key not in spec:
+            raise CatalogueError(f"{where}: unknown key '{key}'{suggest(key, list(spec))}. Allowed: {', '.join(spec)}.")
+    for key, fs in spec.items():
+        if key not in table:
+            if fs.required:
+                raise CatalogueError(f"{where}: missing key '{key}'.")
+            continue
+        value = table[key]
+        ok = isinstance(value, fs.types) and not (isinstance(value, bool) and bool not in fs.types)
+        if not ok:
+            names = " or ".join(t.__name__ for t in fs.types)
+            raise CatalogueError(f"{where}: key '{key}' must be {names}, got {value!r}.")
+
+
+def where_in(label: str, text: str, table: str) -> str:
+    """Format a message prefix naming the file, the table's line and its name."""
+    line = line_of(text, table)
+    return f"{label}{f', line {line}' if line else ''}, [{table}]"
+
+
+@dataclass(frozen=True)
+class FacilityType:
+    """A kind of facility: names for maps, a category, and how to draw it."""
+
+    key: str
+    zh: str
+    en: str
+    category: str
+    glyph: str
+    colour: str
+
+
+_FT_SPEC = {k: FieldSpec((str,)) for k in ("zh", "en", "category", "glyph", "colour")}
+
+
+def load_facility_types(path: Path | str | None = None) -> MappingProxyType[str, FacilityType]:
+    """Load the facility types: the built-in list, plus a user's file if given.
+
+    Parameters
+    ----------
+    path
+        Optional TOML file with more types (same keys as the built-in file).
+
+    Returns
+    -------
+    mapping
+        Read-only mapping from type key to :class:`FacilityType`.
+    """
+    types: dict[str, FacilityType] = {}
+    sources = [None] if path is None else [None, path]
+    for src in sources:
+        data, text, label = read_toml(src, default="facility_types.toml")
+        for key, table in data.items():
+            check_table(table, _FT_SPEC, where=where_in(label, text, key))
+            types[key] = FacilityType(key=key, **table)
+    return MappingProxyType(types)
+
+
+@dataclass(frozen=True)
+class Profile:
+    """How fast one travels, on which roads and across country.
+
+    Attributes
+    ----------
+    name
+        ``"drive"`` or ``"walk"`` (or a user's name).
+    speeds_kmh
+        Speed per OSM ``highway`` class; classes not listed are not used.
+    use_maxspeed
+        Use a way's ``maxspeed`` tag where present (capped at ``max_kmh``).
+    max_kmh
+        Upper bound on any road speed.
+    honour_oneway
+        Follow one-way restrictions.
+    offroad_kmh
+        Cross-country speed of the access legs (and of direct trips).
+    max_snap_m
+        Farthest a point may be from the profile's roads and still be joined.
+    direct_offroad
+        Also allow a straight cross-country trip from origin to facility.
+    """
+
+    name: str
+    description: str
+    speeds_kmh: MappingProxyType[str, float]
+    use_maxspeed: bool
+    max_kmh: float
+    honour_oneway: bool
+    offroad_kmh: float
+    max_snap_m: float
+    direct_offroad: bool = True
+    source: str = field(default="(built-in) profiles.toml", compare=False)
+
+    @property
+    def offroad_m_per_s(self) -> float:
+        """Cross-country speed in metres per second."""
+        return self.offroad_kmh / 3.6
+
+    def as_key(self) -> str:
+        """A stable text of every setting that changes travel times (for cache keys)."""
+        speeds = ",".join(f"{k}={v:g}" for k, v in sorted(self.speeds_kmh.items()))
+        return (f"{self.name}|{speeds}|{self.use_maxspeed}|{self.max_kmh:g}|{self.honour_oneway}|"
+                f"{self.offroad_kmh:g}|{self.max_snap_m:g}|{self.direct_offroad}")
+
+
+_PROFILE_SPEC = {
+    "description": FieldSpec((str,), required=False),
+    "use_maxspeed": FieldSpec((bool,)),
+    "max_kmh": FieldSpec((int, float)),
+    "honour_oneway": FieldSpec((bool,)),
+    "offroad_kmh": FieldSpec((int, float)),
+    "max_snap_m": FieldSpec((int, float)),
+    "direct_offroad": FieldSpec((bool,), required=False),
+    "speeds_kmh": FieldSpec((dict,)),
+}
+
+
+def load_profiles(path: Path | str | None = None) -> MappingProxyType[str, Profile]:
+    """Load travel profiles from a TOML speeds table.
+
+    Parameters
+    ----------
+    path
+        A user's speeds file; ``None`` loads the built-in ``profiles.toml``.
+
+    Returns
+    -------
+    mapping
+        Read-only mapping from profile name to :class:`Profile`.
+    """
+    data, text, label = read_toml(path, default="profiles.toml")
+    profiles = {}
+    for name, table in data.items():
+        where = where_in(label, text, name)
+        check_table(table, _PROFILE_SPEC, where=where)
+        speeds = {}
+        for cls, kmh in table["speeds_kmh"].items():
+            if isinstance(kmh, bool) or not isinstance(kmh, int | float) or kmh <= 0:
+                raise CatalogueError(f"{where}.speeds_kmh: speed for '{cls}' must be a positive number, got {kmh!r}.")
+            speeds[cls] = float(kmh)
+        for key in ("max_kmh", "offroad_kmh", "max_snap_m"):
+            if table[key] <= 0:
+                raise CatalogueError(f"{where}: '{key}' must be positive, got {table[key]!r}.")
+        profiles[name] = Profile(
+            name=name,
+            description=table.get("description", ""),
+            speeds_kmh=MappingProxyType(speeds),
+            use_maxspeed=table["use_maxspeed"],
+            max_kmh=float(table["max_kmh"]),
+            honour_oneway=table["honour_oneway"],
+            offroad_kmh=float(table["offroad_kmh"]),
+            max_snap_m=float(table["max_snap_m"]),
+            direct_offroad=table.get("direct_offroad", True),
+            source=label,
+        )
+    return MappingProxyType(profiles)

@@ -1,0 +1,304 @@
+"""Validation of settlement, facility and unit layers: every problem, at once.
+
+Each function takes a raw layer (as :func:`coverage.io.read_layer` returns it),
+returns a clean frame indexed by ``id`` with typed columns, or raises
+:class:`~coverage.errors.InputValidationError` listing every problem with its
+file, row or feature id, field and what to do.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+
+from .config import FacilityType, suggest
+from .errors import InputValidationError, Problem
+
+__all__ = ["SETTLEMENT_CLASSES", "validate_facilities", "validate_settlements", "validate_units"]
+
+SETTLEMENT_CLASSES = ("town", "pastoral")
+NUMERIC_FACILITY_FIELDS = ("quantity", "beds", "nursing_beds", "gps", "doctors")
+MAX_PROBLEMS_PER_FIELD = 20
+
+
+def _where(gdf: pd.DataFrame, i: int) -> str:
+    row = gdf["row"].iloc[i] if "row" in gdf else i + 1
+    ident = gdf["id"].iloc[i] if "id" in gdf else ""
+    return f"row {row}" + (f" (id={ident})" if ident not in ("", None) and not pd.isna(ident) else "")
+
+
+def _ids(gdf: pd.DataFrame, source: str, problems: list[Problem]) -> None:
+    if "id" not in gdf:
+        problems.append(Problem(source, "", "id", f"no 'id' column; add one with a unique text per row. "
+                                f"Columns found: {', '.join(c for c in gdf.columns if c not in ('geometry', 'row'))}."))
+        return
+    ids = gdf["id"].astype(str).str.strip()
+    blank = (ids == "") | gdf["id"].isna() | (ids.str.lower() == "nan")
+    for i in np.flatnonzero(blank.to_numpy())[:MAX_PROBLEMS_PER_FIELD]:
+        problems.append(Problem(source, _where(gdf, i), "id", "id is empty; give every row a unique id."))
+    dup = ids.duplicated(keep=False) & ~blank
+    for ident, group in ids[dup].groupby(ids[dup], sort=True):
+        rows = ", ".join(str(gdf["row"].iloc[j]) for j in np.flatnonzero((ids == ident).to_numpy()))
+        problems.append(Problem(source, f"rows {rows}", "id", f"duplicate id '{ident}'; ids must be unique."))
+
+
+def _points(gdf: gpd.GeoDataFrame, source: str, problems: list[Problem]) -> None:
+    geoms = gdf.geometry
+    kinds = geoms.geom_type.fillna("None")
+    missing = geoms.isna() | geoms.is_empty
+    for i in np.flatnonzero(missing.to_numpy())[:MAX_PROBLEMS_PER_FIELD]:
+        problems.append(Problem(source, _where(gdf, i), "geometry", "empty geometry; give the point's coordinates or delete the row."))
+    wrong = ~missing & (kinds != "Point")
+    if wrong.any():
+        found = ", ".join(sorted(set(kinds[wrong])))
+        mixed = " (the layer mixes geometry types)" if (kinds == "Point").any() else ""
+        for i in np.flatnonzero(wrong.to_numpy())[:MAX_PROBLEMS_PER_FIELD]:
+            problems.append(Problem(source, _where(gdf, i), "geometry",
+                                    f"is a {kinds.iloc[i]}, expected a Point{mixed}; found {found}. "
+                                    "Convert to points (e.g. QGIS 'Centroids') first."))
+
+
+def _location(gdf: gpd.GeoDataFrame, source: str, problems: list[Problem], boundary, far_km: float) -> None:
+    """Points far outside the region: say whether swapping lon/lat would put them in."""
+    if boundary is None or boundary.is_empty:
+        return
+    ok = gdf.geometry.notna() & ~gdf.geometry.is_empty & (gdf.geometry.geom_type == "Point")
+    if not ok.any():
+        return
+    from pyproj import Geod
+
+    pts = gdf.geometry[ok]
+    x, y = pts.x.to_numpy(), pts.y.to_numpy()
+    c = boundary.centroid
+    zone = boundary.buffer(far_km / 111.0)  # degrees, generous near 38 N
+    outside = ~shapely.contains_xy(zone, x, y)
+    swapped_in = shapely.contains_xy(zone, y, x)
+    geod = Geod(ellps="WGS84")
+    positions = np.flatnonzero(ok.to_numpy())
+    for j in np.flatnonzero(outside)[:MAX_PROBLEMS_PER_FIELD]:
+        i = positions[j]
+        if swapped_in[j]:
+            msg = (f"point ({x[j]:.5f}, {y[j]:.5f}) lies outside the region, but swapped it falls inside: "
+                   "longitude and latitude are exchanged. Put longitude in 'lon' (x) and latitude in 'lat' (y).")
+        else:
+            _, _, dist = geod.inv(c.x, c.y, x[j], y[j])
+            msg = (f"point ({x[j]:.5f}, {y[j]:.5f}) is {dist / 1000:.0f} km from the region's centre, more than "
+                   f"{far_km:g} km outside its boundary; check the coordinates (WGS84 longitude, latitude).")
+        problems.append(Problem(source, _where(gdf, i), "geometry", msg))
+
+
+def _numbers(gdf: pd.DataFrame, column: str, source: str, problems: list[Problem], *, required: bool,
+             default: float | None = None) -> pd.Series:
+    if column not in gdf:
+        if required:
+            problems.append(Problem(source, "", column, f"no '{column}' column; add it (a number per row)."))
+        return pd.Series(default if default is not None else np.nan, index=gdf.index, dtype=float)
+    raw = gdf[column]
+    text = raw.astype(str).str.strip().str.replace(",", "", regex=False)
+    values = pd.to_numeric(text.where(~raw.isna(), ""), errors="coerce")
+    blank = raw.isna() | (text == "") | (text.str.lower().isin(["nan", "none", "null"]))
+    if not required and default is not None:
+        values = values.where(~blank, default)
+    n_bad = 0
+    for i in range(len(gdf)):
+        if n_bad >= MAX_PROBLEMS_PER_FIELD:
+            break
+        if blank.iloc[i]:
+            if required:
+                problems.append(Problem(source, _where(gdf, i), column, f"{column} is missing; give a number (0 if none)."))
+                n_bad += 1
+        elif pd.isna(values.iloc[i]):
+            problems.append(Problem(source, _where(gdf, i), column, f"{column} '{raw.iloc[i]}' is not a number."))
+            n_bad += 1
+        elif values.iloc[i] < 0:
+            problems.append(Problem(source, _where(gdf, i), column, f"{column} {values.iloc[i]:g} is negative."))
+            n_bad += 1
+    return values.astype(float)
+
+
+def _text(gdf: pd.DataFrame, column: str, default: pd.Series | str = "") -> pd.Series:
+    if column in gdf:
+        return gdf[column].astype(object).where(gdf[column].notna(), "").astype(str).str.strip()
+    return pd.Series(default, index=gdf.index, dtype=str) if isinstance(default, str) else default.astype(str)
+
+
+def _finish(gdf: gpd.GeoDataFrame, source: str, problems: list[Problem], columns: dict) -> gpd.GeoDataFrame:
+    if problems:
+        raise InputValidationError(problems)
+    out = gpd.GeoDataFrame(columns, geometry=gdf.geometry.to_numpy(), crs="EPSG:4326")
+    out.index = pd.Index(gdf["id"].astype(str).str.strip().to_numpy(), name="id")
+    out.attrs["source"] = source
+    return out
+
+
+def validate_settlements(raw: gpd.GeoDataFrame, *, source: str, boundary=None, far_km: float = 50.0) -> gpd.GeoDataFrame:
+    """Check and type a settlement layer.
+
+    Required columns: ``id``, ``population``, ``class`` (``town`` or ``pastoral``)
+    and Point geometry.  Optional: ``name_zh``, ``name_en`` (or ``name``),
+    ``unit_code``, ``town_code``, ``elderly_population``, ``coord_source``,
+    ``pop_source``.
+
+    Parameters
+    ----------
+    raw
+        The layer as read.
+    source
+        The file name, for messages.
+    boundary
+        Region boundary (WGS84) for the far-outside check.
+    far_km
+        Points farther than this outside the boundary are errors.
+
+    Returns
+    -------
+    geopandas.GeoDataFrame
+        Indexed by ``id``.
+    """
+    problems: list[Problem] = []
+    if len(raw) == 0:
+        raise InputValidationError([Problem(source, "", "", "the layer is empty (no settlement); check the file or layer name.")])
+    _ids(raw, source, problems)
+    _points(raw, source, problems)
+    population = _numbers(raw, "population", source, problems, required=True)
+    elderly = _numbers(raw, "elderly_population", source, problems, required=False) if "elderly_population" in raw \
+        else pd.Series(np.nan, index=raw.index)
+    over = (elderly > population).to_numpy()
+    for i in np.flatnonzero(over)[:MAX_PROBLEMS_PER_FIELD]:
+        problems.append(Problem(source, _where(raw, i), "elderly_population",
+                                f"elderly_population {elderly.iloc[i]:g} exceeds population {population.iloc[i]:g}."))
+    if "class" not in raw:
+        problems.append(Problem(source, "", "class", "no 'class' column; add one saying 'town' or 'pastoral' for each settlement."))
+        klass = pd.Series("", index=raw.index)
+    else:
+        klass = _text(raw, "class").str.lower()
+        for i in np.flatnonzero(~klass.isin(SETTLEMENT_CLASSES).to_numpy())[:MAX_PROBLEMS_PER_FIELD]:
+            problems.append(Problem(source, _where(raw, i), "class", f"class '{raw['class'].iloc[i]}' is not 'town' or "
+                                    f"'pastoral'{suggest(klass.iloc[i], SETTLEMENT_CLASSES)}."))
+    _location(raw, source, problems, boundary, far_km)
+    name_en = _text(raw, "name_en", _text(raw, "name", raw["id"].astype(str) if "id" in raw else ""))
+    columns = {
+        "name_zh": _text(raw, "name_zh", name_en).to_numpy(),
+        "name_en": name_en.to_numpy(),
+        "unit_code": _text(raw, "unit_code").to_numpy(),
+        "town_code": _text(raw, "town_code").to_numpy(),
+        "class": klass.to_numpy(),
+        "population": population.to_numpy(),
+        "elderly_population": elderly.to_numpy(),
+        "coord_source": _text(raw, "coord_source", "as given in " + source).to_numpy(),
+        "pop_source": _text(raw, "pop_source", "as given in " + source).to_numpy(),
+    }
+    return _finish(raw, source, problems, columns)
+
+
+def validate_facilities(raw: gpd.GeoDataFrame, *, source: str, facility_types: Mapping[str, FacilityType],
+                        boundary=None, far_km: float = 150.0) -> gpd.GeoDataFrame:
+    """Check and type a facility layer.
+
+    Required columns: ``id``, ``facility_type`` (or ``type``) and Point geometry.
+    Optional: ``name_zh``, ``name_en`` (or ``name``), ``unit_code``, ``quantity``
+    (default 1), ``beds``, ``nursing_beds``, ``gps``, ``doctors``, ``in_region``
+    (default: inside the boundary), ``coord_source``, ``attr_source``.
+
+    Parameters
+    ----------
+    raw
+        The layer as read.
+    source
+        The file name, for messages.
+    facility_types
+        Known types; others are errors with a suggestion.
+    boundary
+        Region boundary (WGS84).
+    far_km
+        Facilities farther than this outside the boundary are errors (referral
+        hospitals across a border are fine within it).
+
+    Returns
+    -------
+    geopandas.GeoDataFrame
+        Indexed by ``id``.
+    """
+    problems: list[Problem] = []
+    if len(raw) == 0:
+        raise InputValidationError([Problem(source, "", "", "the layer is empty (no facility); check the file or layer name.")])
+    raw = raw.rename(columns={"type": "facility_type"}) if "facility_type" not in raw and "type" in raw else raw
+    _ids(raw, source, problems)
+    _points(raw, source, problems)
+    if "facility_type" not in raw:
+        problems.append(Problem(source, "", "facility_type", "no 'facility_type' column; add one naming each facility's type "
+                                f"({', '.join(facility_types)})."))
+        ftype = pd.Series("", index=raw.index)
+    else:
+        ftype = _text(raw, "facility_type")
+        known = list(facility_types)
+        for i in np.flatnonzero(~ftype.isin(known).to_numpy())[:MAX_PROBLEMS_PER_FIELD]:
+            problems.append(Problem(source, _where(raw, i), "facility_type",
+                                    f"unknown facility type '{ftype.iloc[i]}'{suggest(ftype.iloc[i], known)}; "
+                                    "known types are listed by `coverage-plan info --types`, or add yours with --facility-types."))
+    numbers = {c: _numbers(raw, c, source, problems, required=False, default=1.0 if c == "quantity" else None)
+               for c in NUMERIC_FACILITY_FIELDS}
+    _location(raw, source, problems, boundary, far_km)
+    if "in_region" in raw:
+        in_region = _text(raw, "in_region").str.lower().isin(["true", "1", "yes", "y"]).to_numpy()
+    elif boundary is not None:
+        in_region = shapely.contains_xy(boundary, raw.geometry.x.fillna(np.nan).to_numpy(), raw.geometry.y.to_numpy()) \
+            if (raw.geometry.geom_type == "Point").all() else np.ones(len(raw), bool)
+    else:
+        in_region = np.ones(len(raw), bool)
+    name_en = _text(raw, "name_en", _text(raw, "name", raw["id"].astype(str) if "id" in raw else ""))
+    columns = {
+        "facility_type": ftype.to_numpy(),
+        "name_zh": _text(raw, "name_zh", name_en).to_numpy(),
+        "name_en": name_en.to_numpy(),
+        "unit_code": _text(raw, "unit_code").to_numpy(),
+        **{c: s.to_numpy() for c, s in numbers.items()},
+        "in_region": np.asarray(in_region, bool),
+        "coord_source": _text(raw, "coord_source", "as given in " + source).to_numpy(),
+        "attr_source": _text(raw, "attr_source", "as given in " + source).to_numpy(),
+    }
+    return _finish(raw, source, problems, columns)
+
+
+def validate_units(raw: gpd.GeoDataFrame, *, source: str) -> gpd.GeoDataFrame:
+    """Check and type a layer of administrative units (towns, gacha/communities).
+
+    Required: ``code``, ``level`` (``town`` or ``gacha``), polygon geometry.
+    Optional: ``name_zh``, ``name_en``, ``parent_code`` (the town of a gacha), ``geom_source``.
+
+    Returns
+    -------
+    geopandas.GeoDataFrame
+        Indexed by ``code``.
+    """
+    problems: list[Problem] = []
+    raw = raw.copy()
+    if "code" not in raw:
+        problems.append(Problem(source, "", "code", "no 'code' column (the unit's statistical code)."))
+        raise InputValidationError(problems)
+    raw["id"] = raw["code"]
+    _ids(raw, source, problems)
+    kinds = raw.geometry.geom_type.fillna("None")
+    for i in np.flatnonzero(~kinds.isin(["Polygon", "MultiPolygon"]).to_numpy())[:MAX_PROBLEMS_PER_FIELD]:
+        problems.append(Problem(source, _where(raw, i), "geometry", f"is a {kinds.iloc[i]}, expected a polygon."))
+    level = _text(raw, "level").str.lower()
+    for i in np.flatnonzero(~level.isin(["town", "gacha"]).to_numpy())[:MAX_PROBLEMS_PER_FIELD]:
+        problems.append(Problem(source, _where(raw, i), "level", f"level '{level.iloc[i]}' is not 'town' or 'gacha'."))
+    geoms = raw.geometry
+    invalid = geoms.notna() & ~geoms.is_empty & ~geoms.is_valid
+    if invalid.any():
+        geoms = geoms.where(~invalid, geoms[invalid].make_valid())
+    if problems:
+        raise InputValidationError(problems)
+    name_en = _text(raw, "name_en", _text(raw, "name", raw["code"].astype(str)))
+    out = gpd.GeoDataFrame({
+        "name_zh": _text(raw, "name_zh", name_en).to_numpy(), "name_en": name_en.to_numpy(), "level": level.to_numpy(),
+        "parent_code": _text(raw, "parent_code").to_numpy(),
+        "geom_source": _text(raw, "geom_source", "as given in " + source).to_numpy(),
+    }, geometry=geoms.to_numpy(), crs="EPSG:4326")
+    out.index = pd.Index(raw["code"].astype(str).str.strip().to_numpy(), name="code")
+    return out

