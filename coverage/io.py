@@ -310,11 +310,18 @@ def atomic_write_bytes(path: Path | str, data: bytes) -> None:
     try:
         with os.fdopen(fd, "wb") as f:
             f.write(data)
+        os.chmod(tmp, 0o666 & ~_umask())  # mkstemp makes 0600; outputs are ordinary files
         os.replace(tmp, path)
     except BaseException:
         with contextlib.suppress(OSError):
             os.unlink(tmp)
         raise
+
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
 
 
 def atomic_write_text(path: Path | str, text: str) -> None:
@@ -355,3 +362,34 @@ def atomic_output(out_dir: Path | str) -> Iterator[Path]:
 def write_json(path: Path | str, obj) -> None:
     """Write JSON deterministically (sorted keys, UTF-8)."""
     atomic_write_text(path, json.dumps(obj, ensure_ascii=False, sort_keys=True, indent=1) + "\n")
+
+
+def write_csv(path: Path | str, frame: pd.DataFrame) -> None:
+    """Write a table as CSV for Excel and QGIS: UTF-8 with BOM (so Excel shows Chinese), ``\\n`` line ends.
+
+    A geometry column of points becomes ``lon``/``lat``; other geometries are dropped.
+    """
+    frame = pd.DataFrame(frame)
+    if "geometry" in frame:
+        geoms = gpd.GeoSeries(frame["geometry"])
+        if len(geoms) and (geoms.geom_type == "Point").all():
+            frame = frame.assign(lon=geoms.x.round(6), lat=geoms.y.round(6))
+        frame = frame.drop(columns="geometry")
+    atomic_write_bytes(path, frame.to_csv(index=False, lineterminator="\n").encode("utf-8-sig"))
+
+
+def write_gpkg(path: Path | str, layers: dict[str, gpd.GeoDataFrame]) -> None:
+    """Write layers into one GeoPackage (written beside, then moved into place)."""
+    path = Path(path)
+    tmp = path.with_name(f".{path.name}.tmp.gpkg")
+    with contextlib.suppress(FileNotFoundError):
+        tmp.unlink()
+    try:
+        for name, gdf in layers.items():
+            if len(gdf):
+                gdf.to_file(tmp, layer=name, driver="GPKG")
+        if tmp.exists():
+            os.replace(tmp, path)
+    finally:
+        with contextlib.suppress(FileNotFoundError):
+            tmp.unlink()

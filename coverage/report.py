@@ -6,12 +6,24 @@ Pure functions from results to strings/frames; writing files is the caller's job
 
 from __future__ import annotations
 
+from pathlib import Path
+
+import geopandas as gpd
+import numpy as np
 import pandas as pd
 from pyproj import Geod
 
 from .region import Region
 
-__all__ = ["region_summary_text", "table_text"]
+__all__ = [
+    "access_table",
+    "indicator_table",
+    "region_summary_text",
+    "scorecard_markdown",
+    "scorecard_text",
+    "table_text",
+    "unit_table",
+]
 
 
 def table_text(frame: pd.DataFrame, *, max_width: int = 60) -> str:
@@ -80,3 +92,109 @@ def region_summary_text(region: Region) -> str:
     for _, row in est.iterrows():
         lines.append(f"  {row['layer']:<12} {row['field']:<13} {row['estimated']:>4} of {row['total']:<4} estimated/schematic")
     return "\n".join(lines)
+
+
+# --- assessment exports ------------------------------------------------------------
+
+def access_table(assessment) -> gpd.GeoDataFrame:
+    """Every access result, one row per standard x settlement, with point geometry (WGS84)."""
+    from .standards import AccessStandard
+
+    frames = [r.detail for r in assessment.results if isinstance(r.standard, AccessStandard) and len(r.detail)]
+    region = assessment.region
+    if not frames:
+        return gpd.GeoDataFrame({"standard": []}, geometry=[], crs="EPSG:4326")
+    long = pd.concat(frames)
+    long.index.name = "settlement_id"
+    long = long.reset_index()
+    long["minutes"] = long["minutes"].round(3)
+    long["margin_min"] = long["margin_min"].round(3)
+    long["shortfall_min"] = long["shortfall_min"].round(3)
+    long["snap_m"] = long["snap_m"].round(1)
+    geometry = region.settlements.geometry.reindex(long["settlement_id"]).to_numpy()
+    return gpd.GeoDataFrame(long, geometry=geometry, crs="EPSG:4326")
+
+
+def unit_table(assessment, kind: str) -> gpd.GeoDataFrame:
+    """Presence or ratio results, one row per standard x unit, with unit polygons (the boundary for the zone)."""
+    frames = [r.detail.reset_index().rename(columns={"index": "code"}) for r in assessment.results
+              if r.standard.kind == kind and len(r.detail)]
+    region = assessment.region
+    if not frames:
+        return gpd.GeoDataFrame({"standard": []}, geometry=[], crs="EPSG:4326")
+    long = pd.concat(frames, ignore_index=True)
+    geoms = {"zone": region.boundary, **dict(zip(region.units.index, region.units.geometry, strict=True))}
+    return gpd.GeoDataFrame(long, geometry=[geoms.get(c) for c in long["code"]], crs="EPSG:4326")
+
+
+def scorecard_markdown(assessment, *, lang: str = "en") -> str:
+    """The scorecard as Markdown, with the catalogue and data it came from."""
+    card = assessment.scorecard(lang)
+    cat, region = assessment.catalogue, assessment.region
+    lines = [f"# {'基本公共服务标准达标情况' if lang == 'zh' else 'Scorecard'}: {region.name_zh} / {region.name_en}", "",
+             f"Standards: {cat.name_zh} / {cat.name_en} ({cat.source}); catalogue `{cat.path}`.", "",
+             "| " + " | ".join(card.columns) + " |", "|" + "---|" * len(card.columns)]
+    for row in card.itertuples(index=False):
+        lines.append("| " + " | ".join(str(v).replace("|", "\\|").replace("\n", " ") for v in row) + " |")
+    lines += ["", "Data: " + "; ".join(f"{k}: `{Path(v).name}`" for k, v in sorted(region.files.items())) + ".",
+              "Estimated or schematic inputs: " + estimated_note(region) + "."]
+    return "\n".join(lines) + "\n"
+
+
+def estimated_note(region: Region) -> str:
+    """One line saying how much of the input is estimated."""
+    est = region.estimated_summary().set_index(["layer", "field"])
+    parts = []
+    for (layer, fld), row in est.iterrows():
+        if row["estimated"]:
+            parts.append(f"{row['estimated']}/{row['total']} {layer} ({fld})")
+    return ", ".join(parts) if parts else "none flagged"
+
+
+def scorecard_text(assessment, *, lang: str = "en") -> str:
+    """What ``coverage-plan check`` prints."""
+    card = assessment.scorecard(lang).drop(columns=["规划原文" if lang == "zh" else "plan wording"])
+    region, cat = assessment.region, assessment.catalogue
+    failing = assessment.failing
+    head = f"{region.name_zh} / {region.name_en} — {cat.name_zh if lang == 'zh' else cat.name_en}"
+    lines = [head, table_text(card, max_width=48), ""]
+    n = len(assessment.results)
+    lines.append(f"{n - len(failing)} of {n} standards met; failing: {', '.join(failing) if failing else 'none'}.")
+    lines.append(f"Sources: catalogue {cat.path} ({cat.source}); estimated inputs: {estimated_note(region)}.")
+    return "\n".join(lines)
+
+
+# --- the plan's indicator table --------------------------------------------------------
+
+def _sum(frame: pd.DataFrame, column: str, types=None) -> float:
+    rows = frame[frame["in_region"]] if "in_region" in frame else frame
+    if types is not None:
+        rows = rows[rows["facility_type"].isin(types)]
+    return float(rows[column].fillna(0).sum())
+
+
+MEDICAL = ("health_centre", "village_clinic", "hospital")
+ELDERLY = ("elderly_home", "elderly_daycare")
+MEASURES = {
+    "doctors_per_1000": lambda r: _sum(r.facilities, "doctors", MEDICAL) / _sum(r.settlements, "population") * 1000,
+    "elderly_beds_per_1000_elderly": lambda r: _sum(r.facilities, "beds", ELDERLY) / _sum(r.settlements, "elderly_population") * 1000,
+    "nursing_bed_share_pct": lambda r: _sum(r.facilities, "nursing_beds", ELDERLY) / _sum(r.facilities, "beds", ELDERLY) * 100,
+}
+
+
+def indicator_table(region: Region, *, lang: str = "en") -> pd.DataFrame:
+    """The plan's indicator table with a 'measured' column where the region's data can compute it."""
+    from .config import read_toml
+
+    data, _text, _label = read_toml(None, default="indicators.toml")
+    rows = []
+    for ind in data["indicator"]:
+        measured = ""
+        if "measure" in ind:
+            with np.errstate(divide="ignore", invalid="ignore"):
+                value = MEASURES[ind["measure"]](region)
+            measured = f"{value:.2f}" if np.isfinite(value) else "-"
+        v = ind["values"]
+        rows.append({"indicator": ind["name_zh"] if lang == "zh" else ind["name_en"], "2015": v[0], "2016": v[1],
+                     "2017": v[2], "2020 target": v[3], "measured from data": measured})
+    return pd.DataFrame(rows)
