@@ -393,3 +393,28 @@ def write_gpkg(path: Path | str, layers: dict[str, gpd.GeoDataFrame]) -> None:
     finally:
         with contextlib.suppress(FileNotFoundError):
             tmp.unlink()
+
+
+def read_leaflet_assets() -> dict[str, str]:
+    """Leaflet's JS and CSS from the ``xstatic-leaflet`` package, images as data URIs.
+
+    Returns
+    -------
+    dict
+        ``js``, ``css`` (with its image URLs inlined), and ``icon``, ``icon_2x``,
+        ``shadow`` (data URIs of the default marker images).
+    """
+    import base64
+
+    import xstatic.pkg.leaflet as xl
+
+    base = Path(xl.BASE_DIR)
+
+    def data_uri(name: str) -> str:
+        return "data:image/png;base64," + base64.b64encode((base / "images" / name).read_bytes()).decode()
+
+    css = (base / "leaflet.css").read_text(encoding="utf-8")
+    for name in ("layers.png", "layers-2x.png", "marker-icon.png"):
+        css = css.replace(f"url(images/{name})", f"url({data_uri(name)})")
+    return {"js": (base / "leaflet.js").read_text(encoding="utf-8"), "css": css, "version": xl.VERSION,
+            "icon": data_uri("marker-icon.png"), "icon_2x": data_uri("marker-icon-2x.png"), "shadow": data_uri("marker-shadow.png")}

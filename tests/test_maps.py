@@ -1,0 +1,189 @@
+"""Gap maps and report: HTML content, escaping, determinism, and a real headless Chromium."""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+from pathlib import Path
+
+import pytest
+
+from coverage.assess import assess
+from coverage.cli import main
+from coverage.maps import access_map, map_file_names, overview_map, render_html, unit_map, write_report_and_maps
+from coverage.standards import load_catalogue
+
+HOSTILE = "<img src=x onerror=alert(1)>\"'&\n\u202eRTL 🐪"
+SCREENSHOTS = Path(__file__).resolve().parent.parent / "artifacts" / "screenshots"
+ASSET_LINK = re.compile(r"<(?:script|link|img)[^>]+(?:src|href)\s*=\s*[\"']?(?:https?:)?//", re.I)
+
+
+@pytest.fixture(scope="module")
+def assessment(tengger):
+    return assess(tengger, load_catalogue())
+
+
+@pytest.fixture(scope="module")
+def hostile_assessment(tengger):
+    s = tengger.settlements.copy()
+    sid = "152921115202"  # Temowula: fails the 2-hour standard, so it is listed in the side panel
+    s.loc[sid, "name_zh"] = HOSTILE
+    s.loc[sid, "name_en"] = HOSTILE
+    f = tengger.facilities.copy()
+    f.loc["H02", "name_zh"] = "</script><script>alert(2)</script>"
+    return assess(tengger.with_layers(settlements=s, facilities=f), load_catalogue())
+
+
+def test_access_map_layers_legend_and_offline(assessment):
+    html = render_html(access_map(assessment, "medical-pastoral-2h"))
+    # Layer names reach the layer control as JSON strings (non-ASCII escaped).
+    for layer in ("boundaries / ", "roads / ", "service area 120 min", "facilities / ", "settlements / "):
+        assert f'"{layer}' in html
+    assert "cp-legend" in html and "Dashed outline = estimated location" in html and "schematic" in html
+    assert "Failing settlements" in html and "特莫乌拉嘎查" in html
+    assert not ASSET_LINK.search(html), ASSET_LINK.search(html)
+    assert "L.Icon.Default.prototype.options.iconUrl=\"data:image/png;base64," in html
+    # Popups are bilingual and carry the figures.
+    assert "分钟 / Minutes (limit 120)" in html and "最近设施 / Nearest facility" in html
+
+
+def test_cdn_option_keeps_folium_links(assessment):
+    html = render_html(access_map(assessment, "medical-town-30min", cdn=True))
+    assert ASSET_LINK.search(html)
+
+
+def test_render_is_deterministic(assessment):
+    a = render_html(overview_map(assessment))
+    b = render_html(overview_map(assessment))
+    assert a == b
+    assert not re.search(r"_(?=[0-9a-f]*[a-f])[0-9a-f]{32}(?![0-9a-f])", a)  # no random folium ids left
+
+
+def test_hostile_strings_are_escaped(hostile_assessment):
+    html = render_html(access_map(hostile_assessment, "medical-pastoral-2h"))
+    assert "<img src=x" not in html and "</script><script>alert(2)" not in html
+    assert "&lt;img src=x onerror=alert(1)&gt;" in html  # the side panel: escaped text
+    html2 = render_html(unit_map(hostile_assessment, "presence"))
+    assert "<img src=x" not in html2
+
+
+def test_write_report_and_maps(tmp_path, assessment):
+    written = write_report_and_maps(assessment, tmp_path, command="coverage-plan map", generated="2026-01-01")
+    assert set(written) == set(map_file_names(assessment).values()) | {"index.html"}
+    index = (tmp_path / "index.html").read_text(encoding="utf-8")
+    assert "Generated 2026-01-01 by <code>coverage-plan map</code>" in index
+    assert "access-medical-pastoral-2h.html" in index and "off-road km/h" in index and "estimated" in index
+    assert not ASSET_LINK.search(index)
+
+
+def test_map_cli_writes_and_never_deletes_foreign_files(tmp_path, capsys):
+    out = tmp_path / "maps"
+    out.mkdir()
+    (out / "notes.txt").write_text("mine", encoding="utf-8")
+    assert main(["map", "--out", str(out), "--no-cache"]) == 0
+    assert (out / "notes.txt").read_text(encoding="utf-8") == "mine"
+    assert (out / "index.html").exists() and (out / "overview.html").exists()
+    assert not list(out.glob(".staging-*"))
+
+
+def test_map_cli_rejects_gcj02_tiles(capsys):
+    assert main(["map", "--tiles", "amap", "--out", "/tmp/never-written", "--no-cache"]) == 2
+    assert "GCJ-02" in capsys.readouterr().err
+    assert not Path("/tmp/never-written/index.html").exists()
+
+
+# --- a real browser ----------------------------------------------------------------------------
+
+def _chromium() -> str | None:
+    return shutil.which("chromium") or shutil.which("chromium-browser")
+
+
+@pytest.fixture(scope="module")
+def browser():
+    exe = _chromium()
+    if exe is None:
+        if os.environ.get("SERVICE_COVERAGE_REQUIRE_BROWSER"):
+            pytest.fail("Chromium is required here (SERVICE_COVERAGE_REQUIRE_BROWSER is set) but was not found.")
+        pytest.skip("no Chromium on this machine: apt-get install chromium to run the browser tests")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=exe, args=["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                                                         "--disable-component-update", "--no-first-run"])
+        yield b
+        b.close()
+
+
+def open_offline(browser, path: Path):
+    """Load a file with every non-file request blocked; collect failures, errors and dialogs."""
+    ctx = browser.new_context(offline=True, viewport={"width": 1400, "height": 900})
+    page = ctx.new_page()
+    seen = {"failed": [], "errors": [], "dialogs": [], "external": []}
+
+    def route(r):
+        if r.request.url.startswith(("file:", "data:")):
+            r.continue_()
+        else:
+            seen["external"].append(r.request.url)
+            r.abort()
+
+    page.route("**/*", route)
+    page.on("requestfailed", lambda r: seen["failed"].append(r.url))
+    page.on("console", lambda m: seen["errors"].append(m.text) if m.type == "error" else None)
+    page.on("pageerror", lambda e: seen["errors"].append(str(e)))
+
+    def on_dialog(d):
+        seen["dialogs"].append(d.message)
+        d.dismiss()
+
+    page.on("dialog", on_dialog)
+    page.goto(path.as_uri())
+    page.wait_for_timeout(300)
+    return ctx, page, seen
+
+
+@pytest.mark.browser
+def test_every_map_renders_offline_in_chromium(browser, assessment, tmp_path):
+    write_report_and_maps(assessment, tmp_path, command="test", generated="test")
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    region = assessment.region
+    n_units = 1 + len(region.units)
+    n_road = len({(h, s) for h, s in zip(region.network.highway, region.network.schematic, strict=True)})
+    for key, fname in map_file_names(assessment).items():
+        ctx, page, seen = open_offline(browser, tmp_path / fname)
+        assert seen["external"] == [] and seen["failed"] == [] and seen["errors"] == [], (fname, seen)
+        paths = page.locator("path.leaflet-interactive").count()
+        markers = page.locator(".leaflet-marker-icon").count()
+        if key in ("presence", "ratio", "overview"):
+            assert paths >= n_units + n_road, fname
+        else:
+            r = assessment.result(key)
+            std = r.standard
+            f = region.facilities
+            n_fac = int((f["facility_type"].isin(std.facility_types) & (f["in_region"] | std.count_outside_region)).sum())
+            assert markers == n_fac, fname
+            assert paths == n_units + n_road + 1 + len(r.detail), fname  # + the service area
+        page.screenshot(path=str(SCREENSHOTS / fname.replace(".html", ".png")))
+        ctx.close()
+    ctx, page, seen = open_offline(browser, tmp_path / "index.html")
+    assert seen["errors"] == [] and seen["external"] == []
+    assert page.locator("table.card tbody tr").count() == len(assessment.results)
+    ctx.close()
+
+
+@pytest.mark.browser
+def test_hostile_names_show_as_text_in_chromium(browser, hostile_assessment, tmp_path):
+    from coverage.maps import save_map
+
+    path = tmp_path / "hostile.html"
+    save_map(access_map(hostile_assessment, "medical-pastoral-2h"), path)
+    ctx, page, seen = open_offline(browser, path)
+    # Open every popup and tooltip: nothing may execute.
+    for el in page.locator("path.leaflet-interactive, .leaflet-marker-icon").all():
+        el.dispatch_event("click")
+        el.dispatch_event("mouseover")
+    page.wait_for_timeout(200)
+    assert seen["dialogs"] == [] and seen["errors"] == []
+    assert "<img src=x onerror=alert(1)>" in page.locator(".cp-panel").inner_text()
+    ctx.close()
