@@ -83,6 +83,8 @@ def _site_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--candidates", metavar="FILE|settlements|roads", default="settlements",
                    help="candidate sites: settlements (default), roads (road nodes), or a point file")
     p.add_argument("--spacing-km", type=float, default=5.0, help="thin road-node candidates to this spacing")
+    p.add_argument("--exclude", type=Path, metavar="FILE", help="polygons where no new facility may go")
+    p.add_argument("--allow-relocate", action="store_true", help="existing facilities of the type may move (K = total sites)")
     p.add_argument("--budget-curve", type=int, metavar="K", help="coverage for 1..K new facilities")
     p.add_argument("--out", type=Path, metavar="DIR", default=Path("maps"), help="where to write the sites and the map")
     p.add_argument("--tiles", metavar="NAME|URL")

@@ -35,15 +35,32 @@ def command_line() -> str:
     return "coverage-plan " + " ".join(shlex.quote(a) for a in sys.argv[1:])
 
 
-def _region_and_assessment(args: argparse.Namespace) -> Assessment:
+def _region_and_assessment(args: argparse.Namespace) -> tuple[Assessment, Assessment | None]:
+    """The assessment (of the scenario, if one is given) and the baseline it changes."""
     region = _load(args)
+    catalogue = load_catalogue(args.standards, facility_types=region.facility_types, profiles=region.profiles)
+    catalogue = catalogue.select([i.strip() for i in args.only.split(",")] if args.only else None)
     if getattr(args, "scenario", None):
         from .scenario import apply_scenario, load_scenario
 
-        region = apply_scenario(region, load_scenario(args.scenario, region=region))
-    catalogue = load_catalogue(args.standards, facility_types=region.facility_types, profiles=region.profiles)
-    catalogue = catalogue.select([i.strip() for i in args.only.split(",")] if args.only else None)
-    return assess(region, catalogue, progress=_progress("standards"))
+        scenario = load_scenario(args.scenario, region=region)
+        baseline = assess(region, catalogue, progress=_progress("baseline"))
+        return assess(apply_scenario(region, scenario), catalogue, progress=_progress("scenario")), baseline
+    return assess(region, catalogue, progress=_progress("standards")), None
+
+
+def _print_comparison(after: Assessment, baseline: Assessment) -> tuple:
+    from .scenario import compare
+
+    per_settlement, per_standard = compare(baseline, after)
+    print("\nScenario versus baseline:")
+    print(table_text(per_standard))
+    changed = per_settlement[(per_settlement["passes_before"] != per_settlement["passes_after"])
+                             | (per_settlement["change_min"].abs() > 0.05)] if len(per_settlement) else per_settlement
+    if len(changed):
+        print("\nSettlements whose minutes or verdict change:")
+        print(table_text(changed.reset_index().round(1)))
+    return per_settlement, per_standard
 
 
 def write_check_outputs(assessment: Assessment, stage: Path, *, lang: str = "en") -> list[str]:
@@ -64,8 +81,9 @@ def write_check_outputs(assessment: Assessment, stage: Path, *, lang: str = "en"
 
 def cmd_check(args: argparse.Namespace) -> int:
     """Run every standard, print the scorecard, write exports and maps if asked."""
-    assessment = _region_and_assessment(args)
+    assessment, baseline = _region_and_assessment(args)
     print(scorecard_text(assessment, lang=args.lang))
+    comparison = _print_comparison(assessment, baseline) if baseline is not None else None
     if args.indicators:
         print()
         print(table_text(indicator_table(assessment.region, lang=args.lang)))
@@ -73,6 +91,10 @@ def cmd_check(args: argparse.Namespace) -> int:
     if out is not None:
         with io.atomic_output(out) as stage:
             written = write_check_outputs(assessment, stage, lang=args.lang)
+            if comparison is not None:
+                io.write_csv(stage / "scenario_settlements.csv", comparison[0].reset_index())
+                io.write_csv(stage / "scenario_standards.csv", comparison[1])
+                written += ["scenario_settlements.csv", "scenario_standards.csv"]
             if args.maps:
                 written += _write_maps(assessment, stage, args)
         print(f"\nWrote {len(written)} files to {out}/: {', '.join(written)}")
@@ -88,7 +110,7 @@ def _write_maps(assessment: Assessment, stage: Path, args: argparse.Namespace) -
 
 def cmd_map(args: argparse.Namespace) -> int:
     """Write the gap maps and the HTML report (and the check exports beside them)."""
-    assessment = _region_and_assessment(args)
+    assessment, _baseline = _region_and_assessment(args)
     print(scorecard_text(assessment, lang=args.lang))
     with io.atomic_output(args.out) as stage:
         written = write_check_outputs(assessment, stage, lang=args.lang) + _write_maps(assessment, stage, args)
@@ -97,7 +119,83 @@ def cmd_map(args: argparse.Namespace) -> int:
 
 
 def cmd_site(args: argparse.Namespace) -> int:
-    """Recommend sites for new facilities."""
-    from .siting_cli import run_site
+    """Recommend sites for new facilities, print them, write the sites and a before/after map."""
+    from .maps import save_map, siting_map
+    from .planning import proposed_facilities, site_for_standards
+    from .scenario import compare
 
-    return run_site(args)
+    region = _load(args)
+    catalogue = load_catalogue(args.standards, facility_types=region.facility_types, profiles=region.profiles)
+    ids = [i.strip() for i in args.standard.split(",") if i.strip()]
+    if args.candidates in ("settlements", "roads"):
+        candidates = args.candidates
+    else:
+        candidates = io.read_layer(args.candidates, coords=args.coords or "wgs84")
+    exclude = io.read_layer(args.exclude) if args.exclude else None
+    before = assess(region, catalogue.select(ids))
+    plan = site_for_standards(region, catalogue, ids, facility_type=args.facility_type, k=args.add, model=args.model,
+                              candidates=candidates, spacing_km=args.spacing_km, exclude=exclude,
+                              allow_relocate=args.allow_relocate, budget_k=args.budget_curve, assessment=before)
+    r = plan.result
+    ftype = args.facility_type or plan.standards[0].facility_types[0]
+    print(f"Siting {len(plan.sites)} new {ftype} for {', '.join(ids)} ({r.model}, {len(plan.candidates)} candidates from "
+          f"{args.candidates}):")
+    status = "proven optimal" if r.proven_optimal else f"not proven optimal, gap {r.gap:.1%} to the bound {r.bound:,.1f}"
+    print(f"  objective {r.objective:,.1f} ({status}; {r.method}, {r.seconds:.2f} s)")
+    for note in r.notes:
+        print(f"  note: {note}")
+    if r.uncoverable:
+        rows = plan.demand.iloc[list(r.uncoverable)]
+        names = ", ".join(f"{region.settlements.loc[s, 'name_zh']} ({s}, {t})" for s, t in zip(rows["settlement_id"], rows["standard"], strict=True))
+        print(f"  cannot be reached within the standard from any candidate: {names}")
+    print()
+    print(table_text(plan.sites.drop(columns="geometry")))
+    after_region = region.with_layers(facilities=proposed_facilities(region, plan, ftype))
+    after = assess(after_region, catalogue.select(ids))
+    per_settlement, per_standard = compare(before, after)
+    print("\nBefore / after:")
+    print(table_text(per_standard))
+    if plan.curve is not None:
+        print("\nBudget curve (coverage versus new facilities):")
+        print(table_text(plan.curve.round(3)))
+    tag = "-".join(ids)
+    with io.atomic_output(args.out) as stage:
+        written = [f"sites-{tag}.csv", f"sites-{tag}.gpkg", f"site-{tag}.html", f"site-{tag}-before-after.csv"]
+        io.write_csv(stage / written[0], plan.sites)
+        io.write_gpkg(stage / written[1], {"sites": plan.sites, "candidates": plan.candidates.reset_index()})
+        save_map(siting_map(before, after, plan, ids[0], tiles=args.tiles, cdn=args.cdn), stage / written[2])
+        io.write_csv(stage / written[3], per_settlement.reset_index())
+        if plan.curve is not None:
+            io.write_csv(stage / f"budget-curve-{tag}.csv", plan.curve)
+            io.atomic_write_text(stage / f"budget-curve-{tag}.svg", budget_curve_svg(plan.curve, title=", ".join(ids)))
+            written += [f"budget-curve-{tag}.csv", f"budget-curve-{tag}.svg"]
+    print(f"\nWrote {', '.join(written)} to {args.out}/")
+    return 0
+
+
+def budget_curve_svg(curve, *, title: str) -> str:
+    """A small SVG line chart of the budget curve (no plotting library needed)."""
+    from html import escape
+
+    w, h, pad = 520, 320, 50
+    ks = curve["k"].to_numpy()
+    kmax = max(int(ks.max()), 1)
+
+    def pt(k, share):
+        return pad + (w - 2 * pad) * k / kmax, h - pad - (h - 2 * pad) * share
+
+    lines = []
+    for col, colour in (("optimal_share", "#0072B2"), ("build_order_share", "#D55E00")):
+        pts = " ".join(f"{x:.1f},{y:.1f}" for x, y in (pt(k, s) for k, s in zip(ks, curve[col], strict=True)))
+        lines.append(f"<polyline fill='none' stroke='{colour}' stroke-width='2' points='{pts}'/>")
+    ticks = "".join(f"<text x='{pt(k, 0)[0]:.1f}' y='{h - pad + 16}' font-size='11' text-anchor='middle'>{k}</text>" for k in ks)
+    yt = "".join(f"<text x='{pad - 6}' y='{pt(0, s)[1] + 4:.1f}' font-size='11' text-anchor='end'>{s:.0%}</text>"
+                 for s in (0, 0.25, 0.5, 0.75, 1.0))
+    return (f"<svg xmlns='http://www.w3.org/2000/svg' width='{w}' height='{h}'>"
+            f"<rect width='100%' height='100%' fill='white'/><text x='{w / 2}' y='20' text-anchor='middle' font-size='13'>"
+            f"{escape(title)}: share of demand meeting the standard</text>"
+            f"<line x1='{pad}' y1='{h - pad}' x2='{w - pad}' y2='{h - pad}' stroke='black'/>"
+            f"<line x1='{pad}' y1='{pad}' x2='{pad}' y2='{h - pad}' stroke='black'/>{ticks}{yt}{''.join(lines)}"
+            f"<text x='{w - pad}' y='{pad}' font-size='11' text-anchor='end' fill='#0072B2'>optimal for each k</text>"
+            f"<text x='{w - pad}' y='{pad + 14}' font-size='11' text-anchor='end' fill='#D55E00'>build order</text>"
+            f"<text x='{w / 2}' y='{h - 10}' font-size='11' text-anchor='middle'>new facilities</text></svg>\n")

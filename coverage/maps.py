@@ -39,6 +39,7 @@ __all__ = [
     "render_html",
     "report_html",
     "save_map",
+    "siting_map",
     "unit_map",
     "write_report_and_maps",
 ]
@@ -446,6 +447,29 @@ def unit_map(assessment: Assessment, kind: str, *, tiles: str | None = None, cdn
     return m
 
 
+def siting_map(before: Assessment, after: Assessment, plan, std_id: str, *, tiles: str | None = None,
+               cdn: bool = False) -> folium.Map:
+    """Before/after map of a siting answer: the access map after building, the proposed sites, and who was failing before."""
+    m = access_map(after, std_id, tiles=tiles, cdn=cdn)
+    feats = []
+    for row in plan.sites.itertuples():
+        popup = _table([("拟建 / Proposed site", f"#{row.rank}"), ("候选 / Candidate", row.candidate), ("名称 / Name", row.name),
+                        ("坐标 / Lon, lat", f"{row.lon:.5f}, {row.lat:.5f}"),
+                        ("最近居民点 / Nearest settlement", f"{row.nearest_settlement_name} ({row.distance_km:g} km)"),
+                        ("新增达标 / Newly covered", f"{row.newly_covered:,.0f}"), ("居民点 / Settlements", row.settlements)])
+        feats.append(_feature(row.geometry, _icon={"html": f"<div class='cp-new'>{row.rank}</div>", "className": "cp-fac-wrap",
+                                                   "iconSize": [26, 26], "iconAnchor": [13, 13]},
+                              _popup=popup, _tooltip=esc(f"proposed site #{row.rank}")))
+    JsonLayer(feats, name="proposed sites / 拟建选址").add_to(m)
+    was = before.result(std_id).detail
+    ring = [_feature(before.region.settlements.geometry.loc[sid], _style={"radius": _radius(r["population"]) + 5, "fill": False,
+                                                                          "color": "#D55E00", "weight": 2, "dashArray": "2 3"},
+                     _tooltip=esc(f"{r['name_zh']}: failing before ({r['minutes']:.0f} min)"))
+            for sid, r in was[~was["passes"]].sort_index().iterrows()]
+    JsonLayer(ring, name="failing before / 原未达标").add_to(m)
+    return m
+
+
 # --- rendering and the report -------------------------------------------------------------------
 
 _ID = re.compile(r"(?<=_)[0-9a-f]{32}(?![0-9a-f])")
@@ -558,6 +582,8 @@ _CSS = """
  border:1px solid #999;border-radius:4px;width:300px;max-height:40%;overflow:auto}
 .cp-panel ol{padding-left:18px;margin:4px 0}
 .cp-fac{width:18px;height:18px;border-radius:9px;color:#fff;font:bold 11px sans-serif;text-align:center;line-height:18px}
+.cp-new{width:22px;height:22px;border-radius:11px;background:#000;color:#FFD700;border:2px solid #FFD700;
+ font:bold 13px sans-serif;text-align:center;line-height:22px}
 .cp-pop th{text-align:left;padding-right:6px;vertical-align:top;white-space:nowrap}
 .cp-pop{font:12px sans-serif}
 .leaflet-control-layers{margin-top:60px!important}

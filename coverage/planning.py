@@ -1,0 +1,265 @@
+"""Siting on a region: candidate sites, the coverage matrices of access standards, and the answer.
+
+A thin adapter between GeoDataFrames and the models of :mod:`coverage.siting`:
+it builds each standard's demand rows (applicable settlements not yet meeting
+it) and their sparse travel-time matrix to the candidates, with the same engine
+and settings the scorecard uses, solves, and reports the sites with the
+settlements each one newly brings within the standard.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import scipy.sparse as sp
+import shapely
+from scipy.spatial import cKDTree
+
+from .assess import Assessment, assess
+from .errors import CatalogueError, CoverageError
+from .region import Region
+from .routing import travel_time_matrix
+from .siting import SitingResult, budget_curve, solve_lscp, solve_mclp, solve_pcenter, solve_pmedian
+from .standards import AccessStandard, Catalogue
+
+__all__ = ["SitingPlan", "candidate_sites", "proposed_facilities", "site_for_standards"]
+
+
+def candidate_sites(region: Region, source: str | gpd.GeoDataFrame = "settlements", *, spacing_km: float = 5.0,
+                    exclude: gpd.GeoDataFrame | None = None) -> gpd.GeoDataFrame:
+    """Candidate sites as points (WGS84) with an ``id`` index and a ``source`` column.
+
+    Parameters
+    ----------
+    region
+        The region.
+    source
+        ``"settlements"`` (every settlement point), ``"roads"`` (road nodes inside the
+        region thinned to one per ``spacing_km`` square), or a point GeoDataFrame
+        (e.g. read from the user's candidate file).
+    spacing_km
+        Thinning grid for road nodes.
+    exclude
+        Polygons where no facility may go (protected areas, dunes): candidates inside are dropped.
+    """
+    if isinstance(source, gpd.GeoDataFrame):
+        cands = source.to_crs("EPSG:4326")
+        ids = cands["id"].astype(str) if "id" in cands else pd.Series([f"cand-{i + 1}" for i in range(len(cands))])
+        cands = gpd.GeoDataFrame({"name": cands.get("name", ids).astype(str).to_numpy(), "source": "user file"},
+                                 geometry=cands.geometry.to_numpy(), crs="EPSG:4326", index=pd.Index(ids.to_numpy(), name="id"))
+    elif source == "settlements":
+        s = region.settlements
+        cands = gpd.GeoDataFrame({"name": s["name_zh"].to_numpy(), "source": "settlement"}, geometry=s.geometry.to_numpy(),
+                                 crs="EPSG:4326", index=pd.Index([f"at-{i}" for i in s.index], name="id"))
+    elif source == "roads":
+        net = region.network
+        inside = shapely.contains_xy(region.boundary, net.lon, net.lat)
+        idx = np.flatnonzero(inside)
+        cell = np.floor(np.column_stack([net.x[idx], net.y[idx]]) / (spacing_km * 1000)).astype(np.int64)
+        # One node per grid cell: the one nearest the cell centre (deterministic).
+        centre = (cell + 0.5) * spacing_km * 1000
+        dist = np.hypot(net.x[idx] - centre[:, 0], net.y[idx] - centre[:, 1])
+        order = np.lexsort((net.osmid[idx], dist, cell[:, 1], cell[:, 0]))
+        cell_sorted = cell[order]
+        first = np.ones(len(order), bool)
+        first[1:] = np.any(cell_sorted[1:] != cell_sorted[:-1], axis=1)
+        pick = idx[order[first]]
+        cands = gpd.GeoDataFrame({"name": [f"road node {o}" for o in net.osmid[pick]], "source": "road node"},
+                                 geometry=gpd.points_from_xy(net.lon[pick], net.lat[pick]), crs="EPSG:4326",
+                                 index=pd.Index([f"node-{o}" for o in net.osmid[pick]], name="id"))
+    else:
+        raise CoverageError(f"unknown candidate source '{source}': use settlements, roads or a point file.")
+    if exclude is not None and len(cands):
+        zone = shapely.union_all(exclude.to_crs("EPSG:4326").geometry.to_numpy())
+        cands = cands[~cands.geometry.within(zone)]
+    if len(cands) == 0:
+        raise CoverageError("no candidate site left (after exclusions); give another --candidates source.")
+    return cands
+
+
+@dataclass(frozen=True)
+class SitingPlan:
+    """A siting answer on a region.
+
+    Attributes
+    ----------
+    result
+        The model's answer (objective, optimality, gap).
+    sites
+        The chosen candidates in build order, with ``rank``, ``newly_covered`` (demand
+        brought within the standards by this site, given the ones before),
+        ``settlements`` (their ids) and the nearest settlement.
+    standards
+        The standards sited for.
+    candidates
+        All candidates considered.
+    demand
+        The demand rows: ``standard``, ``settlement_id``, ``weight``, ``covered_before``.
+    curve
+        Budget curve rows (if asked).
+    """
+
+    result: SitingResult
+    sites: gpd.GeoDataFrame
+    standards: tuple[AccessStandard, ...]
+    candidates: gpd.GeoDataFrame
+    demand: pd.DataFrame
+    curve: pd.DataFrame | None = None
+
+
+def _demand_and_cover(region: Region, assessment: Assessment, standards, cands_xy, *, relocate: bool):
+    rows, mats = [], []
+    for std in standards:
+        det = assessment.result(std.id).detail
+        graph = region.routing_graph(std.profile)
+        mat = travel_time_matrix(graph, region.xy(region.settlements.loc[det.index]), cands_xy, cutoff_s=std.max_minutes * 60.0)
+        cover = sp.csr_array((np.ones(len(mat.seconds), bool), (mat.origin, mat.destination)), shape=mat.shape)
+        before = det["passes"].to_numpy() if not relocate else np.zeros(len(det), bool)
+        rows.append(pd.DataFrame({"standard": std.id, "settlement_id": det.index, "weight": det["demand"].to_numpy(),
+                                  "covered_before": before, "minutes_before": det["minutes"].to_numpy()}))
+        mats.append(cover)
+    return pd.concat(rows, ignore_index=True), sp.csr_array(sp.vstack(mats, format="csr"))
+
+
+def site_for_standards(region: Region, catalogue: Catalogue, standard_ids: list[str], *, facility_type: str | None = None,
+                       k: int = 1, model: str = "mclp", candidates: str | gpd.GeoDataFrame = "settlements",
+                       spacing_km: float = 5.0, exclude: gpd.GeoDataFrame | None = None, allow_relocate: bool = False,
+                       budget_k: int | None = None, assessment: Assessment | None = None) -> SitingPlan:
+    """Recommend sites for new facilities against one or more access standards.
+
+    Parameters
+    ----------
+    region, catalogue
+        The region and the catalogue holding the standards.
+    standard_ids
+        Access standards to serve at once (a new health centre counts for several).
+    facility_type
+        Type of the new facility (must be eligible for every standard); default:
+        the first type of the first standard.
+    k
+        New facilities (MCLP, p-median, p-center).
+    model
+        ``"mclp"``, ``"lscp"``, ``"pmedian"`` or ``"pcenter"`` (the last two take one standard).
+    candidates, spacing_km, exclude
+        See :func:`candidate_sites`.
+    allow_relocate
+        Let existing eligible facilities move: they join the candidates and
+        nobody counts as covered beforehand; ``k`` is then the total number of sites.
+    budget_k
+        Also compute the budget curve for 1..budget_k (MCLP).
+    assessment
+        The current assessment (recomputed if not given).
+
+    Returns
+    -------
+    SitingPlan
+    """
+    stds = []
+    for sid in standard_ids:
+        std = catalogue.get(sid)
+        if not isinstance(std, AccessStandard):
+            raise CatalogueError(f"'{sid}' is a {std.kind} standard; siting works on access standards "
+                                 f"({', '.join(s.id for s in catalogue.standards if s.kind == 'access')}).")
+        stds.append(std)
+    ftype = facility_type or stds[0].facility_types[0]
+    for std in stds:
+        if ftype not in std.facility_types:
+            raise CatalogueError(f"a new '{ftype}' does not count for '{std.id}' (it counts {', '.join(std.facility_types)}); "
+                                 "choose --type accordingly.")
+    if model in ("pmedian", "pcenter") and len(stds) > 1:
+        raise CoverageError(f"{model} sites for one standard at a time; give a single --standard.")
+    if assessment is None:
+        assessment = assess(region, catalogue.select([s.id for s in stds]))
+    cands = candidate_sites(region, candidates, spacing_km=spacing_km, exclude=exclude)
+    if allow_relocate:
+        f = region.facilities
+        existing = f[f["facility_type"].isin(stds[0].facility_types) & f["in_region"]]
+        cands = pd.concat([cands, gpd.GeoDataFrame({"name": existing["name_zh"].to_numpy(), "source": "existing facility"},
+                                                   geometry=existing.geometry.to_numpy(), crs="EPSG:4326",
+                                                   index=pd.Index([f"existing-{i}" for i in existing.index], name="id"))])
+        region = region.with_layers(facilities=f.drop(index=existing.index))
+        assessment = assess(region, catalogue.select([s.id for s in stds]))
+    cands_xy = region.xy(cands)
+    demand, cover = _demand_and_cover(region, assessment, stds, cands_xy, relocate=allow_relocate)
+    todo = ~demand["covered_before"].to_numpy()
+    weights = np.where(todo, demand["weight"].to_numpy(dtype=float), 0.0)
+    curve = None
+    if model == "mclp":
+        result = solve_mclp(cover, weights, k)
+        if budget_k:
+            base = float(demand.loc[~todo, "weight"].sum())
+            curve = pd.DataFrame(budget_curve(cover, weights, budget_k, base_weight=base,
+                                              total_weight=float(demand["weight"].sum())))
+            for col in ("optimal_sites",):
+                curve[col] = [", ".join(cands.index[list(s)]) for s in curve[col]]
+            curve["build_order_site"] = [cands.index[int(j)] if j >= 0 else "" for j in curve["build_order_site"]]
+    elif model == "lscp":
+        std = stds[0]
+        share = std.required_share if len(stds) == 1 else 1.0
+        need_rows = todo
+        sub = sp.csr_array(cover[np.flatnonzero(need_rows)])
+        w_sub = demand["weight"].to_numpy(dtype=float)[need_rows]
+        # The required share is of all demand; what is already met counts towards it.
+        met = float(demand.loc[~todo, "weight"].sum())
+        total = float(demand["weight"].sum())
+        needed_share = max(0.0, (share * total - met) / w_sub.sum()) if w_sub.sum() > 0 else 0.0
+        result = solve_lscp(sub, w_sub, required_share=min(1.0, needed_share))
+        rows = np.flatnonzero(need_rows)
+        result = SitingResult(**{**result.__dict__, "uncoverable": tuple(int(rows[i]) for i in result.uncoverable)})
+    else:
+        std = stds[0]
+        cutoff = max(std.max_minutes * 60.0 * 4, 3600.0)
+        mat = travel_time_matrix(region.routing_graph(std.profile), region.xy(region.settlements.loc[demand["settlement_id"]]),
+                                 cands_xy, cutoff_s=cutoff)
+        times = sp.coo_array((mat.seconds, (mat.origin, mat.destination)), shape=mat.shape)
+        current = np.where(allow_relocate, np.inf, demand["minutes_before"].to_numpy() * 60.0)
+        w = demand["weight"].to_numpy(dtype=float)
+        if model == "pmedian":
+            result = solve_pmedian(times, w, k, current=current, penalty=cutoff)
+        elif model == "pcenter":
+            result = solve_pcenter(times, k, current=current, penalty=cutoff, weights=w)
+        else:
+            raise CoverageError(f"unknown model '{model}': use mclp, lscp, pmedian or pcenter.")
+    sites = _describe_sites(region, cands, result, cover, demand, todo)
+    return SitingPlan(result=result, sites=sites, standards=tuple(stds), candidates=cands, demand=demand, curve=curve)
+
+
+def _describe_sites(region: Region, cands: gpd.GeoDataFrame, result: SitingResult, cover: sp.csr_array,
+                    demand: pd.DataFrame, todo: np.ndarray) -> gpd.GeoDataFrame:
+    csc = sp.csc_array(cover)
+    covered = ~todo.copy()
+    rows = []
+    s_xy = region.xy(region.settlements)
+    tree = cKDTree(s_xy)
+    for rank, j in enumerate(result.sites, start=1):
+        hit = csc.indices[csc.indptr[j]:csc.indptr[j + 1]]
+        new = hit[~covered[hit]]
+        covered[hit] = True
+        newly = demand.iloc[new]
+        d, i = tree.query(region.xy(cands.iloc[[j]]))
+        near = region.settlements.index[i[0]]
+        pt = cands.geometry.iloc[j]
+        rows.append({"rank": rank, "candidate": cands.index[j], "name": cands["name"].iloc[j], "source": cands["source"].iloc[j],
+                     "lon": round(pt.x, 6), "lat": round(pt.y, 6), "nearest_settlement": near,
+                     "nearest_settlement_name": region.settlements.loc[near, "name_zh"], "distance_km": round(float(d[0]) / 1000, 2),
+                     "newly_covered": float(newly["weight"].sum()),
+                     "settlements": ", ".join(f"{r.settlement_id} ({r.standard})" for r in newly.itertuples())})
+    return gpd.GeoDataFrame(pd.DataFrame(rows, columns=["rank", "candidate", "name", "source", "lon", "lat", "nearest_settlement",
+                                                        "nearest_settlement_name", "distance_km", "newly_covered", "settlements"]),
+                            geometry=gpd.points_from_xy([r["lon"] for r in rows], [r["lat"] for r in rows]), crs="EPSG:4326")
+
+
+def proposed_facilities(region: Region, plan: SitingPlan, facility_type: str) -> gpd.GeoDataFrame:
+    """The region's facilities plus the plan's sites (marked as proposed)."""
+    f = region.facilities
+    new = gpd.GeoDataFrame({
+        "facility_type": facility_type, "name_zh": [f"拟建{region.facility_types[facility_type].zh} #{r}" for r in plan.sites["rank"]],
+        "name_en": [f"proposed {region.facility_types[facility_type].en} #{r}" for r in plan.sites["rank"]],
+        "unit_code": "", "quantity": 1.0, "beds": np.nan, "nursing_beds": np.nan, "gps": np.nan, "doctors": np.nan,
+        "in_region": True, "coord_source": "proposed site (siting model)", "attr_source": "proposed site (siting model)"},
+        geometry=plan.sites.geometry.to_numpy(), crs="EPSG:4326",
+        index=pd.Index([f"NEW-{r}" for r in plan.sites["rank"]], name="id"))
+    return pd.concat([f, new])

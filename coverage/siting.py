@@ -1,0 +1,497 @@
+"""Location models on a coverage / travel-time matrix: MCLP, LSCP, p-median, p-center.
+
+The models work on plain arrays (demand weights, a sparse demand x candidate
+matrix); :func:`site_for_standards` is the thin adapter from a region and its
+standards.  Exact solutions use ``scipy.optimize.milp`` (HiGHS) with the
+constraint matrices built directly as sparse arrays.  Before solving, demand
+points with identical candidate sets are merged and dominated candidates
+dropped.  Large instances use a lazy greedy with swap moves, bounded by the LP
+relaxation; every answer states whether it is proven optimal, and its gap.
+"""
+
+from __future__ import annotations
+
+import heapq
+import logging
+import time
+from dataclasses import dataclass, field
+
+import numpy as np
+import scipy.sparse as sp
+from scipy.optimize import Bounds, LinearConstraint, linprog, milp
+
+__all__ = [
+    "SitingResult",
+    "budget_curve",
+    "greedy_mclp",
+    "solve_lscp",
+    "solve_mclp",
+    "solve_pcenter",
+    "solve_pmedian",
+]
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class SitingResult:
+    """An answer of a location model.
+
+    Attributes
+    ----------
+    model
+        ``"mclp"``, ``"lscp"``, ``"pmedian"`` or ``"pcenter"``.
+    sites
+        Chosen candidate positions (in build order where the model gives one).
+    objective
+        The model's objective (covered weight; number of sites; weighted or worst time).
+    bound
+        Best proven bound on the objective (equal to it when optimal).
+    proven_optimal
+        True when the solver proved optimality.
+    gap
+        Relative gap between objective and bound (0 when optimal).
+    method
+        How it was solved (``"milp"``, ``"greedy+swap"``, ``"trivial"``).
+    seconds
+        Solve time.
+    uncoverable
+        Demand positions no candidate can serve within the threshold (LSCP/MCLP).
+    notes
+        Remarks for the user.
+    """
+
+    model: str
+    sites: tuple[int, ...]
+    objective: float
+    bound: float
+    proven_optimal: bool
+    gap: float
+    method: str
+    seconds: float
+    uncoverable: tuple[int, ...] = ()
+    notes: tuple[str, ...] = field(default=())
+
+
+# --- reductions ------------------------------------------------------------------------------
+
+def merge_identical_rows(cover: sp.csr_array, weights: np.ndarray) -> tuple[sp.csr_array, np.ndarray, np.ndarray]:
+    """Merge demand rows with the same candidate set, summing their weights.
+
+    Returns
+    -------
+    merged : csr_array
+        One row per distinct non-empty candidate set.
+    weights : ndarray
+        Summed weights.
+    group : ndarray
+        For each original row, its merged row (-1 for rows with no candidate).
+    """
+    cover = sp.csr_array(cover, dtype=bool)
+    cover.sort_indices()
+    n = cover.shape[0]
+    keys = [cover.indices[cover.indptr[i]:cover.indptr[i + 1]].tobytes() for i in range(n)]
+    group = np.full(n, -1, np.int64)
+    index: dict[bytes, int] = {}
+    reps = []
+    for i, key in enumerate(keys):
+        if not key:
+            continue
+        g = index.get(key)
+        if g is None:
+            g = index[key] = len(reps)
+            reps.append(i)
+        group[i] = g
+    w = np.zeros(len(reps))
+    ok = group >= 0
+    np.add.at(w, group[ok], weights[ok])
+    merged = cover[np.asarray(reps, dtype=np.int64)] if reps else sp.csr_array((0, cover.shape[1]), dtype=bool)
+    return sp.csr_array(merged), w, group
+
+
+def dominated_candidates(cover: sp.csr_array, *, max_candidates: int = 5000) -> np.ndarray:
+    """Mask of candidates whose demand set is contained in another's (ties keep the lower index).
+
+    For covering models such a candidate is never needed: any solution using it
+    can use its dominator instead without loss.  Skipped (nothing dropped) above
+    ``max_candidates`` because the pairwise overlap matrix grows quadratically.
+    """
+    m = cover.shape[1]
+    if m > max_candidates or m == 0:
+        return np.zeros(m, bool)
+    a = sp.csc_array(cover, dtype=np.int32)
+    size = np.asarray(a.sum(axis=0)).ravel()
+    overlap = (a.T @ a).tocoo()
+    sub = (overlap.data == size[overlap.row]) & (overlap.row != overlap.col)
+    j, k = overlap.row[sub], overlap.col[sub]
+    # j is dominated by k if k covers strictly more, or the same set and k comes first.
+    dom = (size[k] > size[j]) | ((size[k] == size[j]) & (k < j))
+    out = np.zeros(m, bool)
+    out[j[dom]] = True
+    out[size == 0] = True
+    return out
+
+
+# --- MCLP --------------------------------------------------------------------------------------
+
+def covered_weight(cover: sp.csr_array, weights: np.ndarray, sites) -> float:
+    """Weight of demand rows covered by at least one of ``sites``."""
+    if len(sites) == 0:
+        return 0.0
+    hit = np.asarray(sp.csc_array(cover)[:, list(sites)].sum(axis=1)).ravel() > 0
+    return float(weights[hit].sum())
+
+
+def greedy_mclp(cover: sp.csr_array, weights: np.ndarray, k: int, *, swap_rounds: int = 2,
+                time_limit_s: float = 30.0) -> tuple[list[int], float]:
+    """Lazy greedy, then swap (interchange) moves until no swap improves or time runs out.
+
+    Returns
+    -------
+    sites : list of int
+        In the order greedy picked them (then improved in place by swaps).
+    value : float
+        Covered weight.
+    """
+    t0 = time.perf_counter()
+    cover = sp.csr_array(cover, dtype=bool)
+    csc = sp.csc_array(cover)
+    n, m = cover.shape
+    col = [csc.indices[csc.indptr[j]:csc.indptr[j + 1]] for j in range(m)]
+    count = np.zeros(n, np.int32)  # how many chosen sites cover each row
+    heap = [(-float(weights[c].sum()), j) for j, c in enumerate(col)]
+    heapq.heapify(heap)
+    chosen: list[int] = []
+    while heap and len(chosen) < k:
+        neg, j = heapq.heappop(heap)
+        gain = float(weights[col[j]][count[col[j]] == 0].sum())
+        if heap and gain < -heap[0][0] - 1e-12:
+            heapq.heappush(heap, (-gain, j))  # stale bound: re-queue with the true gain
+            continue
+        if gain <= 0 and chosen:
+            break
+        chosen.append(j)
+        count[col[j]] += 1
+    value = float(weights[count > 0].sum())
+    # Swap moves: replace a chosen site by an unchosen one when it gains.
+    for _ in range(swap_rounds):
+        improved = False
+        for pos in range(len(chosen)):
+            if time.perf_counter() - t0 > time_limit_s:
+                break
+            j = chosen[pos]
+            count[col[j]] -= 1
+            base = float(weights[count > 0].sum())
+            uncovered = count == 0
+            # Gain of every candidate against the current uncovered rows, at once.
+            gains = np.asarray(csc.T @ (weights * uncovered)).ravel()
+            gains[chosen] = -1.0
+            best = int(np.argmax(gains))
+            if base + gains[best] > value + 1e-9:
+                chosen[pos] = best
+                count[col[best]] += 1
+                value = base + float(gains[best])
+                improved = True
+            else:
+                count[col[j]] += 1
+        if not improved:
+            break
+    return chosen, value
+
+
+def _mclp_arrays(cover: sp.csr_array, weights: np.ndarray, k: int):
+    n, m = cover.shape
+    # Variables: x_0..x_{m-1} (sites, binary), y_0..y_{n-1} (row covered, continuous in [0, 1]).
+    c = np.concatenate([np.zeros(m), -weights])
+    link = sp.hstack([-sp.csr_array(cover, dtype=float), sp.eye_array(n, format="csr")], format="csr")
+    count = sp.csr_array(np.concatenate([np.ones(m), np.zeros(n)])[None, :])
+    integrality = np.concatenate([np.ones(m), np.zeros(n)])
+    return c, link, count, integrality
+
+
+def solve_mclp(cover: sp.csr_array, weights: np.ndarray, k: int, *, exact: bool | None = None,
+               time_limit_s: float = 60.0, exact_max_candidates: int = 5000) -> SitingResult:
+    """Maximal covering: choose ``k`` candidates to maximise the covered demand weight.
+
+    Parameters
+    ----------
+    cover
+        Boolean demand x candidate matrix: row ``i`` is covered by column ``j``.
+        Rows already covered by existing facilities should be left out (or weight 0).
+    weights
+        Demand weight per row (population).
+    k
+        Number of new sites.
+    exact
+        Force the exact MILP (True) or the heuristic (False); default: exact up to
+        ``exact_max_candidates`` candidates after reduction.
+    time_limit_s
+        Solver time limit; an unfinished solve reports its gap.
+
+    Returns
+    -------
+    SitingResult
+        ``objective`` = covered weight; ``sites`` in greedy build order where possible.
+    """
+    t0 = time.perf_counter()
+    weights = np.asarray(weights, float)
+    cover = sp.csr_array(cover, dtype=bool)
+    n, m = cover.shape
+    uncoverable = tuple(np.flatnonzero(np.diff(cover.indptr) == 0).tolist())
+    if k <= 0 or m == 0:
+        return SitingResult("mclp", (), 0.0, 0.0, True, 0.0, "trivial", time.perf_counter() - t0, uncoverable)
+    merged, w, _group = merge_identical_rows(cover, weights)
+    keep_rows = w > 0
+    merged, w = merged[np.flatnonzero(keep_rows)], w[keep_rows]
+    dominated = dominated_candidates(merged)
+    cols = np.flatnonzero(~dominated)
+    reduced = sp.csr_array(sp.csc_array(merged)[:, cols])
+    greedy_sites, greedy_value = greedy_mclp(reduced, w, k)
+    total = float(w.sum())
+    notes = [f"reduced {n} demand rows to {merged.shape[0]} distinct candidate sets; {int(dominated.sum())} of {m} "
+             "candidates dominated"]
+    if len(greedy_sites) < k:
+        notes.append(f"only {len(greedy_sites)} sites add coverage; more than that buys nothing")
+    if greedy_value >= total - 1e-9 or len(greedy_sites) < k:
+        # Everything coverable is covered: the heuristic is optimal.
+        sites = tuple(int(cols[j]) for j in greedy_sites)
+        return SitingResult("mclp", sites, greedy_value, greedy_value, True, 0.0, "greedy (all coverable demand covered)",
+                            time.perf_counter() - t0, uncoverable, tuple(notes))
+    use_exact = exact if exact is not None else len(cols) <= exact_max_candidates
+    c, link, count, integ = _mclp_arrays(reduced, w, k)
+    nr, mr = reduced.shape
+    if use_exact:
+        # The heuristic's value is a proven lower bound: cutting the search below it prunes
+        # HiGHS's branch and bound as an incumbent would (scipy's milp takes no start point).
+        cutoff = sp.csr_array(np.concatenate([np.zeros(mr), w])[None, :])
+        cons = [LinearConstraint(link, -np.inf, 0.0), LinearConstraint(count, k, k),
+                LinearConstraint(cutoff, greedy_value - 1e-6 * max(1.0, greedy_value), np.inf)]
+        res = milp(c, constraints=cons, integrality=integ, bounds=Bounds(0, 1),
+                   options={"time_limit": time_limit_s, "disp": False, "mip_rel_gap": 0})
+        if res.x is not None:
+            x = res.x[:mr] > 0.5
+            chosen = [j for j in greedy_order(reduced, w, np.flatnonzero(x))]
+            value = covered_weight(reduced, w, chosen)
+            bound = -float(res.mip_dual_bound) if getattr(res, "mip_dual_bound", None) is not None else value
+            optimal = res.status == 0
+            if optimal:
+                bound = value
+            sites = tuple(int(cols[j]) for j in chosen)
+            gap = 0.0 if optimal else max(0.0, (bound - value) / max(bound, 1e-12))
+            return SitingResult("mclp", sites, value, bound, optimal, gap, "milp", time.perf_counter() - t0,
+                                uncoverable, tuple(notes))
+        notes.append(f"exact solve stopped ({res.message}); heuristic answer given")
+    # Heuristic with its LP-relaxation bound.
+    lp = linprog(c, A_ub=sp.vstack([link]), b_ub=np.zeros(nr), A_eq=count, b_eq=[k], bounds=(0, 1), method="highs")
+    bound = -float(lp.fun) if lp.status == 0 else total
+    sites = tuple(int(cols[j]) for j in greedy_sites)
+    gap = max(0.0, (bound - greedy_value) / max(bound, 1e-12))
+    return SitingResult("mclp", sites, greedy_value, bound, gap <= 1e-9, gap, "greedy+swap", time.perf_counter() - t0,
+                        uncoverable, tuple(notes))
+
+
+def greedy_order(cover: sp.csr_array, weights: np.ndarray, sites) -> list[int]:
+    """Order a set of sites by marginal gain (which to build first)."""
+    sites = [int(s) for s in sites]
+    csc = sp.csc_array(cover, dtype=bool)
+    covered = np.zeros(cover.shape[0], bool)
+    order = []
+    while sites:
+        gains = [float(weights[csc.indices[csc.indptr[j]:csc.indptr[j + 1]]][~covered[csc.indices[csc.indptr[j]:csc.indptr[j + 1]]]].sum())
+                 for j in sites]
+        best = int(np.argmax(gains))
+        j = sites.pop(best)
+        order.append(j)
+        covered[csc.indices[csc.indptr[j]:csc.indptr[j + 1]]] = True
+    return order
+
+
+# --- LSCP ------------------------------------------------------------------------------------------
+
+def solve_lscp(cover: sp.csr_array, weights: np.ndarray | None = None, *, required_share: float = 1.0,
+               time_limit_s: float = 60.0) -> SitingResult:
+    """Set cover: the fewest sites so that every coverable row (or ``required_share`` of the weight) is covered.
+
+    Rows no candidate covers are reported in ``uncoverable``.  With ``required_share``
+    1 they are left out (every other row is covered); below 1 the share is of the
+    total weight *including* them, so an unreachable share is reported as infeasible.
+    """
+    t0 = time.perf_counter()
+    cover = sp.csr_array(cover, dtype=bool)
+    n, m = cover.shape
+    weights = np.ones(n) if weights is None else np.asarray(weights, float)
+    empty = np.diff(cover.indptr) == 0
+    uncoverable = tuple(np.flatnonzero(empty).tolist())
+    notes = []
+    if uncoverable:
+        notes.append(f"{len(uncoverable)} demand point(s) cannot be reached within the threshold from any candidate")
+    need = required_share * float(weights.sum())
+    if required_share < 1.0 and float(weights[~empty].sum()) + 1e-9 < need:
+        notes.append(f"infeasible: only {weights[~empty].sum():g} of the required {need:g} can be covered by any candidate")
+        return SitingResult("lscp", (), float("nan"), float("nan"), False, float("nan"), "infeasible",
+                            time.perf_counter() - t0, uncoverable, tuple(notes))
+    merged, w, _ = merge_identical_rows(cover, weights)
+    dominated = dominated_candidates(merged)
+    cols = np.flatnonzero(~dominated)
+    reduced = sp.csr_array(sp.csc_array(merged)[:, cols], dtype=float)
+    nr, mr = reduced.shape
+    if nr == 0:
+        return SitingResult("lscp", (), 0.0, 0.0, True, 0.0, "trivial", time.perf_counter() - t0, uncoverable)
+    if required_share >= 1.0:
+        c = np.ones(mr)
+        cons = [LinearConstraint(reduced, 1.0, np.inf)]
+        integ = np.ones(mr)
+        res = milp(c, constraints=cons, integrality=integ, bounds=Bounds(0, 1), options={"time_limit": time_limit_s})
+        x = res.x[:mr] > 0.5 if res.x is not None else np.zeros(mr, bool)
+    else:
+        c = np.concatenate([np.ones(mr), np.zeros(nr)])
+        link = sp.hstack([-reduced, sp.eye_array(nr, format="csr")], format="csr")
+        share = sp.csr_array(np.concatenate([np.zeros(mr), w])[None, :])
+        res = milp(c, constraints=[LinearConstraint(link, -np.inf, 0), LinearConstraint(share, need - 1e-9, np.inf)],
+                   integrality=np.concatenate([np.ones(mr), np.zeros(nr)]), bounds=Bounds(0, 1),
+                   options={"time_limit": time_limit_s})
+        x = res.x[:mr] > 0.5 if res.x is not None else np.zeros(mr, bool)
+    chosen = greedy_order(reduced.astype(bool), w, np.flatnonzero(x))
+    value = float(len(chosen))
+    optimal = res.status == 0
+    bound = value if optimal else float(np.ceil(getattr(res, "mip_dual_bound", 0) or 0))
+    return SitingResult("lscp", tuple(int(cols[j]) for j in chosen), value, bound, optimal,
+                        0.0 if optimal else (value - bound) / max(value, 1), "milp", time.perf_counter() - t0,
+                        uncoverable, tuple(notes))
+
+
+# --- p-median and p-center ------------------------------------------------------------------------
+
+def _assignment(times: sp.coo_array, current: np.ndarray, penalty: float):
+    """Pairs (row, candidate, time) plus each row's fallback (existing facility or penalty)."""
+    t = sp.coo_array(times)
+    fallback = np.where(np.isfinite(current), np.minimum(current, penalty), penalty)
+    keep = t.data < fallback[t.row]  # a candidate slower than what the row already has never helps
+    return t.row[keep], t.col[keep], t.data[keep], fallback
+
+
+def solve_pmedian(times: sp.coo_array, weights: np.ndarray, k: int, *, current: np.ndarray | None = None,
+                  penalty: float | None = None, time_limit_s: float = 60.0) -> SitingResult:
+    """p-median: choose ``k`` sites minimising the weighted travel time to the nearest facility.
+
+    Parameters
+    ----------
+    times
+        Sparse demand x candidate times (pairs beyond the matrix cutoff are absent).
+    weights
+        Demand weights.
+    k
+        Number of new sites.
+    current
+        Each row's time to the nearest existing facility (``inf`` if none).
+    penalty
+        Time charged to a row with neither an existing facility nor a candidate in the
+        matrix (default: the largest time in the matrix x 2).
+    """
+    t0 = time.perf_counter()
+    n, m = times.shape
+    w = np.asarray(weights, float)
+    current = np.full(n, np.inf) if current is None else np.asarray(current, float)
+    penalty = float(penalty if penalty is not None else (sp.coo_array(times).data.max() * 2 if times.nnz else 1.0))
+    r, cidx, d, fb = _assignment(times, current, penalty)
+    p = len(r)
+    # Variables: x (m sites), z (p pairs), f (n fallbacks); minimise sum w (d z + fb f).
+    c = np.concatenate([np.zeros(m), w[r] * d, w * fb])
+    assign = sp.hstack([sp.csr_array((n, m)), sp.csr_array((np.ones(p), (r, np.arange(p))), shape=(n, p)),
+                        sp.eye_array(n, format="csr")], format="csr")
+    link = sp.hstack([sp.csr_array((-np.ones(p), (np.arange(p), cidx)), shape=(p, m)), sp.eye_array(p, format="csr"),
+                      sp.csr_array((p, n))], format="csr")
+    count = sp.csr_array(np.concatenate([np.ones(m), np.zeros(p + n)])[None, :])
+    res = milp(c, constraints=[LinearConstraint(assign, 1, 1), LinearConstraint(link, -np.inf, 0), LinearConstraint(count, k, k)],
+               integrality=np.concatenate([np.ones(m), np.zeros(p + n)]), bounds=Bounds(0, 1),
+               options={"time_limit": time_limit_s})
+    if res.x is None:
+        return SitingResult("pmedian", (), float("nan"), float("nan"), False, float("nan"), "milp", time.perf_counter() - t0,
+                            notes=(str(res.message),))
+    sites = tuple(int(j) for j in np.flatnonzero(res.x[:m] > 0.5))
+    value = pmedian_value(times, w, sites, current=current, penalty=penalty)
+    optimal = res.status == 0
+    bound = value if optimal else float(getattr(res, "mip_dual_bound", value))
+    return SitingResult("pmedian", sites, value, bound, optimal, 0.0 if optimal else (value - bound) / max(value, 1e-12),
+                        "milp", time.perf_counter() - t0)
+
+
+def best_times(times: sp.coo_array, sites, current: np.ndarray, penalty: float) -> np.ndarray:
+    """Each row's time to the nearest of the existing facilities and ``sites``."""
+    t = sp.coo_array(times)
+    fb = np.where(np.isfinite(current), np.minimum(current, penalty), penalty)
+    best = fb.copy()
+    sel = np.isin(t.col, np.asarray(list(sites), dtype=np.int64))
+    np.minimum.at(best, t.row[sel], t.data[sel])
+    return best
+
+
+def pmedian_value(times, weights, sites, *, current, penalty) -> float:
+    """Weighted sum of each row's best time given ``sites``."""
+    return float(np.dot(weights, best_times(times, sites, current, penalty)))
+
+
+def solve_pcenter(times: sp.coo_array, k: int, *, current: np.ndarray | None = None, penalty: float | None = None,
+                  weights: np.ndarray | None = None, time_limit_s: float = 60.0) -> SitingResult:
+    """p-center: choose ``k`` sites minimising the worst travel time to the nearest facility.
+
+    Rows with zero weight (if ``weights`` is given) are ignored.
+    """
+    t0 = time.perf_counter()
+    n, m = times.shape
+    current = np.full(n, np.inf) if current is None else np.asarray(current, float)
+    penalty = float(penalty if penalty is not None else (sp.coo_array(times).data.max() * 2 if times.nnz else 1.0))
+    active = np.ones(n, bool) if weights is None else np.asarray(weights, float) > 0
+    r, cidx, d, fb = _assignment(times, current, penalty)
+    sel = active[r]
+    r, cidx, d = r[sel], cidx[sel], d[sel]
+    rows = np.flatnonzero(active)
+    pos = np.full(n, -1)
+    pos[rows] = np.arange(len(rows))
+    na, p = len(rows), len(r)
+    # Variables: x (m), z (p), f (na), W; minimise W with W >= sum_j d z + fb f for every active row.
+    c = np.concatenate([np.zeros(m + p + na), [1.0]])
+    assign = sp.hstack([sp.csr_array((na, m)), sp.csr_array((np.ones(p), (pos[r], np.arange(p))), shape=(na, p)),
+                        sp.eye_array(na, format="csr"), sp.csr_array((na, 1))], format="csr")
+    link = sp.hstack([sp.csr_array((-np.ones(p), (np.arange(p), cidx)), shape=(p, m)), sp.eye_array(p, format="csr"),
+                      sp.csr_array((p, na + 1))], format="csr")
+    worst = sp.hstack([sp.csr_array((na, m)), sp.csr_array((d, (pos[r], np.arange(p))), shape=(na, p)),
+                       sp.diags_array(fb[rows], format="csr"), sp.csr_array(-np.ones((na, 1)))], format="csr")
+    count = sp.csr_array(np.concatenate([np.ones(m), np.zeros(p + na + 1)])[None, :])
+    ub = np.concatenate([np.ones(m + p + na), [np.inf]])
+    res = milp(c, constraints=[LinearConstraint(assign, 1, 1), LinearConstraint(link, -np.inf, 0),
+                               LinearConstraint(worst, -np.inf, 0), LinearConstraint(count, k, k)],
+               integrality=np.concatenate([np.ones(m), np.zeros(p + na + 1)]), bounds=Bounds(0, ub),
+               options={"time_limit": time_limit_s})
+    if res.x is None:
+        return SitingResult("pcenter", (), float("nan"), float("nan"), False, float("nan"), "milp", time.perf_counter() - t0,
+                            notes=(str(res.message),))
+    sites = tuple(int(j) for j in np.flatnonzero(res.x[:m] > 0.5))
+    value = float(best_times(times, sites, current, penalty)[active].max()) if na else 0.0
+    optimal = res.status == 0
+    return SitingResult("pcenter", sites, value, value if optimal else float(getattr(res, "mip_dual_bound", value)),
+                        optimal, 0.0, "milp", time.perf_counter() - t0)
+
+
+# --- budget curve -----------------------------------------------------------------------------------
+
+def budget_curve(cover: sp.csr_array, weights: np.ndarray, max_k: int, *, base_weight: float = 0.0,
+                 total_weight: float | None = None) -> list[dict]:
+    """Coverage for 1..max_k new sites: the exact optimum for each k, and a nested build order.
+
+    The optimal sets for different k need not nest; the build order (each step
+    adds the best site given the ones before) is what a phased programme builds.
+    """
+    rows = []
+    total = float(total_weight if total_weight is not None else base_weight + np.sum(weights))
+    order, _ = greedy_mclp(cover, weights, max_k, swap_rounds=0)
+    for k in range(1, max_k + 1):
+        res = solve_mclp(cover, weights, k)
+        nested = covered_weight(cover, weights, order[:k])
+        rows.append({"k": k, "optimal_covered": base_weight + res.objective,
+                     "optimal_share": (base_weight + res.objective) / total if total else np.nan,
+                     "optimal_sites": res.sites, "proven_optimal": res.proven_optimal,
+                     "build_order_site": int(order[k - 1]) if k - 1 < len(order) else -1,
+                     "build_order_covered": base_weight + nested,
+                     "build_order_share": (base_weight + nested) / total if total else np.nan})
+    return rows
