@@ -191,7 +191,8 @@ def compare(before: Assessment, after: Assessment) -> tuple[pd.DataFrame, pd.Dat
         if not isinstance(rb.standard, AccessStandard):
             continue
         ra = after.result(rb.standard.id)
-        both = rb.detail[["name_zh", "demand", "minutes", "passes"]].join(ra.detail[["minutes", "passes"]], rsuffix="_after")
+        both = rb.detail[["name_zh", "demand", "minutes", "passes"]].merge(
+            ra.detail[["minutes", "passes"]], left_index=True, right_index=True, how="left", suffixes=("", "_after"))
         both = both.rename(columns={"minutes": "minutes_before", "passes": "passes_before"})
         both.insert(0, "standard", rb.standard.id)
         both["change_min"] = both["minutes_after"] - both["minutes_before"]

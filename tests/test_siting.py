@@ -1,0 +1,228 @@
+"""Siting models against brute force and PySAL spopt; hand cases; the site command; scenarios."""
+
+from __future__ import annotations
+
+import itertools
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import pytest
+import scipy.sparse as sp
+
+from coverage.cli import main
+from coverage.errors import CatalogueError
+from coverage.planning import site_for_standards
+from coverage.scenario import apply_scenario, compare, load_scenario
+from coverage.siting import (
+    best_times,
+    covered_weight,
+    dominated_candidates,
+    greedy_mclp,
+    merge_identical_rows,
+    pmedian_value,
+    solve_lscp,
+    solve_mclp,
+    solve_pcenter,
+    solve_pmedian,
+)
+from coverage.standards import load_catalogue
+
+
+def random_instance(seed, n=40, m=14, density=0.15):
+    rng = np.random.default_rng(seed)
+    cover = sp.csr_array(rng.random((n, m)) < density)
+    w = rng.integers(1, 100, n).astype(float)
+    times = sp.coo_array(np.where(rng.random((n, m)) < 0.3, rng.uniform(1, 100, (n, m)), 0))
+    current = np.where(rng.random(n) < 0.5, rng.uniform(20, 200, n), np.inf)
+    return cover, w, times, current
+
+
+@pytest.mark.parametrize("seed", range(8))
+def test_models_equal_brute_force(seed):
+    cover, w, times, current = random_instance(seed)
+    n, m = cover.shape
+    for k in (1, 3):
+        best = max(covered_weight(cover, w, c) for c in itertools.combinations(range(m), k))
+        res = solve_mclp(cover, w, k)
+        assert res.proven_optimal and res.objective == pytest.approx(best)
+        assert covered_weight(cover, w, res.sites) == pytest.approx(res.objective)
+    # LSCP: the fewest sites covering every coverable row.
+    coverable = np.diff(cover.indptr) > 0
+    csc = sp.csc_array(cover)
+    fewest = next(kk for kk in range(m + 1) for c in itertools.combinations(range(m), kk)
+                  if (np.asarray(csc[:, list(c)].sum(axis=1)).ravel() > 0 if c else np.zeros(n, bool))[coverable].all())
+    res = solve_lscp(cover, w)
+    assert res.objective == fewest and set(res.uncoverable) == set(np.flatnonzero(~coverable))
+    pm = solve_pmedian(times, w, 2, current=current, penalty=300.0)
+    assert pm.objective == pytest.approx(min(pmedian_value(times, w, c, current=current, penalty=300.0)
+                                             for c in itertools.combinations(range(m), 2)))
+    pc = solve_pcenter(times, 2, current=current, penalty=300.0)
+    assert pc.objective == pytest.approx(min(best_times(times, c, current, 300.0).max() for c in itertools.combinations(range(m), 2)))
+
+
+def test_partial_set_cover_meets_the_share():
+    cover, w, _, _ = random_instance(3)
+    res = solve_lscp(cover, w, required_share=0.5)
+    assert covered_weight(cover, w, res.sites) >= 0.5 * w.sum() - 1e-9
+    # One site fewer cannot reach the share (brute force).
+    m = cover.shape[1]
+    k = len(res.sites)
+    assert all(covered_weight(cover, w, c) < 0.5 * w.sum() for c in itertools.combinations(range(m), k - 1))
+    impossible = solve_lscp(cover, w, required_share=1.0 - 1e-12 if not res.uncoverable else 1.0)
+    assert impossible.objective >= k
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_same_objective_as_spopt(seed):
+    pulp = pytest.importorskip("pulp")  # installed with spopt (the dev extra)
+    from spopt.locate import LSCP, MCLP, PCenter, PMedian
+
+    rng = np.random.default_rng(100 + seed)
+    n, m = 80, 20
+    cost = rng.uniform(1, 100, (n, m))
+    w = rng.integers(1, 50, n)
+    solver = pulp.PULP_CBC_CMD(msg=False)
+    cover = sp.csr_array(cost <= 30)
+    mc = MCLP.from_cost_matrix(cost, w, service_radius=30, p_facilities=3).solve(solver)
+    assert solve_mclp(cover, w.astype(float), 3).objective == pytest.approx(pulp.value(mc.problem.objective))
+    ls = LSCP.from_cost_matrix(cost, service_radius=45).solve(solver)
+    assert solve_lscp(sp.csr_array(cost <= 45)).objective == pytest.approx(pulp.value(ls.problem.objective))
+    times = sp.coo_array(cost)
+    pm = PMedian.from_cost_matrix(cost, w, p_facilities=3).solve(solver)
+    assert solve_pmedian(times, w.astype(float), 3, penalty=1e6).objective == pytest.approx(pulp.value(pm.problem.objective), rel=1e-6)
+    # spopt's p-center MILP is slow in CBC: compare on a smaller slice.
+    small = cost[:30, :10]
+    pc = PCenter.from_cost_matrix(small, p_facilities=3).solve(solver)
+    assert solve_pcenter(sp.coo_array(small), 3, penalty=1e6).objective == pytest.approx(pulp.value(pc.problem.objective), rel=1e-6)
+
+
+def test_reductions():
+    cover = sp.csr_array(np.array([[1, 1, 0], [1, 1, 0], [0, 0, 0], [0, 1, 1]], bool))
+    merged, w, group = merge_identical_rows(cover, np.array([1.0, 2.0, 5.0, 4.0]))
+    assert merged.shape == (2, 3) and w.tolist() == [3.0, 4.0] and group.tolist() == [0, 0, -1, 1]
+    # Column 0 covers {0, 1} within column 1's {0, 1, 3}; column 2's {3} too.
+    assert dominated_candidates(cover).tolist() == [True, False, True]
+
+
+def test_hand_cases_unreachable_ties_and_k_too_large():
+    # Row 2 no candidate reaches; candidates 0 and 1 are identical (a tie); only 2 distinct sets exist.
+    cover = sp.csr_array(np.array([[1, 1, 0], [0, 0, 1], [0, 0, 0]], bool))
+    w = np.array([10.0, 5.0, 7.0])
+    res = solve_mclp(cover, w, 5)
+    assert res.objective == 15.0 and res.proven_optimal and res.uncoverable == (2,)
+    assert len(res.sites) == 2 and 2 in res.sites and len({0, 1} & set(res.sites)) == 1
+    assert any("buys nothing" in n for n in res.notes)
+    lscp = solve_lscp(cover, w)
+    assert lscp.objective == 2 and lscp.uncoverable == (2,) and "cannot be reached" in lscp.notes[0]
+
+
+def test_heuristic_reports_its_gap_to_the_lp_bound():
+    rng = np.random.default_rng(11)
+    cover = sp.csr_array(rng.random((400, 120)) < 0.04)
+    w = rng.integers(1, 100, 400).astype(float)
+    heur = solve_mclp(cover, w, 6, exact=False)
+    exact = solve_mclp(cover, w, 6, exact=True)
+    assert exact.proven_optimal and heur.objective <= exact.objective + 1e-9
+    assert heur.bound >= exact.objective - 1e-6  # the LP bound is a real upper bound
+    assert heur.gap == pytest.approx(max(0.0, (heur.bound - heur.objective) / heur.bound))
+    sites, value = greedy_mclp(cover, w, 6)
+    assert value == pytest.approx(covered_weight(cover, w, sites))
+
+
+# --- on the bundled zone ----------------------------------------------------------------------------
+
+def test_site_pastoral_2h_on_the_bundled_zone(tengger):
+    cat = load_catalogue()
+    plan = site_for_standards(tengger, cat, ["medical-pastoral-2h"], k=1, budget_k=2)
+    assert plan.result.proven_optimal
+    assert plan.sites["newly_covered"].iloc[0] == tengger.settlements.loc["152921115202", "population"]
+    assert "152921115202" in plan.sites["settlements"].iloc[0]
+    assert plan.curve["optimal_share"].iloc[0] == pytest.approx(1.0)
+    # A new health centre does not count for the elderly standard: siting for both is refused, with the reason.
+    with pytest.raises(CatalogueError, match="does not count"):
+        site_for_standards(tengger, cat, ["medical-pastoral-2h", "elderly-coverage-pastoral"], facility_type="health_centre")
+
+
+def test_site_for_several_standards_and_road_candidates(tengger):
+    cat = load_catalogue()
+    plan = site_for_standards(tengger, cat, ["medical-town-30min", "medical-pastoral-2h"], k=1, candidates="roads", spacing_km=8)
+    assert set(plan.demand["standard"]) == {"medical-town-30min", "medical-pastoral-2h"}
+    assert plan.sites["source"].iloc[0] == "road node"
+    assert plan.result.objective > 0
+
+
+def test_site_cli_writes_map_and_curve(tmp_path, capsys):
+    out = tmp_path / "site"
+    assert main(["site", "--standard", "medical-pastoral-2h", "--add", "1", "--budget-curve", "2", "--out", str(out),
+                 "--no-cache"]) == 0
+    text = capsys.readouterr().out
+    assert "proven optimal" in text and "Before / after" in text and "Budget curve" in text
+    for name in ("sites-medical-pastoral-2h.csv", "site-medical-pastoral-2h.html", "budget-curve-medical-pastoral-2h.svg",
+                 "sites-medical-pastoral-2h.gpkg"):
+        assert (out / name).exists(), name
+    sites = gpd.read_file(out / "sites-medical-pastoral-2h.gpkg", layer="sites")
+    assert len(sites) == 1
+    html = (out / "site-medical-pastoral-2h.html").read_text(encoding="utf-8")
+    assert "proposed sites" in html and "failing before" in html
+
+
+@pytest.mark.parametrize("model", ["lscp", "pmedian", "pcenter"])
+def test_site_cli_other_models(model, capsys):
+    assert main(["site", "--standard", "medical-pastoral-2h", "--model", model, "--add", "1", "--out", "/tmp/cp-site-test",
+                 "--no-cache"]) == 0
+    assert "objective" in capsys.readouterr().out
+
+
+# --- scenarios -------------------------------------------------------------------------------------------
+
+def test_scenario_close_road_and_add_clinic(tengger, tmp_path):
+    from coverage.assess import assess
+
+    target = tengger.settlements.loc["152921115200"]  # Chalageri, reached by a track
+    text = f'''name = "track closed"
+[[road]]
+action = "close"
+name = "查拉格日嘎查便道"
+
+[[add]]
+id = "N1"
+facility_type = "village_clinic"
+lon = {tengger.settlements.loc["152921115202"].geometry.x}
+lat = {tengger.settlements.loc["152921115202"].geometry.y}
+'''
+    path = tmp_path / "s.toml"
+    path.write_text(text, encoding="utf-8")
+    scen = load_scenario(path, region=tengger)
+    after_region = apply_scenario(tengger, scen)
+    cat = load_catalogue().select(["medical-pastoral-2h"])
+    before, after = assess(tengger, cat), assess(after_region, cat)
+    per_settlement, per_standard = compare(before, after)
+    row = per_settlement.loc["152921115202"]
+    assert not row["passes_before"] and row["passes_after"] and row["minutes_after"] == pytest.approx(0.0)
+    chal = per_settlement.loc["152921115200"]
+    assert chal["minutes_after"] >= chal["minutes_before"]  # its track is closed
+    assert per_standard.iloc[0]["verdict_after"] == "PASS"
+    assert target.name == "152921115200"
+    assert len(tengger.network.u) > len(after_region.network.u)  # the input region is untouched
+
+
+def test_scenario_errors(tengger, tmp_path):
+    path = tmp_path / "bad.toml"
+    path.write_text('[[remove]]\nid = "C99"\n', encoding="utf-8")
+    with pytest.raises(CatalogueError, match="id 'C99' is not a facility"):
+        load_scenario(path, region=tengger)
+    path.write_text('[[speeds]]\nprofile = "drive"\n', encoding="utf-8")
+    with pytest.raises(CatalogueError, match="unknown key 'speeds' \\(did you mean 'speed'\\?\\)"):
+        load_scenario(path, region=tengger)
+
+
+def test_check_with_scenario_cli(tmp_path, capsys):
+    path = tmp_path / "winter.toml"
+    path.write_text('name = "slow tracks"\n[[speed]]\nprofile = "drive"\nhighway = "track"\nkmh = 8.0\n', encoding="utf-8")
+    assert main(["check", "--scenario", str(path), "--only", "medical-pastoral-2h", "--out", str(tmp_path / "o"),
+                 "--no-cache"]) == 0
+    out = capsys.readouterr().out
+    assert "Scenario versus baseline" in out
+    comp = pd.read_csv(tmp_path / "o" / "scenario_settlements.csv", encoding="utf-8-sig")
+    assert (comp["change_min"] >= -1e-9).all() and (comp["change_min"] > 0).any()
