@@ -11,6 +11,7 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+import geopandas as gpd
 import numpy as np
 import pandas as pd
 import shapely
@@ -28,6 +29,7 @@ __all__ = [
     "assess_ratio",
     "facility_units",
     "group_summary",
+    "nearest_minutes",
     "settlement_units",
 ]
 
@@ -264,6 +266,40 @@ def assess_access(region: Region, std: AccessStandard, *, cache: dict | None = N
             worst_text=f"{worst['name_zh']} {worst_min}" + (f" (+{summary['n_unreachable']} unreachable)"
                                                             if summary["n_unreachable"] > 1 else ""))
     return StandardResult(std, detail, summary, verdict)
+
+
+def nearest_minutes(region: Region, *, facility_types, profile: str = "drive", origins: gpd.GeoDataFrame | None = None,
+                    count_outside_region: bool = True) -> pd.DataFrame:
+    """Minutes from each origin (default: the settlements) to its nearest facility of the given types.
+
+    Parameters
+    ----------
+    region
+        The region (its roads, profiles and facilities).
+    facility_types
+        Types that count.
+    profile
+        ``"drive"`` or ``"walk"``.
+    origins
+        Points (any CRS); default the region's settlements.
+    count_outside_region
+        Whether facilities outside the region (referral hospitals) count.
+
+    Returns
+    -------
+    pandas.DataFrame
+        On the origins' index: ``minutes`` (``inf`` if unreachable), ``facility`` (id),
+        ``via`` (``road``/``direct``), ``snap_m``, ``reachable``.
+    """
+    origins = region.settlements if origins is None else origins.to_crs("EPSG:4326")
+    f = region.facilities
+    eligible = f[f["facility_type"].isin(list(facility_types)) & (f["in_region"] | count_outside_region)]
+    res = nearest_facility(region.routing_graph(profile), region.xy(origins), region.xy(eligible))
+    ids = eligible.index.to_numpy()
+    return pd.DataFrame({"minutes": res.seconds / 60.0,
+                         "facility": [ids[j] if j >= 0 else "" for j in res.facility],
+                         "via": res.via, "snap_m": res.origin_snap.distance_m, "reachable": np.isfinite(res.seconds)},
+                        index=origins.index)
 
 
 # --- presence and ratio -------------------------------------------------------------
