@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import argparse
 import datetime as _dt
+import os
 import shlex
 import sys
 from pathlib import Path
@@ -105,7 +106,15 @@ def _write_maps(assessment: Assessment, stage: Path, args: argparse.Namespace) -
     from .maps import write_report_and_maps
 
     return write_report_and_maps(assessment, stage, tiles=args.tiles, cdn=args.cdn, command=command_line(),
-                                 generated=_dt.date.today().isoformat(), lang=args.lang)
+                                 generated=run_date(), lang=args.lang)
+
+
+def run_date() -> str:
+    """Today's date, or the date of ``SOURCE_DATE_EPOCH`` (reproducible builds) when set."""
+    epoch = os.environ.get("SOURCE_DATE_EPOCH")
+    if epoch and epoch.isdigit():
+        return _dt.datetime.fromtimestamp(int(epoch), tz=_dt.UTC).date().isoformat()
+    return _dt.date.today().isoformat()
 
 
 def cmd_map(args: argparse.Namespace) -> int:
