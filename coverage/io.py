@@ -60,6 +60,9 @@ def _read_csv(path: Path) -> tuple[pd.DataFrame, str]:
 def read_layer(path: Path | str, *, coords: str = "wgs84") -> gpd.GeoDataFrame:
     """Read a point or polygon layer from GeoPackage, GeoJSON, Shapefile or CSV.
 
+    The ``row`` column says where each record is in the file (``"row 2"`` in a CSV,
+    whose header is row 1; ``"feature 1"`` in a spatial file), for messages.
+
     CSV files need longitude/latitude columns (``lon``/``lat``, ``longitude``/``latitude``,
     ``x``/``y`` or ``经度``/``纬度``) in WGS84, or in GCJ-02 with ``coords="gcj02"``.
     Attribute columns are returned as read (text for CSV); validation converts them.
@@ -75,8 +78,7 @@ def read_layer(path: Path | str, *, coords: str = "wgs84") -> gpd.GeoDataFrame:
     Returns
     -------
     geopandas.GeoDataFrame
-        In WGS84 (EPSG:4326); a ``row`` column keeps the 1-based row number of
-        the file (the header is row 1 in CSVs, so data starts at row 2).
+        In WGS84 (EPSG:4326), with the ``row`` column.
 
     Raises
     ------
@@ -109,7 +111,7 @@ def read_layer(path: Path | str, *, coords: str = "wgs84") -> gpd.GeoDataFrame:
             raise InputValidationError(problems)
         attrs = frame.drop(columns=[lon_col, lat_col])
         gdf = gpd.GeoDataFrame(attrs, geometry=gpd.points_from_xy(lon, lat), crs="EPSG:4326")
-        gdf["row"] = np.arange(2, len(gdf) + 2)
+        gdf["row"] = [f"row {i}" for i in range(2, len(gdf) + 2)]  # the header is row 1, as a spreadsheet shows it
     elif suffix in VECTOR_SUFFIXES:
         try:
             gdf = gpd.read_file(path)
@@ -118,7 +120,7 @@ def read_layer(path: Path | str, *, coords: str = "wgs84") -> gpd.GeoDataFrame:
         if gdf.crs is None:
             raise NoCrsError([Problem(str(path), "", "", "the file has no coordinate reference system; set it in QGIS "
                                       "(Layer > Set CRS) or export as GeoJSON, which is always WGS84.")])
-        gdf["row"] = np.arange(1, len(gdf) + 1)
+        gdf["row"] = [f"feature {i}" for i in range(1, len(gdf) + 1)]
         if gdf.crs.is_geographic and len(gdf) and not gdf.geometry.is_empty.all():
             minx, miny, maxx, maxy = gdf.geometry[~gdf.geometry.is_empty].total_bounds
             if max(abs(minx), abs(maxx)) > 180 or max(abs(miny), abs(maxy)) > 90:

@@ -219,6 +219,9 @@ def load_region(region_dir: Path | str | None = None, *, settlements: Path | str
             layers[key] = fn(raw, str(files[key]))
         except InputValidationError as exc:
             problems.extend(exc.problems)
+    if "facilities" in layers and not layers["facilities"]["in_region"].any():
+        problems.append(Problem(str(files["facilities"]), "", "geometry", "every facility lies outside the region's boundary; "
+                                "check the coordinates (WGS84 lon/lat, or --coords gcj02) and the boundary file."))
     if problems:
         raise InputValidationError(problems)
     if "units" in layers:
@@ -226,12 +229,58 @@ def load_region(region_dir: Path | str | None = None, *, settlements: Path | str
     crs = _utm_crs(boundary_geom)
     network = _load_network(files["roads"], boundary_geom, crs=crs, margin_km=margin_km,
                             cache_dir=(cache_dir or default_cache_dir()) if use_cache else None)
+    if coords == "wgs84":
+        for key in ("settlements", "facilities"):
+            warn_if_gcj02(layers[key], network, source=str(files[key]))
     return Region(
         name_zh=manifest.get("name_zh", ""), name_en=manifest.get("name_en", files["boundary"].stem),
         boundary=boundary_geom, units=units_gdf, settlements=layers["settlements"], facilities=layers["facilities"],
         network=network, crs=crs, files={k: str(v) for k, v in files.items() if v is not None},
         profiles=profiles, facility_types=ftypes,
     )
+
+
+def warn_if_gcj02(points: gpd.GeoDataFrame, network: RoadNetwork, *, source: str) -> bool:
+    """Warn when points sit systematically off the roads in the way GCJ-02 coordinates do.
+
+    Coordinates copied from Amap or Tencent are shifted 300-600 m.  The test: the
+    median point lies more than 100 m from the nearest road, and undoing the GCJ-02
+    shift brings it at least twice as close.  It can only fire for points that
+    really sit on or near roads (facilities on streets, villages on tracks); in a
+    dense street grid a shift may land on the next street and go unnoticed.
+
+    Returns
+    -------
+    bool
+        True if the warning was given.
+    """
+    if len(points) < 4 or network.n_edges == 0:
+        return False
+    from pyproj import Transformer
+
+    from .gcj02 import gcj02_to_wgs84
+
+    to_metric = Transformer.from_crs("EPSG:4326", network.crs, always_xy=True)
+    lines = shapely.linestrings(np.column_stack(to_metric.transform(network.geom_lonlat[:, 0], network.geom_lonlat[:, 1])),
+                                indices=np.repeat(np.arange(network.n_edges), np.diff(network.geom_offsets)))
+    tree = shapely.STRtree(lines)
+
+    def median_distance(lon, lat) -> float:
+        pts = shapely.points(*to_metric.transform(lon, lat))
+        _, dist = tree.query_nearest(pts, return_distance=True, all_matches=False)
+        return float(np.median(dist))
+
+    lon, lat = points.geometry.x.to_numpy(), points.geometry.y.to_numpy()
+    as_given = median_distance(lon, lat)
+    if as_given <= 100:
+        return False
+    undone = median_distance(*gcj02_to_wgs84(lon, lat))
+    if undone < as_given / 2:
+        log.warning("%s: the points look shifted like GCJ-02 coordinates (copied from Amap/Tencent): the median point "
+                    "lies %.0f m from the roads, %.0f m once the shift is undone. If so, run again with --coords gcj02.",
+                    source, as_given, undone)
+        return True
+    return False
 
 
 def _read_boundary(path: Path, problems: list[Problem]) -> shapely.Geometry:

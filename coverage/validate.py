@@ -26,9 +26,18 @@ MAX_PROBLEMS_PER_FIELD = 20
 
 
 def _where(gdf: pd.DataFrame, i: int) -> str:
-    row = gdf["row"].iloc[i] if "row" in gdf else i + 1
+    where = str(gdf["row"].iloc[i]) if "row" in gdf else f"row {i + 1}"
     ident = gdf["id"].iloc[i] if "id" in gdf else ""
-    return f"row {row}" + (f" (id={ident})" if ident not in ("", None) and not pd.isna(ident) else "")
+    return where + (f" (id={ident})" if ident not in ("", None) and not pd.isna(ident) else "")
+
+
+def _plural(labels: list[str]) -> str:
+    """``["row 2", "row 3"]`` -> ``"rows 2, 3"``."""
+    words = {label.split(" ", 1)[0] for label in labels}
+    if len(words) == 1:
+        word = words.pop()
+        return f"{word}s " + ", ".join(label.split(" ", 1)[1] for label in labels)
+    return ", ".join(labels)
 
 
 def _ids(gdf: pd.DataFrame, source: str, problems: list[Problem]) -> None:
@@ -42,8 +51,8 @@ def _ids(gdf: pd.DataFrame, source: str, problems: list[Problem]) -> None:
         problems.append(Problem(source, _where(gdf, i), "id", "id is empty; give every row a unique id."))
     dup = ids.duplicated(keep=False) & ~blank
     for ident, group in ids[dup].groupby(ids[dup], sort=True):
-        rows = ", ".join(str(gdf["row"].iloc[j]) for j in np.flatnonzero((ids == ident).to_numpy()))
-        problems.append(Problem(source, f"rows {rows}", "id", f"duplicate id '{ident}'; ids must be unique."))
+        labels = [_where(gdf.drop(columns="id"), j) for j in np.flatnonzero((ids == ident).to_numpy())]
+        problems.append(Problem(source, _plural(labels), "id", f"duplicate id '{ident}'; ids must be unique."))
 
 
 def _points(gdf: gpd.GeoDataFrame, source: str, problems: list[Problem]) -> None:
@@ -290,8 +299,10 @@ def validate_units(raw: gpd.GeoDataFrame, *, source: str) -> gpd.GeoDataFrame:
         problems.append(Problem(source, _where(raw, i), "level", f"level '{level.iloc[i]}' is not 'town' or 'gacha'."))
     geoms = raw.geometry
     invalid = geoms.notna() & ~geoms.is_empty & ~geoms.is_valid
-    if invalid.any():
-        geoms = geoms.where(~invalid, geoms[invalid].make_valid())
+    for i in np.flatnonzero(invalid.to_numpy())[:MAX_PROBLEMS_PER_FIELD]:
+        reason = shapely.is_valid_reason(geoms.iloc[i])
+        problems.append(Problem(source, _where(raw, i), "geometry", f"invalid polygon ({reason}); repair it "
+                                "(QGIS: Vector > Geometry Tools > Fix Geometries) and load it again."))
     if problems:
         raise InputValidationError(problems)
     name_en = _text(raw, "name_en", _text(raw, "name", raw["code"].astype(str)))

@@ -190,9 +190,9 @@ def test_projected_coordinates_declared_as_wgs84():
 
 def test_wrong_and_empty_geometry():
     msgs = _settlement_problems("wrong_geometry_type.geojson")
-    assert any("row 2 (id=S2), field 'geometry': is a LineString, expected a Point (the layer mixes geometry types)" in m
+    assert any("feature 2 (id=S2), field 'geometry': is a LineString, expected a Point (the layer mixes geometry types)" in m
                for m in msgs)
-    assert any("row 3 (id=S3), field 'geometry': empty geometry" in m for m in msgs)
+    assert any("feature 3 (id=S3), field 'geometry': empty geometry" in m for m in msgs)
 
 
 def test_gb18030_csv_is_read():
