@@ -51,16 +51,24 @@ def section_nearest(side: int, n_fac: int, repeats: int) -> dict:
     # networkx on the same arrays (graph construction not timed).
     g = nx.DiGraph()
     coo = graph.reverse.tocoo()
-    g.add_weighted_edges_from(zip(coo.row.tolist(), coo.col.tolist(), coo.data.tolist()))
+    g.add_weighted_edges_from(zip(coo.row.tolist(), coo.col.tolist(), coo.data.tolist(), strict=True))
     g.add_nodes_from(range(graph.n_nodes))
     nx_repeats = max(1, repeats // 2)
     t_nx, nx_dist = timed(lambda: nx.multi_source_dijkstra_path_length(g, set(fac.tolist())), nx_repeats)
     keys = np.fromiter(nx_dist.keys(), dtype=np.int64)
     vals = np.fromiter(nx_dist.values(), dtype=float)
     assert np.allclose(times[keys], vals, atol=1e-6)
-    return {"nodes": graph.n_nodes, "edges": int(net.n_edges), "avg_degree": 2 * net.n_edges / net.n_nodes,
-            "facilities": n_fac, "engine_s": t_engine, "bare_scipy_s": t_bare, "networkx_s": t_nx,
-            "repeats": repeats, "nx_repeats": nx_repeats}
+    return {
+        "nodes": graph.n_nodes,
+        "edges": int(net.n_edges),
+        "avg_degree": 2 * net.n_edges / net.n_nodes,
+        "facilities": n_fac,
+        "engine_s": t_engine,
+        "bare_scipy_s": t_bare,
+        "networkx_s": t_nx,
+        "repeats": repeats,
+        "nx_repeats": nx_repeats,
+    }
 
 
 def section_build(side: int, repeats: int) -> dict:
@@ -89,7 +97,13 @@ def section_build(side: int, repeats: int) -> dict:
             return build_routing_graph(net2, prof)
 
         t_warm, _ = timed(warm, repeats)
-    return {"nodes": net.n_nodes, "edges": int(net.n_edges), "cold_build_s": t_cold, "cached_reload_s": t_warm, "repeats": repeats}
+    return {
+        "nodes": net.n_nodes,
+        "edges": int(net.n_edges),
+        "cold_build_s": t_cold,
+        "cached_reload_s": t_warm,
+        "repeats": repeats,
+    }
 
 
 def section_matrix(side: int, n_cand: int, n_orig: int, repeats: int) -> dict:
@@ -102,16 +116,26 @@ def section_matrix(side: int, n_cand: int, n_orig: int, repeats: int) -> dict:
     cand = random_node_points(net, n_cand, seed=5)
     orig = random_node_points(net, n_orig, seed=6)
     t, m = timed(lambda: travel_time_matrix(graph, orig, cand, cutoff_s=7200.0), repeats)
-    return {"nodes": graph.n_nodes, "candidates": n_cand, "origins": n_orig, "pairs_kept": len(m.seconds),
-            "matrix_s": t, "repeats": repeats}
+    return {
+        "nodes": graph.n_nodes,
+        "candidates": n_cand,
+        "origins": n_orig,
+        "pairs_kept": len(m.seconds),
+        "matrix_s": t,
+        "repeats": repeats,
+    }
 
 
 SECTIONS = {"nearest": section_nearest, "build": section_build, "matrix": section_matrix}
 
 
 def run_section(name: str, kwargs: dict) -> dict:
-    out = subprocess.run([sys.executable, "-m", "bench.bench_routing", "--section", name, "--kwargs", json.dumps(kwargs)],
-                         check=True, capture_output=True, text=True)
+    out = subprocess.run(
+        [sys.executable, "-m", "bench.bench_routing", "--section", name, "--kwargs", json.dumps(kwargs)],
+        check=True,
+        capture_output=True,
+        text=True,
+    )
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
@@ -131,18 +155,25 @@ def main() -> None:
     build = run_section("build", {"side": 316 if big else 60, "repeats": 3})
     matrix = run_section("matrix", {"side": 316 if big else 60, "n_cand": 1000 if big else 50, "n_orig": 5000, "repeats": 1})
     print("| measure | value |\n|---|---|")
-    print(f"| nearest facility, {nearest['nodes']:,} nodes (avg degree {nearest['avg_degree']:.2f}), "
-          f"{nearest['facilities']} facilities: engine | {nearest['engine_s']:.3f} s (median of {nearest['repeats']}) |")
+    print(
+        f"| nearest facility, {nearest['nodes']:,} nodes (avg degree {nearest['avg_degree']:.2f}), "
+        f"{nearest['facilities']} facilities: engine | {nearest['engine_s']:.3f} s (median of {nearest['repeats']}) |"
+    )
     print(f"| same: bare `scipy.sparse.csgraph.dijkstra(min_only=True)` | {nearest['bare_scipy_s']:.3f} s |")
-    print(f"| same: networkx `multi_source_dijkstra_path_length` | {nearest['networkx_s']:.3f} s (median of {nearest['nx_repeats']}) |")
+    nx_s, nx_rep = nearest["networkx_s"], nearest["nx_repeats"]
+    print(f"| same: networkx `multi_source_dijkstra_path_length` | {nx_s:.3f} s (median of {nx_rep}) |")
     print(f"| **speed-up over networkx** | **{nearest['networkx_s'] / nearest['engine_s']:.1f}x** |")
     print(f"| **engine / bare scipy** | **{nearest['engine_s'] / nearest['bare_scipy_s']:.3f}** |")
     print(f"| build routing arrays from OSM XML via osmnx, {build['nodes']:,} nodes | {build['cold_build_s']:.2f} s |")
-    print(f"| same, reloaded from the on-disk cache | {build['cached_reload_s']:.3f} s "
-          f"({build['cold_build_s'] / build['cached_reload_s']:.0f}x faster) |")
-    print(f"| sparse matrix {matrix['candidates']:,} candidates x {matrix['origins']:,} origins on {matrix['nodes']:,} nodes, "
-          f"2-hour cutoff | {matrix['matrix_s']:.2f} s, peak RSS {matrix['peak_rss_mib']:.0f} MiB, "
-          f"{matrix['pairs_kept']:,} pairs kept |")
+    print(
+        f"| same, reloaded from the on-disk cache | {build['cached_reload_s']:.3f} s "
+        f"({build['cold_build_s'] / build['cached_reload_s']:.0f}x faster) |"
+    )
+    print(
+        f"| sparse matrix {matrix['candidates']:,} candidates x {matrix['origins']:,} origins on {matrix['nodes']:,} nodes, "
+        f"2-hour cutoff | {matrix['matrix_s']:.2f} s, peak RSS {matrix['peak_rss_mib']:.0f} MiB, "
+        f"{matrix['pairs_kept']:,} pairs kept |"
+    )
 
 
 if __name__ == "__main__":

@@ -14,8 +14,15 @@ import pandas as pd
 from coverage.network import RoadNetwork
 
 
-def grid_network(side: int, *, seed: int = 0, delete: float = 0.35, spacing_m: float = 200.0,
-                 crs: str = "EPSG:32648", origin=(500_000.0, 4_000_000.0)) -> RoadNetwork:
+def grid_network(
+    side: int,
+    *,
+    seed: int = 0,
+    delete: float = 0.35,
+    spacing_m: float = 200.0,
+    crs: str = "EPSG:32648",
+    origin=(500_000.0, 4_000_000.0),
+) -> RoadNetwork:
     """A jittered grid with deleted edges, as a :class:`RoadNetwork` (no OSM file involved)."""
     rng = np.random.default_rng(seed)
     n = side * side
@@ -39,21 +46,39 @@ def grid_network(side: int, *, seed: int = 0, delete: float = 0.35, spacing_m: f
     geom = np.empty((2 * len(u), 2))
     geom[0::2] = np.column_stack([lon[u], lat[u]])
     geom[1::2] = np.column_stack([lon[v], lat[v]])
-    return RoadNetwork(crs=crs, osmid=np.arange(n, dtype=np.int64), lon=np.asarray(lon), lat=np.asarray(lat), x=x, y=y,
-                       u=u.astype(np.int64), v=v.astype(np.int64), length_m=length, highway=highway,
-                       name=np.full(len(u), "", dtype=str), maxspeed_kmh=np.full(len(u), np.nan),
-                       oneway=rng.random(len(u)) < 0.05, schematic=np.ones(len(u), bool),
-                       geom_offsets=offsets, geom_lonlat=geom)
+    return RoadNetwork(
+        crs=crs,
+        osmid=np.arange(n, dtype=np.int64),
+        lon=np.asarray(lon),
+        lat=np.asarray(lat),
+        x=x,
+        y=y,
+        u=u.astype(np.int64),
+        v=v.astype(np.int64),
+        length_m=length,
+        highway=highway,
+        name=np.full(len(u), "", dtype=str),
+        maxspeed_kmh=np.full(len(u), np.nan),
+        oneway=rng.random(len(u)) < 0.05,
+        schematic=np.ones(len(u), bool),
+        geom_offsets=offsets,
+        geom_lonlat=geom,
+    )
 
 
 def grid_osm_xml(side: int, *, seed: int = 0, delete: float = 0.35) -> str:
     """The same kind of grid as OSM XML text (for timing the osmnx reading path)."""
     net = grid_network(side, seed=seed, delete=delete)
     lines = ['<?xml version="1.0" encoding="UTF-8"?>', '<osm version="0.6" generator="bench/synthetic.py">']
-    lines += [f'<node id="{i + 1}" version="1" lat="{la:.7f}" lon="{lo:.7f}"/>' for i, (lo, la) in enumerate(zip(net.lon, net.lat))]
+    lines += [
+        f'<node id="{i + 1}" version="1" lat="{la:.7f}" lon="{lo:.7f}"/>'
+        for i, (lo, la) in enumerate(zip(net.lon, net.lat, strict=True))
+    ]
     for k in range(net.n_edges):
-        lines.append(f'<way id="{k + 1}" version="1"><nd ref="{net.u[k] + 1}"/><nd ref="{net.v[k] + 1}"/>'
-                     f'<tag k="highway" v="{net.highway[k]}"/></way>')
+        lines.append(
+            f'<way id="{k + 1}" version="1"><nd ref="{net.u[k] + 1}"/><nd ref="{net.v[k] + 1}"/>'
+            f'<tag k="highway" v="{net.highway[k]}"/></way>'
+        )
     lines.append("</osm>")
     return "\n".join(lines) + "\n"
 

@@ -94,18 +94,25 @@ class Assessment:
         zh = lang == "zh"
         for r in self.results:
             s, m = r.standard, r.summary
-            rows.append({
-                "id": s.id,
-                ("标准" if zh else "standard"): s.title(lang),
-                ("规划原文" if zh else "plan wording"): s.wording,
-                ("条款" if zh else "section"): s.section,
-                ("目标" if zh else "target"): (s.target_text(lang, self.region.facility_types)
-                                                 if isinstance(s, PresenceStandard) else s.target_text(lang)),
-                ("达标对象" if zh else "meeting (count)"): m.get("meeting_text", ""),
-                ("达标人口" if zh else "meeting (population)"): m.get("population_text", ""),
-                ("最差" if zh else "worst case"): m.get("worst_text", ""),
-                ("结论" if zh else "verdict"): {"PASS": "达标", "FAIL": "未达标", "N/A": "无数据"}[r.verdict] if zh else r.verdict,
-            })
+            rows.append(
+                {
+                    "id": s.id,
+                    ("标准" if zh else "standard"): s.title(lang),
+                    ("规划原文" if zh else "plan wording"): s.wording,
+                    ("条款" if zh else "section"): s.section,
+                    ("目标" if zh else "target"): (
+                        s.target_text(lang, self.region.facility_types)
+                        if isinstance(s, PresenceStandard)
+                        else s.target_text(lang)
+                    ),
+                    ("达标对象" if zh else "meeting (count)"): m.get("meeting_text", ""),
+                    ("达标人口" if zh else "meeting (population)"): m.get("population_text", ""),
+                    ("最差" if zh else "worst case"): m.get("worst_text", ""),
+                    ("结论" if zh else "verdict"): {"PASS": "达标", "FAIL": "未达标", "N/A": "无数据"}[r.verdict]
+                    if zh
+                    else r.verdict,
+                }
+            )
         return pd.DataFrame(rows)
 
 
@@ -114,6 +121,7 @@ def _pct(part: float, whole: float) -> str:
 
 
 # --- units -------------------------------------------------------------------------
+
 
 def settlement_units(region: Region) -> pd.DataFrame:
     """Gacha and town code of each settlement: from its columns, else by location."""
@@ -178,6 +186,7 @@ def _locate(points, polygons) -> np.ndarray:
 
 # --- access ------------------------------------------------------------------------
 
+
 def _nearest_for(region: Region, std: AccessStandard, cache: dict) -> tuple[NearestResult, pd.DataFrame]:
     f = region.facilities
     eligible = f[f["facility_type"].isin(std.facility_types) & (f["in_region"] | std.count_outside_region)]
@@ -223,18 +232,27 @@ def assess_access(region: Region, std: AccessStandard, *, cache: dict | None = N
     minutes = pd.Series(res.seconds / 60.0, index=s.index)
     fac_pos = res.facility
     fac_id = np.where(fac_pos >= 0, eligible.index.to_numpy()[np.maximum(fac_pos, 0)] if len(eligible) else "", "")
-    detail = pd.DataFrame({
-        "standard": std.id,
-        "name_zh": s["name_zh"], "name_en": s["name_en"], "class": s["class"],
-        "town_code": settlement_units(region)["town"], "unit_code": s["unit_code"],
-        "population": s["population"], "demand": s[std.demand],
-        "minutes": minutes, "threshold_min": std.max_minutes,
-        "nearest_facility": fac_id,
-        "nearest_name": pd.Series(fac_id, index=s.index).map(eligible["name_zh"]).fillna("") if len(eligible) else "",
-        "via": res.via, "snap_m": res.origin_snap.distance_m,
-        "reachable": np.isfinite(res.seconds),
-        "coord_source": s["coord_source"],
-    }, index=s.index)
+    detail = pd.DataFrame(
+        {
+            "standard": std.id,
+            "name_zh": s["name_zh"],
+            "name_en": s["name_en"],
+            "class": s["class"],
+            "town_code": settlement_units(region)["town"],
+            "unit_code": s["unit_code"],
+            "population": s["population"],
+            "demand": s[std.demand],
+            "minutes": minutes,
+            "threshold_min": std.max_minutes,
+            "nearest_facility": fac_id,
+            "nearest_name": pd.Series(fac_id, index=s.index).map(eligible["name_zh"]).fillna("") if len(eligible) else "",
+            "via": res.via,
+            "snap_m": res.origin_snap.distance_m,
+            "reachable": np.isfinite(res.seconds),
+            "coord_source": s["coord_source"],
+        },
+        index=s.index,
+    )
     detail = detail[detail["class"].isin(std.applies_to)].copy()
     # Inclusive: a settlement exactly at 30.0 minutes meets a 30-minute standard (the
     # tolerance absorbs the rounding of metres / speed, about 1e-14 relative).
@@ -246,8 +264,14 @@ def assess_access(region: Region, std: AccessStandard, *, cache: dict | None = N
     n = len(detail)
     demand_total = float(detail["demand"].sum())
     demand_ok = float(detail.loc[detail["passes"], "demand"].sum())
-    summary = {"n": n, "n_meeting": int(detail["passes"].sum()), "demand_total": demand_total, "demand_meeting": demand_ok,
-               "n_unreachable": int((~detail["reachable"]).sum()), "n_facilities": len(eligible)}
+    summary = {
+        "n": n,
+        "n_meeting": int(detail["passes"].sum()),
+        "demand_total": demand_total,
+        "demand_meeting": demand_ok,
+        "n_unreachable": int((~detail["reachable"]).sum()),
+        "n_facilities": len(eligible),
+    }
     if n == 0:
         verdict = NA
         summary.update(meeting_text="no settlement of this class", population_text="", worst_text="")
@@ -258,18 +282,27 @@ def assess_access(region: Region, std: AccessStandard, *, cache: dict | None = N
         worst = detail.loc[worst_id]
         worst_min = "unreachable" if not np.isfinite(worst["minutes"]) else f"{worst['minutes']:.1f} min"
         summary.update(
-            share_settlements=summary["n_meeting"] / n, share_demand=share, worst_id=worst_id,
+            share_settlements=summary["n_meeting"] / n,
+            share_demand=share,
+            worst_id=worst_id,
             worst_minutes=float(worst["minutes"]),
             meeting_text=f"{summary['n_meeting']}/{n} settlements ({_pct(summary['n_meeting'], n)})",
             population_text=f"{demand_ok:,.0f}/{demand_total:,.0f} {'elderly' if std.demand != 'population' else 'people'} "
-                            f"({_pct(demand_ok, demand_total)})",
-            worst_text=f"{worst['name_zh']} {worst_min}" + (f" (+{summary['n_unreachable']} unreachable)"
-                                                            if summary["n_unreachable"] > 1 else ""))
+            f"({_pct(demand_ok, demand_total)})",
+            worst_text=f"{worst['name_zh']} {worst_min}"
+            + (f" (+{summary['n_unreachable']} unreachable)" if summary["n_unreachable"] > 1 else ""),
+        )
     return StandardResult(std, detail, summary, verdict)
 
 
-def nearest_minutes(region: Region, *, facility_types, profile: str = "drive", origins: gpd.GeoDataFrame | None = None,
-                    count_outside_region: bool = True) -> pd.DataFrame:
+def nearest_minutes(
+    region: Region,
+    *,
+    facility_types,
+    profile: str = "drive",
+    origins: gpd.GeoDataFrame | None = None,
+    count_outside_region: bool = True,
+) -> pd.DataFrame:
     """Minutes from each origin (default: the settlements) to its nearest facility of the given types.
 
     Parameters
@@ -296,18 +329,27 @@ def nearest_minutes(region: Region, *, facility_types, profile: str = "drive", o
     eligible = f[f["facility_type"].isin(list(facility_types)) & (f["in_region"] | count_outside_region)]
     res = nearest_facility(region.routing_graph(profile), region.xy(origins), region.xy(eligible))
     ids = eligible.index.to_numpy()
-    return pd.DataFrame({"minutes": res.seconds / 60.0,
-                         "facility": [ids[j] if j >= 0 else "" for j in res.facility],
-                         "via": res.via, "snap_m": res.origin_snap.distance_m, "reachable": np.isfinite(res.seconds)},
-                        index=origins.index)
+    return pd.DataFrame(
+        {
+            "minutes": res.seconds / 60.0,
+            "facility": [ids[j] if j >= 0 else "" for j in res.facility],
+            "via": res.via,
+            "snap_m": res.origin_snap.distance_m,
+            "reachable": np.isfinite(res.seconds),
+        },
+        index=origins.index,
+    )
 
 
 # --- presence and ratio -------------------------------------------------------------
 
+
 def _units_at(region: Region, level: str) -> pd.DataFrame:
     if level == "zone":
-        return pd.DataFrame({"name_zh": [region.name_zh], "name_en": [region.name_en], "level": ["zone"], "parent_code": [""]},
-                            index=pd.Index(["zone"], name="code"))
+        return pd.DataFrame(
+            {"name_zh": [region.name_zh], "name_en": [region.name_en], "level": ["zone"], "parent_code": [""]},
+            index=pd.Index(["zone"], name="code"),
+        )
     u = region.units
     return u.loc[u["level"] == level, ["name_zh", "name_en", "level", "parent_code"]].copy()
 
@@ -339,7 +381,9 @@ def assess_presence(region: Region, std: PresenceStandard) -> StandardResult:
     for k, req in enumerate(std.requirements, start=1):
         mask = f["facility_type"].isin(req.facility_types)
         counts = f.loc[mask, "quantity"].groupby(f_unit[mask]).sum().reindex(units.index, fill_value=0.0)
-        ids = f.index[mask].to_series().groupby(f_unit[mask]).agg(lambda x: ",".join(sorted(x))).reindex(units.index, fill_value="")
+        ids = (
+            f.index[mask].to_series().groupby(f_unit[mask]).agg(lambda x: ",".join(sorted(x))).reindex(units.index, fill_value="")
+        )
         detail[f"req{k}"] = req.text(region.facility_types)
         detail[f"count{k}"] = counts
         detail[f"required{k}"] = req.min_count
@@ -348,25 +392,42 @@ def assess_presence(region: Region, std: PresenceStandard) -> StandardResult:
         texts.append(req.text(region.facility_types))
     detail["missing"] = missing
     detail["passes"] = (missing == 0) | ~eligible
-    detail["reason"] = ["" if ok else "missing: " + "; ".join(
-        f"{req.text(region.facility_types)} (has {row[f'count{k}']:g})"
-        for k, req in enumerate(std.requirements, start=1) if row[f"count{k}"] < req.min_count)
-        for (_, row), ok in zip(detail.iterrows(), detail["passes"], strict=True)]
+    detail["reason"] = [
+        ""
+        if ok
+        else "missing: "
+        + "; ".join(
+            f"{req.text(region.facility_types)} (has {row[f'count{k}']:g})"
+            for k, req in enumerate(std.requirements, start=1)
+            if row[f"count{k}"] < req.min_count
+        )
+        for (_, row), ok in zip(detail.iterrows(), detail["passes"], strict=True)
+    ]
     tested = detail[detail["eligible"]]
     n, n_ok = len(tested), int(tested["passes"].sum())
     pop_total, pop_ok = float(tested["population"].sum()), float(tested.loc[tested["passes"], "population"].sum())
-    summary = {"n": n, "n_meeting": n_ok, "demand_total": pop_total, "demand_meeting": pop_ok,
-               "missing_total": float(tested["missing"].sum())}
+    summary = {
+        "n": n,
+        "n_meeting": n_ok,
+        "demand_total": pop_total,
+        "demand_meeting": pop_ok,
+        "missing_total": float(tested["missing"].sum()),
+    }
     if len(units) == 0 or n == 0:
         verdict = NA
-        summary.update(meeting_text=f"no {std.level} units in the region's units layer" if len(units) == 0 else "no eligible unit",
-                       population_text="", worst_text="")
+        summary.update(
+            meeting_text=f"no {std.level} units in the region's units layer" if len(units) == 0 else "no eligible unit",
+            population_text="",
+            worst_text="",
+        )
     else:
         verdict = PASS if n_ok == n else FAIL
         worst = tested.sort_values(["missing", "population"], ascending=[False, False]).iloc[0]
-        summary.update(meeting_text=f"{n_ok}/{n} {std.level} units ({_pct(n_ok, n)})",
-                       population_text=f"{pop_ok:,.0f}/{pop_total:,.0f} people ({_pct(pop_ok, pop_total)})",
-                       worst_text=(f"{worst['name_zh']}: {worst['missing']:g} missing" if worst["missing"] > 0 else "none missing"))
+        summary.update(
+            meeting_text=f"{n_ok}/{n} {std.level} units ({_pct(n_ok, n)})",
+            population_text=f"{pop_ok:,.0f}/{pop_total:,.0f} people ({_pct(pop_ok, pop_total)})",
+            worst_text=(f"{worst['name_zh']}: {worst['missing']:g} missing" if worst["missing"] > 0 else "none missing"),
+        )
     return StandardResult(std, detail, summary, verdict)
 
 
@@ -393,8 +454,9 @@ def assess_ratio(region: Region, std: RatioStandard) -> StandardResult:
     detail.insert(0, "standard", std.id)
     detail["numerator"] = num.reindex(units.index, fill_value=0.0)
     detail["denominator"] = den.reindex(units.index, fill_value=0.0)
-    detail["rows_without_value"] = (num_missing.reindex(units.index, fill_value=0)
-                                    + den_missing.reindex(units.index, fill_value=0)).astype(int)
+    detail["rows_without_value"] = (
+        num_missing.reindex(units.index, fill_value=0) + den_missing.reindex(units.index, fill_value=0)
+    ).astype(int)
     with np.errstate(divide="ignore", invalid="ignore"):
         value = np.where(detail["denominator"] > 0, detail["numerator"] / detail["denominator"] * std.per, np.nan)
     detail["value"] = value
@@ -415,10 +477,12 @@ def assess_ratio(region: Region, std: RatioStandard) -> StandardResult:
         verdict = PASS if n_ok == n else FAIL
         worst = tested.sort_values("value").iloc[0]
         short = f", {worst['shortfall']:.1f} {std.numerator.field} short" if worst["shortfall"] > 0 else ""
-        summary.update(meeting_text=f"{n_ok}/{n} {std.level} units",
-                       population_text="",
-                       worst_text=f"{worst['name_zh']}: {worst['value']:.2f} {std.unit}"
-                                  f" ({worst['numerator']:g}/{worst['denominator']:g}){short}")
+        summary.update(
+            meeting_text=f"{n_ok}/{n} {std.level} units",
+            population_text="",
+            worst_text=f"{worst['name_zh']}: {worst['value']:.2f} {std.unit}"
+            f" ({worst['numerator']:g}/{worst['denominator']:g}){short}",
+        )
         if worst["rows_without_value"]:
             summary["worst_text"] += f"; {worst['rows_without_value']} rows without a value counted as 0"
     return StandardResult(std, detail, summary, verdict)
@@ -464,7 +528,16 @@ def group_summary(assessment: Assessment) -> pd.DataFrame:
             for key, g in r.detail.groupby(by, sort=True):
                 total = g["demand"].sum()
                 ok = g.loc[g["passes"], "demand"].sum()
-                rows.append({"standard": r.standard.id, "group_by": by, "group": key, "settlements": len(g),
-                             "settlements_meeting": int(g["passes"].sum()), "demand": total, "demand_meeting": ok,
-                             "share_demand_meeting": ok / total if total else np.nan})
+                rows.append(
+                    {
+                        "standard": r.standard.id,
+                        "group_by": by,
+                        "group": key,
+                        "settlements": len(g),
+                        "settlements_meeting": int(g["passes"].sum()),
+                        "demand": total,
+                        "demand_meeting": ok,
+                        "share_demand_meeting": ok / total if total else np.nan,
+                    }
+                )
     return pd.DataFrame(rows)

@@ -36,8 +36,8 @@ def _region_options(p: argparse.ArgumentParser) -> None:
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser (exposed for documentation and tests)."""
     parser = argparse.ArgumentParser(
-        prog="coverage-plan",
-        description="Test a plan's public-service standards on settlements, facilities and roads.")
+        prog="coverage-plan", description="Test a plan's public-service standards on settlements, facilities and roads."
+    )
     parser.add_argument("-v", "--verbose", action="store_true", help="log what is being done")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
@@ -64,24 +64,37 @@ def _check_options(p: argparse.ArgumentParser, *, maps: bool = False) -> None:
     p.add_argument("--only", metavar="ID,...", help="run only these standards")
     p.add_argument("--lang", choices=["zh", "en"], default="en", help="scorecard language")
     p.add_argument("--scenario", type=Path, metavar="FILE", help="what-if scenario TOML applied before checking")
-    p.add_argument("--out", type=Path, metavar="DIR", default=Path("maps") if maps else None,
-                   help="write exports (CSV, GeoPackage, Markdown)" + (" and maps" if maps else ""))
+    p.add_argument(
+        "--out",
+        type=Path,
+        metavar="DIR",
+        default=Path("maps") if maps else None,
+        help="write exports (CSV, GeoPackage, Markdown)" + (" and maps" if maps else ""),
+    )
     p.add_argument("--indicators", action="store_true", help="also show the plan's indicator table, measured vs target")
     p.add_argument("--fail-on-gap", action="store_true", help="exit 1 when a standard fails")
     if not maps:
         p.add_argument("--maps", action="store_true", help="also write the HTML maps and report into --out (default maps/)")
     p.add_argument("--tiles", metavar="NAME|URL", help="add an online basemap (osm, tianditu, or a tile URL); default none")
-    p.add_argument("--cdn", action="store_true", help="link Leaflet from CDNs instead of inlining it (smaller files, needs internet)")
+    p.add_argument(
+        "--cdn", action="store_true", help="link Leaflet from CDNs instead of inlining it (smaller files, needs internet)"
+    )
 
 
 def _site_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--standards", type=Path, metavar="FILE", help="standards catalogue TOML")
     p.add_argument("--standard", required=True, metavar="ID[,ID...]", help="access standard(s) to site for")
-    p.add_argument("--type", dest="facility_type", metavar="TYPE", help="type of the new facility (default: the standard's first)")
+    p.add_argument(
+        "--type", dest="facility_type", metavar="TYPE", help="type of the new facility (default: the standard's first)"
+    )
     p.add_argument("--add", type=int, default=1, metavar="K", help="number of new facilities (mclp, pmedian, pcenter)")
     p.add_argument("--model", choices=["mclp", "lscp", "pmedian", "pcenter"], default="mclp")
-    p.add_argument("--candidates", metavar="FILE|settlements|roads", default="settlements",
-                   help="candidate sites: settlements (default), roads (road nodes), or a point file")
+    p.add_argument(
+        "--candidates",
+        metavar="FILE|settlements|roads",
+        default="settlements",
+        help="candidate sites: settlements (default), roads (road nodes), or a point file",
+    )
     p.add_argument("--spacing-km", type=float, default=5.0, help="thin road-node candidates to this spacing")
     p.add_argument("--exclude", type=Path, metavar="FILE", help="polygons where no new facility may go")
     p.add_argument("--allow-relocate", action="store_true", help="existing facilities of the type may move (K = total sites)")
@@ -94,9 +107,19 @@ def _site_options(p: argparse.ArgumentParser) -> None:
 def _load(args: argparse.Namespace):
     from .region import load_region
 
-    return load_region(args.region, settlements=args.settlements, facilities=args.facilities, roads=args.roads,
-                       boundary=args.boundary, units=args.units, coords=args.coords, speeds=args.speeds,
-                       facility_types=args.facility_types, cache_dir=args.cache_dir, use_cache=not args.no_cache)
+    return load_region(
+        args.region,
+        settlements=args.settlements,
+        facilities=args.facilities,
+        roads=args.roads,
+        boundary=args.boundary,
+        units=args.units,
+        coords=args.coords,
+        speeds=args.speeds,
+        facility_types=args.facility_types,
+        cache_dir=args.cache_dir,
+        use_cache=not args.no_cache,
+    )
 
 
 def cmd_info(args: argparse.Namespace) -> int:

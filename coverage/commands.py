@@ -56,8 +56,13 @@ def _print_comparison(after: Assessment, baseline: Assessment) -> tuple:
     per_settlement, per_standard = compare(baseline, after)
     print("\nScenario versus baseline:")
     print(table_text(per_standard))
-    changed = per_settlement[(per_settlement["passes_before"] != per_settlement["passes_after"])
-                             | (per_settlement["change_min"].abs() > 0.05)] if len(per_settlement) else per_settlement
+    changed = (
+        per_settlement[
+            (per_settlement["passes_before"] != per_settlement["passes_after"]) | (per_settlement["change_min"].abs() > 0.05)
+        ]
+        if len(per_settlement)
+        else per_settlement
+    )
     if len(changed):
         print("\nSettlements whose minutes or verdict change:")
         print(table_text(changed.reset_index().round(1)))
@@ -76,8 +81,15 @@ def write_check_outputs(assessment: Assessment, stage: Path, *, lang: str = "en"
     io.write_csv(stage / "units_ratio.csv", ratio)
     io.write_csv(stage / "summary_by_group.csv", group_summary(assessment))
     io.write_gpkg(stage / "results.gpkg", {"access": access, "presence": presence, "ratio": ratio})
-    return ["scorecard.csv", "scorecard.md", "settlements_access.csv", "units_presence.csv", "units_ratio.csv",
-            "summary_by_group.csv", "results.gpkg"]
+    return [
+        "scorecard.csv",
+        "scorecard.md",
+        "settlements_access.csv",
+        "units_presence.csv",
+        "units_ratio.csv",
+        "summary_by_group.csv",
+        "results.gpkg",
+    ]
 
 
 def cmd_check(args: argparse.Namespace) -> int:
@@ -105,8 +117,9 @@ def cmd_check(args: argparse.Namespace) -> int:
 def _write_maps(assessment: Assessment, stage: Path, args: argparse.Namespace) -> list[str]:
     from .maps import write_report_and_maps
 
-    return write_report_and_maps(assessment, stage, tiles=args.tiles, cdn=args.cdn, command=command_line(),
-                                 generated=run_date(), lang=args.lang)
+    return write_report_and_maps(
+        assessment, stage, tiles=args.tiles, cdn=args.cdn, command=command_line(), generated=run_date(), lang=args.lang
+    )
 
 
 def run_date() -> str:
@@ -142,20 +155,36 @@ def cmd_site(args: argparse.Namespace) -> int:
         candidates = io.read_layer(args.candidates, coords=args.coords or "wgs84")
     exclude = io.read_layer(args.exclude) if args.exclude else None
     before = assess(region, catalogue.select(ids))
-    plan = site_for_standards(region, catalogue, ids, facility_type=args.facility_type, k=args.add, model=args.model,
-                              candidates=candidates, spacing_km=args.spacing_km, exclude=exclude,
-                              allow_relocate=args.allow_relocate, budget_k=args.budget_curve, assessment=before)
+    plan = site_for_standards(
+        region,
+        catalogue,
+        ids,
+        facility_type=args.facility_type,
+        k=args.add,
+        model=args.model,
+        candidates=candidates,
+        spacing_km=args.spacing_km,
+        exclude=exclude,
+        allow_relocate=args.allow_relocate,
+        budget_k=args.budget_curve,
+        assessment=before,
+    )
     r = plan.result
     ftype = args.facility_type or plan.standards[0].facility_types[0]
-    print(f"Siting {len(plan.sites)} new {ftype} for {', '.join(ids)} ({r.model}, {len(plan.candidates)} candidates from "
-          f"{args.candidates}):")
+    print(
+        f"Siting {len(plan.sites)} new {ftype} for {', '.join(ids)} ({r.model}, {len(plan.candidates)} candidates from "
+        f"{args.candidates}):"
+    )
     status = "proven optimal" if r.proven_optimal else f"not proven optimal, gap {r.gap:.1%} to the bound {r.bound:,.1f}"
     print(f"  objective {r.objective:,.1f} ({status}; {r.method}, {r.seconds:.2f} s)")
     for note in r.notes:
         print(f"  note: {note}")
     if r.uncoverable:
         rows = plan.demand.iloc[list(r.uncoverable)]
-        names = ", ".join(f"{region.settlements.loc[s, 'name_zh']} ({s}, {t})" for s, t in zip(rows["settlement_id"], rows["standard"], strict=True))
+        names = ", ".join(
+            f"{region.settlements.loc[s, 'name_zh']} ({s}, {t})"
+            for s, t in zip(rows["settlement_id"], rows["standard"], strict=True)
+        )
         print(f"  cannot be reached within the standard from any candidate: {names}")
     print()
     print(table_text(plan.sites.drop(columns="geometry")))
@@ -198,13 +227,17 @@ def budget_curve_svg(curve, *, title: str) -> str:
         pts = " ".join(f"{x:.1f},{y:.1f}" for x, y in (pt(k, s) for k, s in zip(ks, curve[col], strict=True)))
         lines.append(f"<polyline fill='none' stroke='{colour}' stroke-width='2' points='{pts}'/>")
     ticks = "".join(f"<text x='{pt(k, 0)[0]:.1f}' y='{h - pad + 16}' font-size='11' text-anchor='middle'>{k}</text>" for k in ks)
-    yt = "".join(f"<text x='{pad - 6}' y='{pt(0, s)[1] + 4:.1f}' font-size='11' text-anchor='end'>{s:.0%}</text>"
-                 for s in (0, 0.25, 0.5, 0.75, 1.0))
-    return (f"<svg xmlns='http://www.w3.org/2000/svg' width='{w}' height='{h}'>"
-            f"<rect width='100%' height='100%' fill='white'/><text x='{w / 2}' y='20' text-anchor='middle' font-size='13'>"
-            f"{escape(title)}: share of demand meeting the standard</text>"
-            f"<line x1='{pad}' y1='{h - pad}' x2='{w - pad}' y2='{h - pad}' stroke='black'/>"
-            f"<line x1='{pad}' y1='{pad}' x2='{pad}' y2='{h - pad}' stroke='black'/>{ticks}{yt}{''.join(lines)}"
-            f"<text x='{w - pad}' y='{pad}' font-size='11' text-anchor='end' fill='#0072B2'>optimal for each k</text>"
-            f"<text x='{w - pad}' y='{pad + 14}' font-size='11' text-anchor='end' fill='#D55E00'>build order</text>"
-            f"<text x='{w / 2}' y='{h - 10}' font-size='11' text-anchor='middle'>new facilities</text></svg>\n")
+    yt = "".join(
+        f"<text x='{pad - 6}' y='{pt(0, s)[1] + 4:.1f}' font-size='11' text-anchor='end'>{s:.0%}</text>"
+        for s in (0, 0.25, 0.5, 0.75, 1.0)
+    )
+    return (
+        f"<svg xmlns='http://www.w3.org/2000/svg' width='{w}' height='{h}'>"
+        f"<rect width='100%' height='100%' fill='white'/><text x='{w / 2}' y='20' text-anchor='middle' font-size='13'>"
+        f"{escape(title)}: share of demand meeting the standard</text>"
+        f"<line x1='{pad}' y1='{h - pad}' x2='{w - pad}' y2='{h - pad}' stroke='black'/>"
+        f"<line x1='{pad}' y1='{pad}' x2='{pad}' y2='{h - pad}' stroke='black'/>{ticks}{yt}{''.join(lines)}"
+        f"<text x='{w - pad}' y='{pad}' font-size='11' text-anchor='end' fill='#0072B2'>optimal for each k</text>"
+        f"<text x='{w - pad}' y='{pad + 14}' font-size='11' text-anchor='end' fill='#D55E00'>build order</text>"
+        f"<text x='{w / 2}' y='{h - 10}' font-size='11' text-anchor='middle'>new facilities</text></svg>\n"
+    )

@@ -193,8 +193,10 @@ class Profile:
     def as_key(self) -> str:
         """A stable text of every setting that changes travel times (for cache keys)."""
         speeds = ",".join(f"{k}={v:g}" for k, v in sorted(self.speeds_kmh.items()))
-        return (f"{self.name}|{speeds}|{self.use_maxspeed}|{self.max_kmh:g}|{self.honour_oneway}|"
-                f"{self.offroad_kmh:g}|{self.max_snap_m:g}|{self.direct_offroad}")
+        return (
+            f"{self.name}|{speeds}|{self.use_maxspeed}|{self.max_kmh:g}|{self.honour_oneway}|"
+            f"{self.offroad_kmh:g}|{self.max_snap_m:g}|{self.direct_offroad}"
+        )
 
 
 _PROFILE_SPEC = {

@@ -53,8 +53,16 @@ def _read_csv(path: Path) -> tuple[pd.DataFrame, str]:
             last_error = exc
         except (pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
             raise InputValidationError([Problem(str(path), "", "", f"cannot be read as CSV ({exc}).")]) from None
-    raise InputValidationError([Problem(str(path), "", "", f"text encoding is neither UTF-8 nor GB18030 ({last_error}); "
-                                        "save it from Excel as 'CSV UTF-8'.")])
+    raise InputValidationError(
+        [
+            Problem(
+                str(path),
+                "",
+                "",
+                f"text encoding is neither UTF-8 nor GB18030 ({last_error}); save it from Excel as 'CSV UTF-8'.",
+            )
+        ]
+    )
 
 
 def read_layer(path: Path | str, *, coords: str = "wgs84") -> gpd.GeoDataFrame:
@@ -99,15 +107,30 @@ def read_layer(path: Path | str, *, coords: str = "wgs84") -> gpd.GeoDataFrame:
         lon_col = next((lower[n] for n in LON_NAMES if n in lower), None)
         lat_col = next((lower[n] for n in LAT_NAMES if n in lower), None)
         if lon_col is None or lat_col is None:
-            raise InputValidationError([Problem(str(path), "", "lon/lat", "no longitude/latitude columns; name them 'lon' and "
-                                                f"'lat' (WGS84 degrees). Columns found: {', '.join(frame.columns)}.")])
+            raise InputValidationError(
+                [
+                    Problem(
+                        str(path),
+                        "",
+                        "lon/lat",
+                        "no longitude/latitude columns; name them 'lon' and "
+                        f"'lat' (WGS84 degrees). Columns found: {', '.join(frame.columns)}.",
+                    )
+                ]
+            )
         lon = pd.to_numeric(frame[lon_col].str.strip(), errors="coerce")
         lat = pd.to_numeric(frame[lat_col].str.strip(), errors="coerce")
         bad = lon.isna() | lat.isna()
         if bad.any():
-            problems = [Problem(str(path), f"row {i + 2}", f"{lon_col}/{lat_col}",
-                                f"coordinates '{frame.at[i, lon_col]}', '{frame.at[i, lat_col]}' are not numbers.")
-                        for i in np.flatnonzero(bad.to_numpy())]
+            problems = [
+                Problem(
+                    str(path),
+                    f"row {i + 2}",
+                    f"{lon_col}/{lat_col}",
+                    f"coordinates '{frame.at[i, lon_col]}', '{frame.at[i, lat_col]}' are not numbers.",
+                )
+                for i in np.flatnonzero(bad.to_numpy())
+            ]
             raise InputValidationError(problems)
         attrs = frame.drop(columns=[lon_col, lat_col])
         gdf = gpd.GeoDataFrame(attrs, geometry=gpd.points_from_xy(lon, lat), crs="EPSG:4326")
@@ -118,20 +141,45 @@ def read_layer(path: Path | str, *, coords: str = "wgs84") -> gpd.GeoDataFrame:
         except Exception as exc:  # pyogrio raises several types for unreadable files
             raise InputValidationError([Problem(str(path), "", "", f"cannot be read as a spatial file ({exc}).")]) from None
         if gdf.crs is None:
-            raise NoCrsError([Problem(str(path), "", "", "the file has no coordinate reference system; set it in QGIS "
-                                      "(Layer > Set CRS) or export as GeoJSON, which is always WGS84.")])
+            raise NoCrsError(
+                [
+                    Problem(
+                        str(path),
+                        "",
+                        "",
+                        "the file has no coordinate reference system; set it in QGIS "
+                        "(Layer > Set CRS) or export as GeoJSON, which is always WGS84.",
+                    )
+                ]
+            )
         gdf["row"] = [f"feature {i}" for i in range(1, len(gdf) + 1)]
         if gdf.crs.is_geographic and len(gdf) and not gdf.geometry.is_empty.all():
             minx, miny, maxx, maxy = gdf.geometry[~gdf.geometry.is_empty].total_bounds
             if max(abs(minx), abs(maxx)) > 180 or max(abs(miny), abs(maxy)) > 90:
-                raise InputValidationError([Problem(str(path), "", "geometry",
-                                                    f"declared as geographic ({gdf.crs.name}) but coordinates reach "
-                                                    f"{maxx:.0f}, {maxy:.0f}: these are projected metres. Set the file's real "
-                                                    "CRS (e.g. the UTM zone it was made in) instead of WGS84.")])
+                raise InputValidationError(
+                    [
+                        Problem(
+                            str(path),
+                            "",
+                            "geometry",
+                            f"declared as geographic ({gdf.crs.name}) but coordinates reach "
+                            f"{maxx:.0f}, {maxy:.0f}: these are projected metres. Set the file's real "
+                            "CRS (e.g. the UTM zone it was made in) instead of WGS84.",
+                        )
+                    ]
+                )
         gdf = gdf.to_crs("EPSG:4326")
     else:
-        raise InputValidationError([Problem(str(path), "", "", f"unknown file type '{suffix}'; use GeoPackage, GeoJSON, "
-                                            "Shapefile or CSV with lon/lat columns.")])
+        raise InputValidationError(
+            [
+                Problem(
+                    str(path),
+                    "",
+                    "",
+                    f"unknown file type '{suffix}'; use GeoPackage, GeoJSON, Shapefile or CSV with lon/lat columns.",
+                )
+            ]
+        )
     if coords == "gcj02":
         gdf = gdf.copy()
         gdf.geometry = _gcj02_geometry_to_wgs84(gdf.geometry)
@@ -188,8 +236,9 @@ def read_road_edges(path: Path | str) -> tuple[pd.DataFrame, pd.DataFrame]:
         edges = edges[edges["highway"].notna() & ~edges["highway"].astype(str).isin(["", "None", "nan"])]
         edges = edges.reset_index(drop=True)
     if edges.empty:
-        raise RoadNetworkError(f"{path}: no roads (no way with a 'highway' tag) in the file; "
-                               "check that the extract covers the region.")
+        raise RoadNetworkError(
+            f"{path}: no roads (no way with a 'highway' tag) in the file; check that the extract covers the region."
+        )
     return nodes, edges
 
 
@@ -215,15 +264,26 @@ def _read_osm_xml(path: Path) -> tuple[pd.DataFrame, pd.DataFrame]:
         ox.settings.useful_tags_way = tags
     if graph.number_of_edges() == 0:
         return pd.DataFrame(columns=["lon", "lat"]), pd.DataFrame()
-    nodes = pd.DataFrame.from_dict({n: (d["x"], d["y"]) for n, d in graph.nodes(data=True)},
-                                   orient="index", columns=["lon", "lat"])
+    nodes = pd.DataFrame.from_dict(
+        {n: (d["x"], d["y"]) for n, d in graph.nodes(data=True)}, orient="index", columns=["lon", "lat"]
+    )
     rows = []
     for u, v, d in graph.edges(data=True):
         if d.get("reversed") is True:
             continue  # osmnx's reverse copy of a two-way segment; the two-way flag restores it
-        rows.append((u, v, float(d["length"]), _first(d.get("highway")), _first(d.get("maxspeed")) or "",
-                     "" if d.get("oneway") is False else "yes", _first(d.get("name")) or "",
-                     _first(d.get("source")) or "", None))
+        rows.append(
+            (
+                u,
+                v,
+                float(d["length"]),
+                _first(d.get("highway")),
+                _first(d.get("maxspeed")) or "",
+                "" if d.get("oneway") is False else "yes",
+                _first(d.get("name")) or "",
+                _first(d.get("source")) or "",
+                None,
+            )
+        )
     edges = pd.DataFrame(rows, columns=["u", "v", "length_m", "highway", "maxspeed", "oneway", "name", "source", "geometry"])
     return nodes, edges
 
@@ -241,13 +301,19 @@ def _read_pbf(path: Path) -> tuple[pd.DataFrame, pd.DataFrame]:
     nodes = pd.DataFrame({"lon": pn["lon"].to_numpy(), "lat": pn["lat"].to_numpy()}, index=pn["id"].to_numpy())
     nodes = nodes[~nodes.index.duplicated()]
     oneway = pe["oneway"].fillna("").astype(str).str.lower().replace({"true": "yes", "1": "yes", "no": "", "false": ""})
-    edges = pd.DataFrame({
-        "u": pe["u"].to_numpy(), "v": pe["v"].to_numpy(), "length_m": pe["length"].astype(float).to_numpy(),
-        "highway": pe["highway"].fillna("").astype(str).to_numpy(), "maxspeed": pe["maxspeed"].fillna("").astype(str).to_numpy(),
-        "oneway": oneway.to_numpy(), "name": pe["name"].fillna("").astype(str).to_numpy(),
-        "source": pe.get("source", pd.Series("", index=pe.index)).fillna("").astype(str).to_numpy(),
-        "geometry": pe.geometry.to_numpy(),
-    })
+    edges = pd.DataFrame(
+        {
+            "u": pe["u"].to_numpy(),
+            "v": pe["v"].to_numpy(),
+            "length_m": pe["length"].astype(float).to_numpy(),
+            "highway": pe["highway"].fillna("").astype(str).to_numpy(),
+            "maxspeed": pe["maxspeed"].fillna("").astype(str).to_numpy(),
+            "oneway": oneway.to_numpy(),
+            "name": pe["name"].fillna("").astype(str).to_numpy(),
+            "source": pe.get("source", pd.Series("", index=pe.index)).fillna("").astype(str).to_numpy(),
+            "geometry": pe.geometry.to_numpy(),
+        }
+    )
     return nodes, edges
 
 
@@ -259,6 +325,7 @@ def _first(value):
 
 
 # --- cache -------------------------------------------------------------------
+
 
 def file_digest(*paths: Path | str | None, extra: str = "") -> str:
     """SHA-256 over the contents of files (and an extra text), for cache keys."""
@@ -304,6 +371,7 @@ def save_cached_arrays(cache_dir: Path | str | None, key: str, arrays: dict[str,
 
 
 # --- atomic output -----------------------------------------------------------
+
 
 def atomic_write_bytes(path: Path | str, data: bytes) -> None:
     """Write a file so that readers see the old or the new content, never a part."""
@@ -367,7 +435,7 @@ def write_json(path: Path | str, obj) -> None:
 
 
 def write_csv(path: Path | str, frame: pd.DataFrame) -> None:
-    """Write a table as CSV for Excel and QGIS: UTF-8 with BOM (so Excel shows Chinese), ``\\n`` line ends.
+    """Write a table as CSV for Excel and QGIS: UTF-8 with BOM (so Excel shows Chinese), Unix line ends.
 
     A geometry column of points becomes ``lon``/``lat``; other geometries are dropped.
     """
@@ -418,5 +486,11 @@ def read_leaflet_assets() -> dict[str, str]:
     css = (base / "leaflet.css").read_text(encoding="utf-8")
     for name in ("layers.png", "layers-2x.png", "marker-icon.png"):
         css = css.replace(f"url(images/{name})", f"url({data_uri(name)})")
-    return {"js": (base / "leaflet.js").read_text(encoding="utf-8"), "css": css, "version": xl.VERSION,
-            "icon": data_uri("marker-icon.png"), "icon_2x": data_uri("marker-icon-2x.png"), "shadow": data_uri("marker-shadow.png")}
+    return {
+        "js": (base / "leaflet.js").read_text(encoding="utf-8"),
+        "css": css,
+        "version": xl.VERSION,
+        "icon": data_uri("marker-icon.png"),
+        "icon_2x": data_uri("marker-icon-2x.png"),
+        "shadow": data_uri("marker-shadow.png"),
+    }

@@ -113,9 +113,17 @@ class RoadNetwork:
     def edges_gdf(self) -> gpd.GeoDataFrame:
         """The segments as a GeoDataFrame in WGS84 (for maps and inspection)."""
         lines = shapely.linestrings(self.geom_lonlat, indices=np.repeat(np.arange(self.n_edges), np.diff(self.geom_offsets)))
-        return gpd.GeoDataFrame({"highway": self.highway, "name": self.name, "length_m": self.length_m,
-                                 "oneway": self.oneway, "schematic": self.schematic},
-                                geometry=lines, crs="EPSG:4326")
+        return gpd.GeoDataFrame(
+            {
+                "highway": self.highway,
+                "name": self.name,
+                "length_m": self.length_m,
+                "oneway": self.oneway,
+                "schematic": self.schematic,
+            },
+            geometry=lines,
+            crs="EPSG:4326",
+        )
 
 
 def build_road_network(nodes: pd.DataFrame, edges: pd.DataFrame, *, crs: str, keep_within=None) -> RoadNetwork:
@@ -177,13 +185,18 @@ def build_road_network(nodes: pd.DataFrame, edges: pd.DataFrame, *, crs: str, ke
     return RoadNetwork(
         crs=str(crs),
         osmid=np.asarray(used, dtype=np.int64),
-        lon=lon, lat=lat, x=np.asarray(x, dtype=float), y=np.asarray(y, dtype=float),
-        u=u.astype(np.int64), v=v.astype(np.int64),
+        lon=lon,
+        lat=lat,
+        x=np.asarray(x, dtype=float),
+        y=np.asarray(y, dtype=float),
+        u=u.astype(np.int64),
+        v=v.astype(np.int64),
         length_m=edges["length_m"].to_numpy(dtype=float),
         highway=edges["highway"].astype(str).to_numpy(dtype=str),
         name=edges["name"].astype(str).to_numpy(dtype=str),
         maxspeed_kmh=parse_maxspeed(edges["maxspeed"]),
         oneway=edges["oneway"].astype(str).isin(["yes", "true", "1"]).to_numpy(),
         schematic=(source.str.contains("schematic") | source.str.contains("estimated")).to_numpy(),
-        geom_offsets=offsets, geom_lonlat=geom_lonlat,
+        geom_offsets=offsets,
+        geom_lonlat=geom_lonlat,
     )

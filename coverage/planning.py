@@ -28,8 +28,13 @@ from .standards import AccessStandard, Catalogue
 __all__ = ["SitingPlan", "candidate_sites", "proposed_facilities", "site_for_standards"]
 
 
-def candidate_sites(region: Region, source: str | gpd.GeoDataFrame = "settlements", *, spacing_km: float = 5.0,
-                    exclude: gpd.GeoDataFrame | None = None) -> gpd.GeoDataFrame:
+def candidate_sites(
+    region: Region,
+    source: str | gpd.GeoDataFrame = "settlements",
+    *,
+    spacing_km: float = 5.0,
+    exclude: gpd.GeoDataFrame | None = None,
+) -> gpd.GeoDataFrame:
     """Candidate sites as points (WGS84) with an ``id`` index and a ``source`` column.
 
     Parameters
@@ -48,12 +53,20 @@ def candidate_sites(region: Region, source: str | gpd.GeoDataFrame = "settlement
     if isinstance(source, gpd.GeoDataFrame):
         cands = source.to_crs("EPSG:4326")
         ids = cands["id"].astype(str) if "id" in cands else pd.Series([f"cand-{i + 1}" for i in range(len(cands))])
-        cands = gpd.GeoDataFrame({"name": cands.get("name", ids).astype(str).to_numpy(), "source": "user file"},
-                                 geometry=cands.geometry.to_numpy(), crs="EPSG:4326", index=pd.Index(ids.to_numpy(), name="id"))
+        cands = gpd.GeoDataFrame(
+            {"name": cands.get("name", ids).astype(str).to_numpy(), "source": "user file"},
+            geometry=cands.geometry.to_numpy(),
+            crs="EPSG:4326",
+            index=pd.Index(ids.to_numpy(), name="id"),
+        )
     elif source == "settlements":
         s = region.settlements
-        cands = gpd.GeoDataFrame({"name": s["name_zh"].to_numpy(), "source": "settlement"}, geometry=s.geometry.to_numpy(),
-                                 crs="EPSG:4326", index=pd.Index([f"at-{i}" for i in s.index], name="id"))
+        cands = gpd.GeoDataFrame(
+            {"name": s["name_zh"].to_numpy(), "source": "settlement"},
+            geometry=s.geometry.to_numpy(),
+            crs="EPSG:4326",
+            index=pd.Index([f"at-{i}" for i in s.index], name="id"),
+        )
     elif source == "roads":
         net = region.network
         inside = shapely.contains_xy(region.boundary, net.lon, net.lat)
@@ -67,9 +80,12 @@ def candidate_sites(region: Region, source: str | gpd.GeoDataFrame = "settlement
         first = np.ones(len(order), bool)
         first[1:] = np.any(cell_sorted[1:] != cell_sorted[:-1], axis=1)
         pick = idx[order[first]]
-        cands = gpd.GeoDataFrame({"name": [f"road node {o}" for o in net.osmid[pick]], "source": "road node"},
-                                 geometry=gpd.points_from_xy(net.lon[pick], net.lat[pick]), crs="EPSG:4326",
-                                 index=pd.Index([f"node-{o}" for o in net.osmid[pick]], name="id"))
+        cands = gpd.GeoDataFrame(
+            {"name": [f"road node {o}" for o in net.osmid[pick]], "source": "road node"},
+            geometry=gpd.points_from_xy(net.lon[pick], net.lat[pick]),
+            crs="EPSG:4326",
+            index=pd.Index([f"node-{o}" for o in net.osmid[pick]], name="id"),
+        )
     else:
         raise CoverageError(f"unknown candidate source '{source}': use settlements, roads or a point file.")
     if exclude is not None and len(cands):
@@ -118,16 +134,36 @@ def _demand_and_cover(region: Region, assessment: Assessment, standards, cands_x
         mat = travel_time_matrix(graph, region.xy(region.settlements.loc[det.index]), cands_xy, cutoff_s=std.max_minutes * 60.0)
         cover = sp.csr_array((np.ones(len(mat.seconds), bool), (mat.origin, mat.destination)), shape=mat.shape)
         before = det["passes"].to_numpy() if not relocate else np.zeros(len(det), bool)
-        rows.append(pd.DataFrame({"standard": std.id, "settlement_id": det.index, "weight": det["demand"].to_numpy(),
-                                  "covered_before": before, "minutes_before": det["minutes"].to_numpy()}))
+        rows.append(
+            pd.DataFrame(
+                {
+                    "standard": std.id,
+                    "settlement_id": det.index,
+                    "weight": det["demand"].to_numpy(),
+                    "covered_before": before,
+                    "minutes_before": det["minutes"].to_numpy(),
+                }
+            )
+        )
         mats.append(cover)
     return pd.concat(rows, ignore_index=True), sp.csr_array(sp.vstack(mats, format="csr"))
 
 
-def site_for_standards(region: Region, catalogue: Catalogue, standard_ids: list[str], *, facility_type: str | None = None,
-                       k: int = 1, model: str = "mclp", candidates: str | gpd.GeoDataFrame = "settlements",
-                       spacing_km: float = 5.0, exclude: gpd.GeoDataFrame | None = None, allow_relocate: bool = False,
-                       budget_k: int | None = None, assessment: Assessment | None = None) -> SitingPlan:
+def site_for_standards(
+    region: Region,
+    catalogue: Catalogue,
+    standard_ids: list[str],
+    *,
+    facility_type: str | None = None,
+    k: int = 1,
+    model: str = "mclp",
+    candidates: str | gpd.GeoDataFrame = "settlements",
+    spacing_km: float = 5.0,
+    exclude: gpd.GeoDataFrame | None = None,
+    allow_relocate: bool = False,
+    budget_k: int | None = None,
+    assessment: Assessment | None = None,
+) -> SitingPlan:
     """Recommend sites for new facilities against one or more access standards.
 
     Parameters
@@ -161,14 +197,18 @@ def site_for_standards(region: Region, catalogue: Catalogue, standard_ids: list[
     for sid in standard_ids:
         std = catalogue.get(sid)
         if not isinstance(std, AccessStandard):
-            raise CatalogueError(f"'{sid}' is a {std.kind} standard; siting works on access standards "
-                                 f"({', '.join(s.id for s in catalogue.standards if s.kind == 'access')}).")
+            raise CatalogueError(
+                f"'{sid}' is a {std.kind} standard; siting works on access standards "
+                f"({', '.join(s.id for s in catalogue.standards if s.kind == 'access')})."
+            )
         stds.append(std)
     ftype = facility_type or stds[0].facility_types[0]
     for std in stds:
         if ftype not in std.facility_types:
-            raise CatalogueError(f"a new '{ftype}' does not count for '{std.id}' (it counts {', '.join(std.facility_types)}); "
-                                 "choose --type accordingly.")
+            raise CatalogueError(
+                f"a new '{ftype}' does not count for '{std.id}' (it counts {', '.join(std.facility_types)}); "
+                "choose --type accordingly."
+            )
     if model in ("pmedian", "pcenter") and len(stds) > 1:
         raise CoverageError(f"{model} sites for one standard at a time; give a single --standard.")
     if assessment is None:
@@ -177,9 +217,17 @@ def site_for_standards(region: Region, catalogue: Catalogue, standard_ids: list[
     if allow_relocate:
         f = region.facilities
         existing = f[f["facility_type"].isin(stds[0].facility_types) & f["in_region"]]
-        cands = pd.concat([cands, gpd.GeoDataFrame({"name": existing["name_zh"].to_numpy(), "source": "existing facility"},
-                                                   geometry=existing.geometry.to_numpy(), crs="EPSG:4326",
-                                                   index=pd.Index([f"existing-{i}" for i in existing.index], name="id"))])
+        cands = pd.concat(
+            [
+                cands,
+                gpd.GeoDataFrame(
+                    {"name": existing["name_zh"].to_numpy(), "source": "existing facility"},
+                    geometry=existing.geometry.to_numpy(),
+                    crs="EPSG:4326",
+                    index=pd.Index([f"existing-{i}" for i in existing.index], name="id"),
+                ),
+            ]
+        )
         region = region.with_layers(facilities=f.drop(index=existing.index))
         assessment = assess(region, catalogue.select([s.id for s in stds]))
     cands_xy = region.xy(cands)
@@ -191,8 +239,9 @@ def site_for_standards(region: Region, catalogue: Catalogue, standard_ids: list[
         result = solve_mclp(cover, weights, k)
         if budget_k:
             base = float(demand.loc[~todo, "weight"].sum())
-            curve = pd.DataFrame(budget_curve(cover, weights, budget_k, base_weight=base,
-                                              total_weight=float(demand["weight"].sum())))
+            curve = pd.DataFrame(
+                budget_curve(cover, weights, budget_k, base_weight=base, total_weight=float(demand["weight"].sum()))
+            )
             for col in ("optimal_sites",):
                 curve[col] = [", ".join(cands.index[list(s)]) for s in curve[col]]
             curve["build_order_site"] = [cands.index[int(j)] if j >= 0 else "" for j in curve["build_order_site"]]
@@ -212,8 +261,12 @@ def site_for_standards(region: Region, catalogue: Catalogue, standard_ids: list[
     else:
         std = stds[0]
         cutoff = max(std.max_minutes * 60.0 * 4, 3600.0)
-        mat = travel_time_matrix(region.routing_graph(std.profile), region.xy(region.settlements.loc[demand["settlement_id"]]),
-                                 cands_xy, cutoff_s=cutoff)
+        mat = travel_time_matrix(
+            region.routing_graph(std.profile),
+            region.xy(region.settlements.loc[demand["settlement_id"]]),
+            cands_xy,
+            cutoff_s=cutoff,
+        )
         times = sp.coo_array((mat.seconds, (mat.origin, mat.destination)), shape=mat.shape)
         current = np.where(allow_relocate, np.inf, demand["minutes_before"].to_numpy() * 60.0)
         w = demand["weight"].to_numpy(dtype=float)
@@ -227,39 +280,79 @@ def site_for_standards(region: Region, catalogue: Catalogue, standard_ids: list[
     return SitingPlan(result=result, sites=sites, standards=tuple(stds), candidates=cands, demand=demand, curve=curve)
 
 
-def _describe_sites(region: Region, cands: gpd.GeoDataFrame, result: SitingResult, cover: sp.csr_array,
-                    demand: pd.DataFrame, todo: np.ndarray) -> gpd.GeoDataFrame:
+def _describe_sites(
+    region: Region, cands: gpd.GeoDataFrame, result: SitingResult, cover: sp.csr_array, demand: pd.DataFrame, todo: np.ndarray
+) -> gpd.GeoDataFrame:
     csc = sp.csc_array(cover)
     covered = ~todo.copy()
     rows = []
     s_xy = region.xy(region.settlements)
     tree = cKDTree(s_xy)
     for rank, j in enumerate(result.sites, start=1):
-        hit = csc.indices[csc.indptr[j]:csc.indptr[j + 1]]
+        hit = csc.indices[csc.indptr[j] : csc.indptr[j + 1]]
         new = hit[~covered[hit]]
         covered[hit] = True
         newly = demand.iloc[new]
         d, i = tree.query(region.xy(cands.iloc[[j]]))
         near = region.settlements.index[i[0]]
         pt = cands.geometry.iloc[j]
-        rows.append({"rank": rank, "candidate": cands.index[j], "name": cands["name"].iloc[j], "source": cands["source"].iloc[j],
-                     "lon": round(pt.x, 6), "lat": round(pt.y, 6), "nearest_settlement": near,
-                     "nearest_settlement_name": region.settlements.loc[near, "name_zh"], "distance_km": round(float(d[0]) / 1000, 2),
-                     "newly_covered": float(newly["weight"].sum()),
-                     "settlements": ", ".join(f"{r.settlement_id} ({r.standard})" for r in newly.itertuples())})
-    return gpd.GeoDataFrame(pd.DataFrame(rows, columns=["rank", "candidate", "name", "source", "lon", "lat", "nearest_settlement",
-                                                        "nearest_settlement_name", "distance_km", "newly_covered", "settlements"]),
-                            geometry=gpd.points_from_xy([r["lon"] for r in rows], [r["lat"] for r in rows]), crs="EPSG:4326")
+        rows.append(
+            {
+                "rank": rank,
+                "candidate": cands.index[j],
+                "name": cands["name"].iloc[j],
+                "source": cands["source"].iloc[j],
+                "lon": round(pt.x, 6),
+                "lat": round(pt.y, 6),
+                "nearest_settlement": near,
+                "nearest_settlement_name": region.settlements.loc[near, "name_zh"],
+                "distance_km": round(float(d[0]) / 1000, 2),
+                "newly_covered": float(newly["weight"].sum()),
+                "settlements": ", ".join(f"{r.settlement_id} ({r.standard})" for r in newly.itertuples()),
+            }
+        )
+    return gpd.GeoDataFrame(
+        pd.DataFrame(
+            rows,
+            columns=[
+                "rank",
+                "candidate",
+                "name",
+                "source",
+                "lon",
+                "lat",
+                "nearest_settlement",
+                "nearest_settlement_name",
+                "distance_km",
+                "newly_covered",
+                "settlements",
+            ],
+        ),
+        geometry=gpd.points_from_xy([r["lon"] for r in rows], [r["lat"] for r in rows]),
+        crs="EPSG:4326",
+    )
 
 
 def proposed_facilities(region: Region, plan: SitingPlan, facility_type: str) -> gpd.GeoDataFrame:
     """The region's facilities plus the plan's sites (marked as proposed)."""
     f = region.facilities
-    new = gpd.GeoDataFrame({
-        "facility_type": facility_type, "name_zh": [f"拟建{region.facility_types[facility_type].zh} #{r}" for r in plan.sites["rank"]],
-        "name_en": [f"proposed {region.facility_types[facility_type].en} #{r}" for r in plan.sites["rank"]],
-        "unit_code": "", "quantity": 1.0, "beds": np.nan, "nursing_beds": np.nan, "gps": np.nan, "doctors": np.nan,
-        "in_region": True, "coord_source": "proposed site (siting model)", "attr_source": "proposed site (siting model)"},
-        geometry=plan.sites.geometry.to_numpy(), crs="EPSG:4326",
-        index=pd.Index([f"NEW-{r}" for r in plan.sites["rank"]], name="id"))
+    new = gpd.GeoDataFrame(
+        {
+            "facility_type": facility_type,
+            "name_zh": [f"拟建{region.facility_types[facility_type].zh} #{r}" for r in plan.sites["rank"]],
+            "name_en": [f"proposed {region.facility_types[facility_type].en} #{r}" for r in plan.sites["rank"]],
+            "unit_code": "",
+            "quantity": 1.0,
+            "beds": np.nan,
+            "nursing_beds": np.nan,
+            "gps": np.nan,
+            "doctors": np.nan,
+            "in_region": True,
+            "coord_source": "proposed site (siting model)",
+            "attr_source": "proposed site (siting model)",
+        },
+        geometry=plan.sites.geometry.to_numpy(),
+        crs="EPSG:4326",
+        index=pd.Index([f"NEW-{r}" for r in plan.sites["rank"]], name="id"),
+    )
     return pd.concat([f, new])

@@ -92,25 +92,44 @@ class Region:
             self._graphs[key] = build_routing_graph(self.network, prof)
         return self._graphs[key]
 
-    def with_layers(self, *, settlements: gpd.GeoDataFrame | None = None, facilities: gpd.GeoDataFrame | None = None,
-                    network: RoadNetwork | None = None, profiles=None) -> Region:
+    def with_layers(
+        self,
+        *,
+        settlements: gpd.GeoDataFrame | None = None,
+        facilities: gpd.GeoDataFrame | None = None,
+        network: RoadNetwork | None = None,
+        profiles=None,
+    ) -> Region:
         """A copy with some layers replaced (for what-if scenarios)."""
-        return Region(self.name_zh, self.name_en, self.boundary, self.units,
-                      self.settlements if settlements is None else settlements,
-                      self.facilities if facilities is None else facilities,
-                      self.network if network is None else network, self.crs, dict(self.files),
-                      self.profiles if profiles is None else profiles, self.facility_types)
+        return Region(
+            self.name_zh,
+            self.name_en,
+            self.boundary,
+            self.units,
+            self.settlements if settlements is None else settlements,
+            self.facilities if facilities is None else facilities,
+            self.network if network is None else network,
+            self.crs,
+            dict(self.files),
+            self.profiles if profiles is None else profiles,
+            self.facility_types,
+        )
 
     def estimated_summary(self) -> pd.DataFrame:
         """How much of each layer is estimated or schematic (by its source columns)."""
+
         def share(values: pd.Series) -> tuple[int, int]:
             flagged = values.astype(str).str.lower().str.contains("estimat|schematic|assum", regex=True)
             return int(flagged.sum()), len(values)
 
         rows = []
-        for layer, frame, col in (("settlements", self.settlements, "coord_source"), ("settlements", self.settlements, "pop_source"),
-                                  ("facilities", self.facilities, "coord_source"), ("facilities", self.facilities, "attr_source"),
-                                  ("units", self.units, "geom_source")):
+        for layer, frame, col in (
+            ("settlements", self.settlements, "coord_source"),
+            ("settlements", self.settlements, "pop_source"),
+            ("facilities", self.facilities, "coord_source"),
+            ("facilities", self.facilities, "attr_source"),
+            ("units", self.units, "geom_source"),
+        ):
             if col in frame:
                 n, total = share(frame[col])
                 rows.append({"layer": layer, "field": col, "estimated": n, "total": total})
@@ -131,8 +150,10 @@ _REGION_KEYS = {"name_zh", "name_en", "boundary", "units", "settlements", "facil
 def _region_manifest(region_dir: Path) -> dict[str, str]:
     manifest = region_dir / "region.toml"
     if not manifest.exists():
-        raise CatalogueError(f"{region_dir}: no region.toml here; a region folder needs one naming its files "
-                             "(see geodata/tengger/region.toml), or give --settlements/--facilities/--roads/--boundary.")
+        raise CatalogueError(
+            f"{region_dir}: no region.toml here; a region folder needs one naming its files "
+            "(see geodata/tengger/region.toml), or give --settlements/--facilities/--roads/--boundary."
+        )
     data, _text, label = read_toml(manifest, default="")
     unknown = set(data) - _REGION_KEYS
     if unknown:
@@ -143,11 +164,21 @@ def _region_manifest(region_dir: Path) -> dict[str, str]:
     return data
 
 
-def load_region(region_dir: Path | str | None = None, *, settlements: Path | str | None = None,
-                facilities: Path | str | None = None, roads: Path | str | None = None,
-                boundary: Path | str | None = None, units: Path | str | None = None, coords: str | None = None,
-                margin_km: float = 40.0, speeds: Path | str | None = None, facility_types: Path | str | None = None,
-                cache_dir: Path | str | None = None, use_cache: bool = True) -> Region:
+def load_region(
+    region_dir: Path | str | None = None,
+    *,
+    settlements: Path | str | None = None,
+    facilities: Path | str | None = None,
+    roads: Path | str | None = None,
+    boundary: Path | str | None = None,
+    units: Path | str | None = None,
+    coords: str | None = None,
+    margin_km: float = 40.0,
+    speeds: Path | str | None = None,
+    facility_types: Path | str | None = None,
+    cache_dir: Path | str | None = None,
+    use_cache: bool = True,
+) -> Region:
     """Load and validate a region.
 
     Parameters
@@ -194,8 +225,16 @@ def load_region(region_dir: Path | str | None = None, *, settlements: Path | str
             return base / manifest[key]
         return None
 
-    files = {k: pick(v, k) for k, v in (("settlements", settlements), ("facilities", facilities), ("roads", roads),
-                                          ("boundary", boundary), ("units", units))}
+    files = {
+        k: pick(v, k)
+        for k, v in (
+            ("settlements", settlements),
+            ("facilities", facilities),
+            ("roads", roads),
+            ("boundary", boundary),
+            ("units", units),
+        )
+    }
     missing = [k for k in ("settlements", "facilities", "roads", "boundary") if files[k] is None]
     if missing:
         raise CatalogueError(f"missing input: give --{' --'.join(missing)} (or --region DIR with a region.toml).")
@@ -205,13 +244,20 @@ def load_region(region_dir: Path | str | None = None, *, settlements: Path | str
 
     problems: list[Problem] = []
     boundary_geom = _read_boundary(files["boundary"], problems)
-    units_gdf = gpd.GeoDataFrame({"name_zh": [], "name_en": [], "level": [], "parent_code": [], "geom_source": []},
-                                 geometry=[], crs="EPSG:4326")
+    units_gdf = gpd.GeoDataFrame(
+        {"name_zh": [], "name_en": [], "level": [], "parent_code": [], "geom_source": []}, geometry=[], crs="EPSG:4326"
+    )
     layers = {}
-    for key, fn in (("settlements", lambda raw, src: validate_settlements(raw, source=src, boundary=boundary_geom)),
-                    ("facilities", lambda raw, src: validate_facilities(raw, source=src, facility_types=ftypes,
-                                                                        boundary=boundary_geom, far_km=margin_km * 2.5)),
-                    ("units", lambda raw, src: validate_units(raw, source=src))):
+    for key, fn in (
+        ("settlements", lambda raw, src: validate_settlements(raw, source=src, boundary=boundary_geom)),
+        (
+            "facilities",
+            lambda raw, src: validate_facilities(
+                raw, source=src, facility_types=ftypes, boundary=boundary_geom, far_km=margin_km * 2.5
+            ),
+        ),
+        ("units", lambda raw, src: validate_units(raw, source=src)),
+    ):
         if files[key] is None:
             continue
         try:
@@ -220,23 +266,42 @@ def load_region(region_dir: Path | str | None = None, *, settlements: Path | str
         except InputValidationError as exc:
             problems.extend(exc.problems)
     if "facilities" in layers and not layers["facilities"]["in_region"].any():
-        problems.append(Problem(str(files["facilities"]), "", "geometry", "every facility lies outside the region's boundary; "
-                                "check the coordinates (WGS84 lon/lat, or --coords gcj02) and the boundary file."))
+        problems.append(
+            Problem(
+                str(files["facilities"]),
+                "",
+                "geometry",
+                "every facility lies outside the region's boundary; "
+                "check the coordinates (WGS84 lon/lat, or --coords gcj02) and the boundary file.",
+            )
+        )
     if problems:
         raise InputValidationError(problems)
     if "units" in layers:
         units_gdf = layers["units"]
     crs = _utm_crs(boundary_geom)
-    network = _load_network(files["roads"], boundary_geom, crs=crs, margin_km=margin_km,
-                            cache_dir=(cache_dir or default_cache_dir()) if use_cache else None)
+    network = _load_network(
+        files["roads"],
+        boundary_geom,
+        crs=crs,
+        margin_km=margin_km,
+        cache_dir=(cache_dir or default_cache_dir()) if use_cache else None,
+    )
     if coords == "wgs84":
         for key in ("settlements", "facilities"):
             warn_if_gcj02(layers[key], network, source=str(files[key]))
     return Region(
-        name_zh=manifest.get("name_zh", ""), name_en=manifest.get("name_en", files["boundary"].stem),
-        boundary=boundary_geom, units=units_gdf, settlements=layers["settlements"], facilities=layers["facilities"],
-        network=network, crs=crs, files={k: str(v) for k, v in files.items() if v is not None},
-        profiles=profiles, facility_types=ftypes,
+        name_zh=manifest.get("name_zh", ""),
+        name_en=manifest.get("name_en", files["boundary"].stem),
+        boundary=boundary_geom,
+        units=units_gdf,
+        settlements=layers["settlements"],
+        facilities=layers["facilities"],
+        network=network,
+        crs=crs,
+        files={k: str(v) for k, v in files.items() if v is not None},
+        profiles=profiles,
+        facility_types=ftypes,
     )
 
 
@@ -261,8 +326,10 @@ def warn_if_gcj02(points: gpd.GeoDataFrame, network: RoadNetwork, *, source: str
     from .gcj02 import gcj02_to_wgs84
 
     to_metric = Transformer.from_crs("EPSG:4326", network.crs, always_xy=True)
-    lines = shapely.linestrings(np.column_stack(to_metric.transform(network.geom_lonlat[:, 0], network.geom_lonlat[:, 1])),
-                                indices=np.repeat(np.arange(network.n_edges), np.diff(network.geom_offsets)))
+    lines = shapely.linestrings(
+        np.column_stack(to_metric.transform(network.geom_lonlat[:, 0], network.geom_lonlat[:, 1])),
+        indices=np.repeat(np.arange(network.n_edges), np.diff(network.geom_offsets)),
+    )
     tree = shapely.STRtree(lines)
 
     def median_distance(lon, lat) -> float:
@@ -276,9 +343,13 @@ def warn_if_gcj02(points: gpd.GeoDataFrame, network: RoadNetwork, *, source: str
         return False
     undone = median_distance(*gcj02_to_wgs84(lon, lat))
     if undone < as_given / 2:
-        log.warning("%s: the points look shifted like GCJ-02 coordinates (copied from Amap/Tencent): the median point "
-                    "lies %.0f m from the roads, %.0f m once the shift is undone. If so, run again with --coords gcj02.",
-                    source, as_given, undone)
+        log.warning(
+            "%s: the points look shifted like GCJ-02 coordinates (copied from Amap/Tencent): the median point "
+            "lies %.0f m from the roads, %.0f m once the shift is undone. If so, run again with --coords gcj02.",
+            source,
+            as_given,
+            undone,
+        )
         return True
     return False
 
@@ -291,14 +362,15 @@ def _read_boundary(path: Path, problems: list[Problem]) -> shapely.Geometry:
         return shapely.Polygon()
     polys = gdf.geometry[gdf.geometry.geom_type.isin(["Polygon", "MultiPolygon"])]
     if polys.empty:
-        problems.append(Problem(str(path), "", "geometry", "no polygon in the boundary file; give the region's outline as a polygon."))
+        problems.append(
+            Problem(str(path), "", "geometry", "no polygon in the boundary file; give the region's outline as a polygon.")
+        )
         return shapely.Polygon()
     geom = shapely.union_all(polys.make_valid().to_numpy())
     return geom
 
 
-def _load_network(path: Path, boundary: shapely.Geometry, *, crs: str, margin_km: float,
-                  cache_dir: Path | None) -> RoadNetwork:
+def _load_network(path: Path, boundary: shapely.Geometry, *, crs: str, margin_km: float, cache_dir: Path | None) -> RoadNetwork:
     key = io.file_digest(path, extra=f"{CACHE_VERSION}|{crs}|{margin_km:g}|{boundary.wkb_hex}")
     cached = io.load_cached_arrays(cache_dir, key)
     if cached is not None:
@@ -308,7 +380,8 @@ def _load_network(path: Path, boundary: shapely.Geometry, *, crs: str, margin_km
     keep = gpd.GeoSeries([boundary], crs="EPSG:4326").to_crs(crs).iloc[0].buffer(margin_km * 1000)
     network = build_road_network(nodes, edges, crs=crs, keep_within=keep)
     if network.n_edges == 0:
-        raise CoverageError(f"{path}: none of its roads lies within {margin_km:g} km of the region; "
-                            "check that the extract covers the region.")
+        raise CoverageError(
+            f"{path}: none of its roads lies within {margin_km:g} km of the region; check that the extract covers the region."
+        )
     io.save_cached_arrays(cache_dir, key, network.to_arrays())
     return network

@@ -59,12 +59,14 @@ def region_summary_text(region: Region) -> str:
     s, f = region.settlements, region.facilities
     minx, miny, maxx, maxy = region.boundary.bounds
     area_km2 = abs(Geod(ellps="WGS84").geometry_area_perimeter(region.boundary)[0]) / 1e6
-    lines = [f"Region: {region.name_zh} / {region.name_en}".strip(),
-             f"  boundary: {region.files.get('boundary', '')}",
-             f"  extent: {minx:.3f}-{maxx:.3f} E, {miny:.3f}-{maxy:.3f} N, {area_km2:,.0f} km2; metric CRS {region.crs}",
-             "",
-             f"Settlements: {len(s)} ({region.files.get('settlements', '')})",
-             f"  population {s['population'].sum():,.0f}; elderly (60+) {s['elderly_population'].sum(min_count=1):,.0f}"]
+    lines = [
+        f"Region: {region.name_zh} / {region.name_en}".strip(),
+        f"  boundary: {region.files.get('boundary', '')}",
+        f"  extent: {minx:.3f}-{maxx:.3f} E, {miny:.3f}-{maxy:.3f} N, {area_km2:,.0f} km2; metric CRS {region.crs}",
+        "",
+        f"Settlements: {len(s)} ({region.files.get('settlements', '')})",
+        f"  population {s['population'].sum():,.0f}; elderly (60+) {s['elderly_population'].sum(min_count=1):,.0f}",
+    ]
     by_class = s.groupby("class")["population"].agg(["count", "sum"])
     for klass, row in by_class.iterrows():
         lines.append(f"  {klass:<9} {int(row['count']):>4} settlements, population {row['sum']:,.0f}")
@@ -74,9 +76,14 @@ def region_summary_text(region: Region) -> str:
         for code, town in towns.iterrows():
             members = region.units.index[region.units["parent_code"] == code]
             pop = s.loc[s["unit_code"].isin(members) | (s["town_code"] == code), "population"].sum()
-            lines.append(f"  {code} {town['name_zh']} / {town['name_en']}: {len(members)} gacha/communities, population {pop:,.0f}")
-    lines += ["", f"Facilities: {len(f)} ({region.files.get('facilities', '')}); "
-              f"{int((~f['in_region']).sum())} outside the region (referral)"]
+            lines.append(
+                f"  {code} {town['name_zh']} / {town['name_en']}: {len(members)} gacha/communities, population {pop:,.0f}"
+            )
+    lines += [
+        "",
+        f"Facilities: {len(f)} ({region.files.get('facilities', '')}); "
+        f"{int((~f['in_region']).sum())} outside the region (referral)",
+    ]
     counts = f.groupby("facility_type")["quantity"].agg(["count", "sum"]).sort_index().astype(int)
     unit_col = f["unit_code"].map(lambda c: c[:9] if c else "outside")
     per_town = pd.crosstab(f["facility_type"], unit_col)
@@ -95,6 +102,7 @@ def region_summary_text(region: Region) -> str:
 
 
 # --- assessment exports ------------------------------------------------------------
+
 
 def access_table(assessment) -> gpd.GeoDataFrame:
     """Every access result, one row per standard x settlement, with point geometry (WGS84)."""
@@ -117,8 +125,11 @@ def access_table(assessment) -> gpd.GeoDataFrame:
 
 def unit_table(assessment, kind: str) -> gpd.GeoDataFrame:
     """Presence or ratio results, one row per standard x unit, with unit polygons (the boundary for the zone)."""
-    frames = [r.detail.reset_index().rename(columns={"index": "code"}) for r in assessment.results
-              if r.standard.kind == kind and len(r.detail)]
+    frames = [
+        r.detail.reset_index().rename(columns={"index": "code"})
+        for r in assessment.results
+        if r.standard.kind == kind and len(r.detail)
+    ]
     region = assessment.region
     if not frames:
         return gpd.GeoDataFrame({"standard": []}, geometry=[], crs="EPSG:4326")
@@ -131,13 +142,21 @@ def scorecard_markdown(assessment, *, lang: str = "en") -> str:
     """The scorecard as Markdown, with the catalogue and data it came from."""
     card = assessment.scorecard(lang)
     cat, region = assessment.catalogue, assessment.region
-    lines = [f"# {'基本公共服务标准达标情况' if lang == 'zh' else 'Scorecard'}: {region.name_zh} / {region.name_en}", "",
-             f"Standards: {cat.name_zh} / {cat.name_en} ({cat.source}); catalogue `{cat.path}`.", "",
-             "| " + " | ".join(card.columns) + " |", "|" + "---|" * len(card.columns)]
+    lines = [
+        f"# {'基本公共服务标准达标情况' if lang == 'zh' else 'Scorecard'}: {region.name_zh} / {region.name_en}",
+        "",
+        f"Standards: {cat.name_zh} / {cat.name_en} ({cat.source}); catalogue `{cat.path}`.",
+        "",
+        "| " + " | ".join(card.columns) + " |",
+        "|" + "---|" * len(card.columns),
+    ]
     for row in card.itertuples(index=False):
         lines.append("| " + " | ".join(str(v).replace("|", "\\|").replace("\n", " ") for v in row) + " |")
-    lines += ["", "Data: " + "; ".join(f"{k}: `{Path(v).name}`" for k, v in sorted(region.files.items())) + ".",
-              "Estimated or schematic inputs: " + estimated_note(region) + "."]
+    lines += [
+        "",
+        "Data: " + "; ".join(f"{k}: `{Path(v).name}`" for k, v in sorted(region.files.items())) + ".",
+        "Estimated or schematic inputs: " + estimated_note(region) + ".",
+    ]
     return "\n".join(lines) + "\n"
 
 
@@ -166,6 +185,7 @@ def scorecard_text(assessment, *, lang: str = "en") -> str:
 
 # --- the plan's indicator table --------------------------------------------------------
 
+
 def _sum(frame: pd.DataFrame, column: str, types=None) -> float:
     rows = frame[frame["in_region"]] if "in_region" in frame else frame
     if types is not None:
@@ -177,7 +197,9 @@ MEDICAL = ("health_centre", "village_clinic", "hospital")
 ELDERLY = ("elderly_home", "elderly_daycare")
 MEASURES = {
     "doctors_per_1000": lambda r: _sum(r.facilities, "doctors", MEDICAL) / _sum(r.settlements, "population") * 1000,
-    "elderly_beds_per_1000_elderly": lambda r: _sum(r.facilities, "beds", ELDERLY) / _sum(r.settlements, "elderly_population") * 1000,
+    "elderly_beds_per_1000_elderly": lambda r: (
+        _sum(r.facilities, "beds", ELDERLY) / _sum(r.settlements, "elderly_population") * 1000
+    ),
     "nursing_bed_share_pct": lambda r: _sum(r.facilities, "nursing_beds", ELDERLY) / _sum(r.facilities, "beds", ELDERLY) * 100,
 }
 
@@ -195,6 +217,14 @@ def indicator_table(region: Region, *, lang: str = "en") -> pd.DataFrame:
                 value = MEASURES[ind["measure"]](region)
             measured = f"{value:.2f}" if np.isfinite(value) else "-"
         v = ind["values"]
-        rows.append({"indicator": ind["name_zh"] if lang == "zh" else ind["name_en"], "2015": v[0], "2016": v[1],
-                     "2017": v[2], "2020 target": v[3], "measured from data": measured})
+        rows.append(
+            {
+                "indicator": ind["name_zh"] if lang == "zh" else ind["name_en"],
+                "2015": v[0],
+                "2016": v[1],
+                "2017": v[2],
+                "2020 target": v[3],
+                "measured from data": measured,
+            }
+        )
     return pd.DataFrame(rows)

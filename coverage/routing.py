@@ -117,8 +117,10 @@ def build_routing_graph(network: RoadNetwork, profile: Profile) -> RoutingGraph:
     kmh = edge_speeds_kmh(network, profile)
     ok = np.isfinite(kmh)
     if not ok.any():
-        raise RoadNetworkError(f"no road in the network is usable by the '{profile.name}' profile "
-                               f"(classes found: {', '.join(sorted(set(network.highway.tolist()))[:12])}).")
+        raise RoadNetworkError(
+            f"no road in the network is usable by the '{profile.name}' profile "
+            f"(classes found: {', '.join(sorted(set(network.highway.tolist()))[:12])})."
+        )
     seconds = np.maximum(network.length_m[ok] / (kmh[ok] / 3.6), ZERO_COST_S)
     u, v = network.u[ok], network.v[ok]
     two_way = ~network.oneway[ok] | (not profile.honour_oneway)
@@ -214,8 +216,9 @@ class NearestResult:
     origin_snap: Snap
 
 
-def nearest_facility(graph: RoutingGraph, origins_xy: np.ndarray, facilities_xy: np.ndarray, *,
-                     cutoff_s: float | None = None) -> NearestResult:
+def nearest_facility(
+    graph: RoutingGraph, origins_xy: np.ndarray, facilities_xy: np.ndarray, *, cutoff_s: float | None = None
+) -> NearestResult:
     """Travel time from every origin to its nearest facility, in one multi-source search.
 
     Parameters
@@ -262,8 +265,9 @@ def nearest_facility(graph: RoutingGraph, origins_xy: np.ndarray, facilities_xy:
     return NearestResult(seconds, facility, via, o_snap)
 
 
-def nearest_facility_nodes(graph: RoutingGraph, nodes: np.ndarray, legs_s: np.ndarray, *,
-                           limit: float = np.inf) -> tuple[np.ndarray, np.ndarray]:
+def nearest_facility_nodes(
+    graph: RoutingGraph, nodes: np.ndarray, legs_s: np.ndarray, *, limit: float = np.inf
+) -> tuple[np.ndarray, np.ndarray]:
     """Time from every node to its nearest source (a node plus a leg), and which source.
 
     Returns
@@ -276,8 +280,7 @@ def nearest_facility_nodes(graph: RoutingGraph, nodes: np.ndarray, legs_s: np.nd
     n = graph.n_nodes
     aug = _with_virtual_sources(graph.reverse, np.asarray(nodes), np.asarray(legs_s, float))
     virtual = np.arange(n, n + len(nodes))
-    dist, _pred, sources = dijkstra(aug, directed=True, indices=virtual, min_only=True,
-                                    return_predecessors=True, limit=limit)
+    dist, _pred, sources = dijkstra(aug, directed=True, indices=virtual, min_only=True, return_predecessors=True, limit=limit)
     dist = dist[:n]
     src = sources[:n]
     src = np.where(src >= n, src - n, -1)
@@ -311,8 +314,9 @@ class TravelTimeMatrix:
         return sp.csr_array((np.maximum(self.seconds, ZERO_COST_S), (self.origin, self.destination)), shape=self.shape)
 
 
-def travel_time_matrix(graph: RoutingGraph, origins_xy: np.ndarray, destinations_xy: np.ndarray, *,
-                       cutoff_s: float, chunk_bytes: int = 256 << 20) -> TravelTimeMatrix:
+def travel_time_matrix(
+    graph: RoutingGraph, origins_xy: np.ndarray, destinations_xy: np.ndarray, *, cutoff_s: float, chunk_bytes: int = 256 << 20
+) -> TravelTimeMatrix:
     """Travel times from origins to destinations, keeping only pairs within ``cutoff_s``.
 
     Dijkstra runs on the reversed graph from the destinations, a chunk at a time
@@ -344,7 +348,7 @@ def travel_time_matrix(graph: RoutingGraph, origins_xy: np.ndarray, destinations
     d_ok = np.flatnonzero(d_snap.joined & (d_snap.leg_s <= cutoff_s))
     per_chunk = max(1, int(chunk_bytes // (8 * max(graph.n_nodes, 1))))
     for start in range(0, len(d_ok), per_chunk):
-        chunk = d_ok[start:start + per_chunk]
+        chunk = d_ok[start : start + per_chunk]
         dist = dijkstra(graph.reverse, directed=True, indices=d_snap.node[chunk], limit=cutoff_s)
         t = dist[:, o_nodes] + o_legs[None, :] + d_snap.leg_s[chunk][:, None]
         di, oi = np.nonzero(t <= cutoff_s)
@@ -376,12 +380,12 @@ def travel_time_matrix(graph: RoutingGraph, origins_xy: np.ndarray, destinations
     r, c, val = r[order], c[order], val[order]
     first = np.ones(len(r), bool)
     first[1:] = (r[1:] != r[:-1]) | (c[1:] != c[:-1])
-    return TravelTimeMatrix(origin=r[first], destination=c[first], seconds=val[first],
-                            shape=(len(o_xy), len(d_xy)), cutoff_s=float(cutoff_s))
+    return TravelTimeMatrix(
+        origin=r[first], destination=c[first], seconds=val[first], shape=(len(o_xy), len(d_xy)), cutoff_s=float(cutoff_s)
+    )
 
 
-def service_area(graph: RoutingGraph, facilities_xy: np.ndarray, seconds: float, *,
-                 quad_segs: int = 4) -> shapely.Geometry:
+def service_area(graph: RoutingGraph, facilities_xy: np.ndarray, seconds: float, *, quad_segs: int = 4) -> shapely.Geometry:
     """The area from which a facility is reachable within ``seconds`` (metric CRS).
 
     It is the union of (a) every road segment whose both ends are reached,
@@ -423,8 +427,9 @@ def service_area(graph: RoutingGraph, facilities_xy: np.ndarray, seconds: float,
         a, b = fw.row[both], fw.col[both]
         keep = a < b  # one buffer per undirected pair is enough
         a, b = a[keep], b[keep]
-        lines = shapely.linestrings(np.stack([np.column_stack([net.x[a], net.y[a]]),
-                                              np.column_stack([net.x[b], net.y[b]])], axis=1))
+        lines = shapely.linestrings(
+            np.stack([np.column_stack([net.x[a], net.y[a]]), np.column_stack([net.x[b], net.y[b]])], axis=1)
+        )
         r_edge = np.maximum(np.minimum(seconds - t[a], seconds - t[b]) * v_off, 1.0)
         parts.append(shapely.buffer(lines, r_edge, quad_segs=quad_segs))
     if graph.profile.direct_offroad:

@@ -68,11 +68,19 @@ class Scenario:
 
 
 _SPECS = {
-    "add": {"id": FieldSpec((str,)), "facility_type": FieldSpec((str,)), "lon": FieldSpec((int, float)),
-            "lat": FieldSpec((int, float)), "name_zh": FieldSpec((str,), required=False), "name_en": FieldSpec((str,), required=False),
-            "quantity": FieldSpec((int, float), required=False), "beds": FieldSpec((int, float), required=False),
-            "nursing_beds": FieldSpec((int, float), required=False), "gps": FieldSpec((int, float), required=False),
-            "doctors": FieldSpec((int, float), required=False)},
+    "add": {
+        "id": FieldSpec((str,)),
+        "facility_type": FieldSpec((str,)),
+        "lon": FieldSpec((int, float)),
+        "lat": FieldSpec((int, float)),
+        "name_zh": FieldSpec((str,), required=False),
+        "name_en": FieldSpec((str,), required=False),
+        "quantity": FieldSpec((int, float), required=False),
+        "beds": FieldSpec((int, float), required=False),
+        "nursing_beds": FieldSpec((int, float), required=False),
+        "gps": FieldSpec((int, float), required=False),
+        "doctors": FieldSpec((int, float), required=False),
+    },
     "remove": {"id": FieldSpec((str,))},
     "move": {"id": FieldSpec((str,)), "lon": FieldSpec((int, float)), "lat": FieldSpec((int, float))},
     "road": {"action": FieldSpec((str,)), "name": FieldSpec((str,)), "highway": FieldSpec((str,), required=False)},
@@ -86,7 +94,9 @@ def load_scenario(path: Path | str, *, region: Region | None = None) -> Scenario
     allowed = {"name", *_SPECS}
     for key in data:
         if key not in allowed:
-            raise CatalogueError(f"{label}: unknown key '{key}'{suggest(key, sorted(allowed))}; allowed: {', '.join(sorted(allowed))}.")
+            raise CatalogueError(
+                f"{label}: unknown key '{key}'{suggest(key, sorted(allowed))}; allowed: {', '.join(sorted(allowed))}."
+            )
     parts: dict[str, list] = {}
     for key, spec in _SPECS.items():
         items = data.get(key, [])
@@ -108,11 +118,15 @@ def load_scenario(path: Path | str, *, region: Region | None = None) -> Scenario
         for key in ("remove", "move"):
             for item in parts[key]:
                 if item["id"] not in ids:
-                    raise CatalogueError(f"{label}: [[{key}]] id '{item['id']}' is not a facility{suggest(item['id'], sorted(ids))}.")
+                    raise CatalogueError(
+                        f"{label}: [[{key}]] id '{item['id']}' is not a facility{suggest(item['id'], sorted(ids))}."
+                    )
         for item in parts["add"]:
             if item["facility_type"] not in region.facility_types:
-                raise CatalogueError(f"{label}: [[add]] '{item['id']}': unknown facility type '{item['facility_type']}'"
-                                     f"{suggest(item['facility_type'], list(region.facility_types))}.")
+                raise CatalogueError(
+                    f"{label}: [[add]] '{item['id']}': unknown facility type '{item['facility_type']}'"
+                    f"{suggest(item['facility_type'], list(region.facility_types))}."
+                )
             if item["id"] in ids:
                 raise CatalogueError(f"{label}: [[add]] id '{item['id']}' already exists.")
         for item in parts["speed"]:
@@ -122,9 +136,15 @@ def load_scenario(path: Path | str, *, region: Region | None = None) -> Scenario
         for item in parts["road"]:
             if not (np.char.find(names.astype(str), item["name"]) >= 0).any():
                 raise CatalogueError(f"{label}: no road whose name contains '{item['name']}'.")
-    return Scenario(name=str(data.get("name", Path(path).stem)), add=tuple(parts["add"]),
-                    remove=tuple(i["id"] for i in parts["remove"]), move=tuple(parts["move"]), roads=tuple(parts["road"]),
-                    speeds=tuple(parts["speed"]), path=label)
+    return Scenario(
+        name=str(data.get("name", Path(path).stem)),
+        add=tuple(parts["add"]),
+        remove=tuple(i["id"] for i in parts["remove"]),
+        move=tuple(parts["move"]),
+        roads=tuple(parts["road"]),
+        speeds=tuple(parts["speed"]),
+        path=label,
+    )
 
 
 def apply_scenario(region: Region, scenario: Scenario) -> Region:
@@ -136,15 +156,25 @@ def apply_scenario(region: Region, scenario: Scenario) -> Region:
         f.loc[item["id"], "coord_source"] = f"moved by scenario '{scenario.name}'"
         f.loc[item["id"], "in_region"] = bool(region.boundary.contains(Point(item["lon"], item["lat"])))
     if scenario.add:
-        new = gpd.GeoDataFrame({
-            "facility_type": [a["facility_type"] for a in scenario.add],
-            "name_zh": [a.get("name_zh", a["id"]) for a in scenario.add], "name_en": [a.get("name_en", a["id"]) for a in scenario.add],
-            "unit_code": "", "quantity": [float(a.get("quantity", 1)) for a in scenario.add],
-            **{c: [float(a[c]) if c in a else np.nan for a in scenario.add] for c in ("beds", "nursing_beds", "gps", "doctors")},
-            "in_region": [bool(region.boundary.contains(Point(a["lon"], a["lat"]))) for a in scenario.add],
-            "coord_source": f"added by scenario '{scenario.name}'", "attr_source": f"added by scenario '{scenario.name}'"},
-            geometry=[Point(a["lon"], a["lat"]) for a in scenario.add], crs="EPSG:4326",
-            index=pd.Index([a["id"] for a in scenario.add], name="id"))
+        new = gpd.GeoDataFrame(
+            {
+                "facility_type": [a["facility_type"] for a in scenario.add],
+                "name_zh": [a.get("name_zh", a["id"]) for a in scenario.add],
+                "name_en": [a.get("name_en", a["id"]) for a in scenario.add],
+                "unit_code": "",
+                "quantity": [float(a.get("quantity", 1)) for a in scenario.add],
+                **{
+                    c: [float(a[c]) if c in a else np.nan for a in scenario.add]
+                    for c in ("beds", "nursing_beds", "gps", "doctors")
+                },
+                "in_region": [bool(region.boundary.contains(Point(a["lon"], a["lat"]))) for a in scenario.add],
+                "coord_source": f"added by scenario '{scenario.name}'",
+                "attr_source": f"added by scenario '{scenario.name}'",
+            },
+            geometry=[Point(a["lon"], a["lat"]) for a in scenario.add],
+            crs="EPSG:4326",
+            index=pd.Index([a["id"] for a in scenario.add], name="id"),
+        )
         f = pd.concat([f, new])
     network = region.network
     for item in scenario.roads:
@@ -169,11 +199,19 @@ def _drop_edges(net: RoadNetwork, drop: np.ndarray) -> RoadNetwork:
     counts = np.diff(net.geom_offsets)[keep]
     starts = net.geom_offsets[:-1][keep]
     idx = np.concatenate([np.arange(s, s + c) for s, c in zip(starts, counts, strict=True)]) if len(counts) else np.empty(0, int)
-    return dataclasses.replace(net, u=net.u[keep], v=net.v[keep], length_m=net.length_m[keep], highway=net.highway[keep],
-                               name=net.name[keep], maxspeed_kmh=net.maxspeed_kmh[keep], oneway=net.oneway[keep],
-                               schematic=net.schematic[keep],
-                               geom_offsets=np.concatenate([[0], np.cumsum(counts)]).astype(np.int64),
-                               geom_lonlat=net.geom_lonlat[idx])
+    return dataclasses.replace(
+        net,
+        u=net.u[keep],
+        v=net.v[keep],
+        length_m=net.length_m[keep],
+        highway=net.highway[keep],
+        name=net.name[keep],
+        maxspeed_kmh=net.maxspeed_kmh[keep],
+        oneway=net.oneway[keep],
+        schematic=net.schematic[keep],
+        geom_offsets=np.concatenate([[0], np.cumsum(counts)]).astype(np.int64),
+        geom_lonlat=net.geom_lonlat[idx],
+    )
 
 
 def compare(before: Assessment, after: Assessment) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -192,7 +230,8 @@ def compare(before: Assessment, after: Assessment) -> tuple[pd.DataFrame, pd.Dat
             continue
         ra = after.result(rb.standard.id)
         both = rb.detail[["name_zh", "demand", "minutes", "passes"]].merge(
-            ra.detail[["minutes", "passes"]], left_index=True, right_index=True, how="left", suffixes=("", "_after"))
+            ra.detail[["minutes", "passes"]], left_index=True, right_index=True, how="left", suffixes=("", "_after")
+        )
         both = both.rename(columns={"minutes": "minutes_before", "passes": "passes_before"})
         both.insert(0, "standard", rb.standard.id)
         both["change_min"] = both["minutes_after"] - both["minutes_before"]
@@ -201,10 +240,18 @@ def compare(before: Assessment, after: Assessment) -> tuple[pd.DataFrame, pd.Dat
     summary = []
     for rb in before.results:
         ra = after.result(rb.standard.id)
-        summary.append({"standard": rb.standard.id, "verdict_before": rb.verdict, "verdict_after": ra.verdict,
-                        "meeting_before": rb.summary.get("n_meeting"), "meeting_after": ra.summary.get("n_meeting"),
-                        "demand_meeting_before": rb.summary.get("demand_meeting"),
-                        "demand_meeting_after": ra.summary.get("demand_meeting"),
-                        "change": (ra.summary.get("demand_meeting") or 0) - (rb.summary.get("demand_meeting") or 0)
-                        if rb.summary.get("demand_meeting") is not None else None})
+        summary.append(
+            {
+                "standard": rb.standard.id,
+                "verdict_before": rb.verdict,
+                "verdict_after": ra.verdict,
+                "meeting_before": rb.summary.get("n_meeting"),
+                "meeting_after": ra.summary.get("n_meeting"),
+                "demand_meeting_before": rb.summary.get("demand_meeting"),
+                "demand_meeting_after": ra.summary.get("demand_meeting"),
+                "change": (ra.summary.get("demand_meeting") or 0) - (rb.summary.get("demand_meeting") or 0)
+                if rb.summary.get("demand_meeting") is not None
+                else None,
+            }
+        )
     return per_settlement, pd.DataFrame(summary)

@@ -75,6 +75,7 @@ class SitingResult:
 
 # --- reductions ------------------------------------------------------------------------------
 
+
 def merge_identical_rows(cover: sp.csr_array, weights: np.ndarray) -> tuple[sp.csr_array, np.ndarray, np.ndarray]:
     """Merge demand rows with the same candidate set, summing their weights.
 
@@ -90,7 +91,7 @@ def merge_identical_rows(cover: sp.csr_array, weights: np.ndarray) -> tuple[sp.c
     cover = sp.csr_array(cover, dtype=bool)
     cover.sort_indices()
     n = cover.shape[0]
-    keys = [cover.indices[cover.indptr[i]:cover.indptr[i + 1]].tobytes() for i in range(n)]
+    keys = [cover.indices[cover.indptr[i] : cover.indptr[i + 1]].tobytes() for i in range(n)]
     group = np.full(n, -1, np.int64)
     index: dict[bytes, int] = {}
     reps = []
@@ -134,6 +135,7 @@ def dominated_candidates(cover: sp.csr_array, *, max_candidates: int = 5000) -> 
 
 # --- MCLP --------------------------------------------------------------------------------------
 
+
 def covered_weight(cover: sp.csr_array, weights: np.ndarray, sites) -> float:
     """Weight of demand rows covered by at least one of ``sites``."""
     if len(sites) == 0:
@@ -142,8 +144,9 @@ def covered_weight(cover: sp.csr_array, weights: np.ndarray, sites) -> float:
     return float(weights[hit].sum())
 
 
-def greedy_mclp(cover: sp.csr_array, weights: np.ndarray, k: int, *, swap_rounds: int = 2,
-                time_limit_s: float = 30.0) -> tuple[list[int], float]:
+def greedy_mclp(
+    cover: sp.csr_array, weights: np.ndarray, k: int, *, swap_rounds: int = 2, time_limit_s: float = 30.0
+) -> tuple[list[int], float]:
     """Lazy greedy, then swap (interchange) moves until no swap improves or time runs out.
 
     Returns
@@ -157,13 +160,13 @@ def greedy_mclp(cover: sp.csr_array, weights: np.ndarray, k: int, *, swap_rounds
     cover = sp.csr_array(cover, dtype=bool)
     csc = sp.csc_array(cover)
     n, m = cover.shape
-    col = [csc.indices[csc.indptr[j]:csc.indptr[j + 1]] for j in range(m)]
+    col = [csc.indices[csc.indptr[j] : csc.indptr[j + 1]] for j in range(m)]
     count = np.zeros(n, np.int32)  # how many chosen sites cover each row
     heap = [(-float(weights[c].sum()), j) for j, c in enumerate(col)]
     heapq.heapify(heap)
     chosen: list[int] = []
     while heap and len(chosen) < k:
-        neg, j = heapq.heappop(heap)
+        _bound, j = heapq.heappop(heap)
         gain = float(weights[col[j]][count[col[j]] == 0].sum())
         if heap and gain < -heap[0][0] - 1e-12:
             heapq.heappush(heap, (-gain, j))  # stale bound: re-queue with the true gain
@@ -209,8 +212,15 @@ def _mclp_arrays(cover: sp.csr_array, weights: np.ndarray, k: int):
     return c, link, count, integrality
 
 
-def solve_mclp(cover: sp.csr_array, weights: np.ndarray, k: int, *, exact: bool | None = None,
-               time_limit_s: float = 60.0, exact_max_candidates: int = 5000) -> SitingResult:
+def solve_mclp(
+    cover: sp.csr_array,
+    weights: np.ndarray,
+    k: int,
+    *,
+    exact: bool | None = None,
+    time_limit_s: float = 60.0,
+    exact_max_candidates: int = 5000,
+) -> SitingResult:
     """Maximal covering: choose ``k`` candidates to maximise the covered demand weight.
 
     Parameters
@@ -248,15 +258,27 @@ def solve_mclp(cover: sp.csr_array, weights: np.ndarray, k: int, *, exact: bool 
     reduced = sp.csr_array(sp.csc_array(merged)[:, cols])
     greedy_sites, greedy_value = greedy_mclp(reduced, w, k)
     total = float(w.sum())
-    notes = [f"reduced {n} demand rows to {merged.shape[0]} distinct candidate sets; {int(dominated.sum())} of {m} "
-             "candidates dominated"]
+    notes = [
+        f"reduced {n} demand rows to {merged.shape[0]} distinct candidate sets; {int(dominated.sum())} of {m} "
+        "candidates dominated"
+    ]
     if len(greedy_sites) < k:
         notes.append(f"only {len(greedy_sites)} sites add coverage; more than that buys nothing")
     if greedy_value >= total - 1e-9 or len(greedy_sites) < k:
         # Everything coverable is covered: the heuristic is optimal.
         sites = tuple(int(cols[j]) for j in greedy_sites)
-        return SitingResult("mclp", sites, greedy_value, greedy_value, True, 0.0, "greedy (all coverable demand covered)",
-                            time.perf_counter() - t0, uncoverable, tuple(notes))
+        return SitingResult(
+            "mclp",
+            sites,
+            greedy_value,
+            greedy_value,
+            True,
+            0.0,
+            "greedy (all coverable demand covered)",
+            time.perf_counter() - t0,
+            uncoverable,
+            tuple(notes),
+        )
     use_exact = exact if exact is not None else len(cols) <= exact_max_candidates
     c, link, count, integ = _mclp_arrays(reduced, w, k)
     nr, mr = reduced.shape
@@ -264,10 +286,18 @@ def solve_mclp(cover: sp.csr_array, weights: np.ndarray, k: int, *, exact: bool 
         # The heuristic's value is a proven lower bound: cutting the search below it prunes
         # HiGHS's branch and bound as an incumbent would (scipy's milp takes no start point).
         cutoff = sp.csr_array(np.concatenate([np.zeros(mr), w])[None, :])
-        cons = [LinearConstraint(link, -np.inf, 0.0), LinearConstraint(count, k, k),
-                LinearConstraint(cutoff, greedy_value - 1e-6 * max(1.0, greedy_value), np.inf)]
-        res = milp(c, constraints=cons, integrality=integ, bounds=Bounds(0, 1),
-                   options={"time_limit": time_limit_s, "disp": False, "mip_rel_gap": 0})
+        cons = [
+            LinearConstraint(link, -np.inf, 0.0),
+            LinearConstraint(count, k, k),
+            LinearConstraint(cutoff, greedy_value - 1e-6 * max(1.0, greedy_value), np.inf),
+        ]
+        res = milp(
+            c,
+            constraints=cons,
+            integrality=integ,
+            bounds=Bounds(0, 1),
+            options={"time_limit": time_limit_s, "disp": False, "mip_rel_gap": 0},
+        )
         if res.x is not None:
             x = res.x[:mr] > 0.5
             chosen = [j for j in greedy_order(reduced, w, np.flatnonzero(x))]
@@ -278,16 +308,18 @@ def solve_mclp(cover: sp.csr_array, weights: np.ndarray, k: int, *, exact: bool 
                 bound = value
             sites = tuple(int(cols[j]) for j in chosen)
             gap = 0.0 if optimal else max(0.0, (bound - value) / max(bound, 1e-12))
-            return SitingResult("mclp", sites, value, bound, optimal, gap, "milp", time.perf_counter() - t0,
-                                uncoverable, tuple(notes))
+            return SitingResult(
+                "mclp", sites, value, bound, optimal, gap, "milp", time.perf_counter() - t0, uncoverable, tuple(notes)
+            )
         notes.append(f"exact solve stopped ({res.message}); heuristic answer given")
     # Heuristic with its LP-relaxation bound.
     lp = linprog(c, A_ub=sp.vstack([link]), b_ub=np.zeros(nr), A_eq=count, b_eq=[k], bounds=(0, 1), method="highs")
     bound = -float(lp.fun) if lp.status == 0 else total
     sites = tuple(int(cols[j]) for j in greedy_sites)
     gap = max(0.0, (bound - greedy_value) / max(bound, 1e-12))
-    return SitingResult("mclp", sites, greedy_value, bound, gap <= 1e-9, gap, "greedy+swap", time.perf_counter() - t0,
-                        uncoverable, tuple(notes))
+    return SitingResult(
+        "mclp", sites, greedy_value, bound, gap <= 1e-9, gap, "greedy+swap", time.perf_counter() - t0, uncoverable, tuple(notes)
+    )
 
 
 def greedy_order(cover: sp.csr_array, weights: np.ndarray, sites) -> list[int]:
@@ -297,19 +329,27 @@ def greedy_order(cover: sp.csr_array, weights: np.ndarray, sites) -> list[int]:
     covered = np.zeros(cover.shape[0], bool)
     order = []
     while sites:
-        gains = [float(weights[csc.indices[csc.indptr[j]:csc.indptr[j + 1]]][~covered[csc.indices[csc.indptr[j]:csc.indptr[j + 1]]]].sum())
-                 for j in sites]
+        gains = [
+            float(
+                weights[csc.indices[csc.indptr[j] : csc.indptr[j + 1]]][
+                    ~covered[csc.indices[csc.indptr[j] : csc.indptr[j + 1]]]
+                ].sum()
+            )
+            for j in sites
+        ]
         best = int(np.argmax(gains))
         j = sites.pop(best)
         order.append(j)
-        covered[csc.indices[csc.indptr[j]:csc.indptr[j + 1]]] = True
+        covered[csc.indices[csc.indptr[j] : csc.indptr[j + 1]]] = True
     return order
 
 
 # --- LSCP ------------------------------------------------------------------------------------------
 
-def solve_lscp(cover: sp.csr_array, weights: np.ndarray | None = None, *, required_share: float = 1.0,
-               time_limit_s: float = 60.0) -> SitingResult:
+
+def solve_lscp(
+    cover: sp.csr_array, weights: np.ndarray | None = None, *, required_share: float = 1.0, time_limit_s: float = 60.0
+) -> SitingResult:
     """Set cover: the fewest sites so that every coverable row (or ``required_share`` of the weight) is covered.
 
     Rows no candidate covers are reported in ``uncoverable``.  With ``required_share``
@@ -318,7 +358,7 @@ def solve_lscp(cover: sp.csr_array, weights: np.ndarray | None = None, *, requir
     """
     t0 = time.perf_counter()
     cover = sp.csr_array(cover, dtype=bool)
-    n, m = cover.shape
+    n = cover.shape[0]
     weights = np.ones(n) if weights is None else np.asarray(weights, float)
     empty = np.diff(cover.indptr) == 0
     uncoverable = tuple(np.flatnonzero(empty).tolist())
@@ -328,8 +368,18 @@ def solve_lscp(cover: sp.csr_array, weights: np.ndarray | None = None, *, requir
     need = required_share * float(weights.sum())
     if required_share < 1.0 and float(weights[~empty].sum()) + 1e-9 < need:
         notes.append(f"infeasible: only {weights[~empty].sum():g} of the required {need:g} can be covered by any candidate")
-        return SitingResult("lscp", (), float("nan"), float("nan"), False, float("nan"), "infeasible",
-                            time.perf_counter() - t0, uncoverable, tuple(notes))
+        return SitingResult(
+            "lscp",
+            (),
+            float("nan"),
+            float("nan"),
+            False,
+            float("nan"),
+            "infeasible",
+            time.perf_counter() - t0,
+            uncoverable,
+            tuple(notes),
+        )
     merged, w, _ = merge_identical_rows(cover, weights)
     dominated = dominated_candidates(merged)
     cols = np.flatnonzero(~dominated)
@@ -347,20 +397,34 @@ def solve_lscp(cover: sp.csr_array, weights: np.ndarray | None = None, *, requir
         c = np.concatenate([np.ones(mr), np.zeros(nr)])
         link = sp.hstack([-reduced, sp.eye_array(nr, format="csr")], format="csr")
         share = sp.csr_array(np.concatenate([np.zeros(mr), w])[None, :])
-        res = milp(c, constraints=[LinearConstraint(link, -np.inf, 0), LinearConstraint(share, need - 1e-9, np.inf)],
-                   integrality=np.concatenate([np.ones(mr), np.zeros(nr)]), bounds=Bounds(0, 1),
-                   options={"time_limit": time_limit_s})
+        res = milp(
+            c,
+            constraints=[LinearConstraint(link, -np.inf, 0), LinearConstraint(share, need - 1e-9, np.inf)],
+            integrality=np.concatenate([np.ones(mr), np.zeros(nr)]),
+            bounds=Bounds(0, 1),
+            options={"time_limit": time_limit_s},
+        )
         x = res.x[:mr] > 0.5 if res.x is not None else np.zeros(mr, bool)
     chosen = greedy_order(reduced.astype(bool), w, np.flatnonzero(x))
     value = float(len(chosen))
     optimal = res.status == 0
     bound = value if optimal else float(np.ceil(getattr(res, "mip_dual_bound", 0) or 0))
-    return SitingResult("lscp", tuple(int(cols[j]) for j in chosen), value, bound, optimal,
-                        0.0 if optimal else (value - bound) / max(value, 1), "milp", time.perf_counter() - t0,
-                        uncoverable, tuple(notes))
+    return SitingResult(
+        "lscp",
+        tuple(int(cols[j]) for j in chosen),
+        value,
+        bound,
+        optimal,
+        0.0 if optimal else (value - bound) / max(value, 1),
+        "milp",
+        time.perf_counter() - t0,
+        uncoverable,
+        tuple(notes),
+    )
 
 
 # --- p-median and p-center ------------------------------------------------------------------------
+
 
 def _assignment(times: sp.coo_array, current: np.ndarray, penalty: float):
     """Pairs (row, candidate, time) plus each row's fallback (existing facility or penalty)."""
@@ -370,8 +434,15 @@ def _assignment(times: sp.coo_array, current: np.ndarray, penalty: float):
     return t.row[keep], t.col[keep], t.data[keep], fallback
 
 
-def solve_pmedian(times: sp.coo_array, weights: np.ndarray, k: int, *, current: np.ndarray | None = None,
-                  penalty: float | None = None, time_limit_s: float = 60.0) -> SitingResult:
+def solve_pmedian(
+    times: sp.coo_array,
+    weights: np.ndarray,
+    k: int,
+    *,
+    current: np.ndarray | None = None,
+    penalty: float | None = None,
+    time_limit_s: float = 60.0,
+) -> SitingResult:
     """p-median: choose ``k`` sites minimising the weighted travel time to the nearest facility.
 
     Parameters
@@ -397,23 +468,48 @@ def solve_pmedian(times: sp.coo_array, weights: np.ndarray, k: int, *, current: 
     p = len(r)
     # Variables: x (m sites), z (p pairs), f (n fallbacks); minimise sum w (d z + fb f).
     c = np.concatenate([np.zeros(m), w[r] * d, w * fb])
-    assign = sp.hstack([sp.csr_array((n, m)), sp.csr_array((np.ones(p), (r, np.arange(p))), shape=(n, p)),
-                        sp.eye_array(n, format="csr")], format="csr")
-    link = sp.hstack([sp.csr_array((-np.ones(p), (np.arange(p), cidx)), shape=(p, m)), sp.eye_array(p, format="csr"),
-                      sp.csr_array((p, n))], format="csr")
+    assign = sp.hstack(
+        [sp.csr_array((n, m)), sp.csr_array((np.ones(p), (r, np.arange(p))), shape=(n, p)), sp.eye_array(n, format="csr")],
+        format="csr",
+    )
+    link = sp.hstack(
+        [sp.csr_array((-np.ones(p), (np.arange(p), cidx)), shape=(p, m)), sp.eye_array(p, format="csr"), sp.csr_array((p, n))],
+        format="csr",
+    )
     count = sp.csr_array(np.concatenate([np.ones(m), np.zeros(p + n)])[None, :])
-    res = milp(c, constraints=[LinearConstraint(assign, 1, 1), LinearConstraint(link, -np.inf, 0), LinearConstraint(count, k, k)],
-               integrality=np.concatenate([np.ones(m), np.zeros(p + n)]), bounds=Bounds(0, 1),
-               options={"time_limit": time_limit_s})
+    res = milp(
+        c,
+        constraints=[LinearConstraint(assign, 1, 1), LinearConstraint(link, -np.inf, 0), LinearConstraint(count, k, k)],
+        integrality=np.concatenate([np.ones(m), np.zeros(p + n)]),
+        bounds=Bounds(0, 1),
+        options={"time_limit": time_limit_s},
+    )
     if res.x is None:
-        return SitingResult("pmedian", (), float("nan"), float("nan"), False, float("nan"), "milp", time.perf_counter() - t0,
-                            notes=(str(res.message),))
+        return SitingResult(
+            "pmedian",
+            (),
+            float("nan"),
+            float("nan"),
+            False,
+            float("nan"),
+            "milp",
+            time.perf_counter() - t0,
+            notes=(str(res.message),),
+        )
     sites = tuple(int(j) for j in np.flatnonzero(res.x[:m] > 0.5))
     value = pmedian_value(times, w, sites, current=current, penalty=penalty)
     optimal = res.status == 0
     bound = value if optimal else float(getattr(res, "mip_dual_bound", value))
-    return SitingResult("pmedian", sites, value, bound, optimal, 0.0 if optimal else (value - bound) / max(value, 1e-12),
-                        "milp", time.perf_counter() - t0)
+    return SitingResult(
+        "pmedian",
+        sites,
+        value,
+        bound,
+        optimal,
+        0.0 if optimal else (value - bound) / max(value, 1e-12),
+        "milp",
+        time.perf_counter() - t0,
+    )
 
 
 def best_times(times: sp.coo_array, sites, current: np.ndarray, penalty: float) -> np.ndarray:
@@ -431,8 +527,15 @@ def pmedian_value(times, weights, sites, *, current, penalty) -> float:
     return float(np.dot(weights, best_times(times, sites, current, penalty)))
 
 
-def solve_pcenter(times: sp.coo_array, k: int, *, current: np.ndarray | None = None, penalty: float | None = None,
-                  weights: np.ndarray | None = None, time_limit_s: float = 60.0) -> SitingResult:
+def solve_pcenter(
+    times: sp.coo_array,
+    k: int,
+    *,
+    current: np.ndarray | None = None,
+    penalty: float | None = None,
+    weights: np.ndarray | None = None,
+    time_limit_s: float = 60.0,
+) -> SitingResult:
     """p-center: choose ``k`` sites minimising the worst travel time to the nearest facility.
 
     Solved exactly by bisection over the candidate radii (every time in the matrix
@@ -479,14 +582,17 @@ def solve_pcenter(times: sp.coo_array, k: int, *, current: np.ndarray | None = N
     # Fill up to k sites is pointless for the worst case; report what the optimum needs.
     value = float(best_times(times, sites, current, penalty)[active].max()) if active.any() else 0.0
     notes = () if len(sites) == k else (f"{len(sites)} site(s) already achieve the best worst-case time; more do not lower it",)
-    return SitingResult("pcenter", sites, value, value, True, 0.0, "bisection over radii + exact set cover",
-                        time.perf_counter() - t0, notes=notes)
+    return SitingResult(
+        "pcenter", sites, value, value, True, 0.0, "bisection over radii + exact set cover", time.perf_counter() - t0, notes=notes
+    )
 
 
 # --- budget curve -----------------------------------------------------------------------------------
 
-def budget_curve(cover: sp.csr_array, weights: np.ndarray, max_k: int, *, base_weight: float = 0.0,
-                 total_weight: float | None = None) -> list[dict]:
+
+def budget_curve(
+    cover: sp.csr_array, weights: np.ndarray, max_k: int, *, base_weight: float = 0.0, total_weight: float | None = None
+) -> list[dict]:
     """Coverage for 1..max_k new sites: the exact optimum for each k, and a nested build order.
 
     The optimal sets for different k need not nest; the build order (each step
@@ -498,10 +604,16 @@ def budget_curve(cover: sp.csr_array, weights: np.ndarray, max_k: int, *, base_w
     for k in range(1, max_k + 1):
         res = solve_mclp(cover, weights, k)
         nested = covered_weight(cover, weights, order[:k])
-        rows.append({"k": k, "optimal_covered": base_weight + res.objective,
-                     "optimal_share": (base_weight + res.objective) / total if total else np.nan,
-                     "optimal_sites": res.sites, "proven_optimal": res.proven_optimal,
-                     "build_order_site": int(order[k - 1]) if k - 1 < len(order) else -1,
-                     "build_order_covered": base_weight + nested,
-                     "build_order_share": (base_weight + nested) / total if total else np.nan})
+        rows.append(
+            {
+                "k": k,
+                "optimal_covered": base_weight + res.objective,
+                "optimal_share": (base_weight + res.objective) / total if total else np.nan,
+                "optimal_sites": res.sites,
+                "proven_optimal": res.proven_optimal,
+                "build_order_site": int(order[k - 1]) if k - 1 < len(order) else -1,
+                "build_order_covered": base_weight + nested,
+                "build_order_share": (base_weight + nested) / total if total else np.nan,
+            }
+        )
     return rows

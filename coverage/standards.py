@@ -152,17 +152,43 @@ class Catalogue:
         return self.select([std_id]).standards[0]
 
 
-_COMMON = {"id": FieldSpec((str,)), "kind": FieldSpec((str,)), "title_zh": FieldSpec((str,)), "title_en": FieldSpec((str,)),
-           "wording": FieldSpec((str,)), "section": FieldSpec((str,)), "note": FieldSpec((str,), required=False)}
+_COMMON = {
+    "id": FieldSpec((str,)),
+    "kind": FieldSpec((str,)),
+    "title_zh": FieldSpec((str,)),
+    "title_en": FieldSpec((str,)),
+    "wording": FieldSpec((str,)),
+    "section": FieldSpec((str,)),
+    "note": FieldSpec((str,), required=False),
+}
 _NUM = (int, float)
 _SPECS = {
-    "access": {**_COMMON, "facility_types": FieldSpec((list,)), "applies_to": FieldSpec((list,)), "profile": FieldSpec((str,)),
-               "max_minutes": FieldSpec(_NUM), "required_share": FieldSpec(_NUM, required=False),
-               "demand": FieldSpec((str,), required=False), "count_outside_region": FieldSpec((bool,), required=False)},
-    "presence": {**_COMMON, "level": FieldSpec((str,)), "require": FieldSpec((list,)),
-                 "min_unit_population": FieldSpec(_NUM, required=False), "exclude_classes": FieldSpec((list,), required=False)},
-    "ratio": {**_COMMON, "level": FieldSpec((str,)), "numerator": FieldSpec((dict,)), "denominator": FieldSpec((dict,)),
-              "per": FieldSpec(_NUM), "min_value": FieldSpec(_NUM), "unit": FieldSpec((str,), required=False)},
+    "access": {
+        **_COMMON,
+        "facility_types": FieldSpec((list,)),
+        "applies_to": FieldSpec((list,)),
+        "profile": FieldSpec((str,)),
+        "max_minutes": FieldSpec(_NUM),
+        "required_share": FieldSpec(_NUM, required=False),
+        "demand": FieldSpec((str,), required=False),
+        "count_outside_region": FieldSpec((bool,), required=False),
+    },
+    "presence": {
+        **_COMMON,
+        "level": FieldSpec((str,)),
+        "require": FieldSpec((list,)),
+        "min_unit_population": FieldSpec(_NUM, required=False),
+        "exclude_classes": FieldSpec((list,), required=False),
+    },
+    "ratio": {
+        **_COMMON,
+        "level": FieldSpec((str,)),
+        "numerator": FieldSpec((dict,)),
+        "denominator": FieldSpec((dict,)),
+        "per": FieldSpec(_NUM),
+        "min_value": FieldSpec(_NUM),
+        "unit": FieldSpec((str,), required=False),
+    },
 }
 _REQ_SPEC = {"facility_types": FieldSpec((list,)), "min_count": FieldSpec(_NUM)}
 _QTY_SPEC = {"layer": FieldSpec((str,)), "field": FieldSpec((str,)), "facility_types": FieldSpec((list,), required=False)}
@@ -178,8 +204,12 @@ def _line_of_id(text: str, std_id: str) -> str:
     return ""
 
 
-def load_catalogue(path: Path | str | None = None, *, facility_types: Mapping[str, FacilityType] | None = None,
-                   profiles: Mapping[str, Any] | None = None) -> Catalogue:
+def load_catalogue(
+    path: Path | str | None = None,
+    *,
+    facility_types: Mapping[str, FacilityType] | None = None,
+    profiles: Mapping[str, Any] | None = None,
+) -> Catalogue:
     """Load a standards catalogue.
 
     Parameters
@@ -206,8 +236,10 @@ def load_catalogue(path: Path | str | None = None, *, facility_types: Mapping[st
     profile_names = list(profiles) if profiles is not None else ["drive", "walk"]
     for key in data:
         if key not in ("catalogue", "standard"):
-            raise CatalogueError(f"{label}: unknown top-level key '{key}'{suggest(key, ['catalogue', 'standard'])}; "
-                                 "a catalogue has [catalogue] and [[standard]] tables.")
+            raise CatalogueError(
+                f"{label}: unknown top-level key '{key}'{suggest(key, ['catalogue', 'standard'])}; "
+                "a catalogue has [catalogue] and [[standard]] tables."
+            )
     meta = data.get("catalogue", {})
     raw_standards = data.get("standard", [])
     if not isinstance(raw_standards, list) or not raw_standards:
@@ -228,7 +260,7 @@ def load_catalogue(path: Path | str | None = None, *, facility_types: Mapping[st
         seen.add(std_id)
         common = {f: raw[f] for f in ("id", "title_zh", "title_en", "wording", "section")}
 
-        def ftypes(values: list, ctx: str) -> tuple[str, ...]:
+        def ftypes(values: list, ctx: str, where: str = where) -> tuple[str, ...]:
             if not values:
                 raise CatalogueError(f"{where}: {ctx} is empty; name at least one facility type.")
             for t in values:
@@ -244,19 +276,31 @@ def load_catalogue(path: Path | str | None = None, *, facility_types: Mapping[st
                 raise CatalogueError(f"{where}: required_share must be in (0, 1], got {share!r} (write 0.9 for 90 %).")
             for c in raw["applies_to"]:
                 if c not in SETTLEMENT_CLASSES:
-                    raise CatalogueError(f"{where}: applies_to: unknown settlement class '{c}'{suggest(str(c), SETTLEMENT_CLASSES)}.")
+                    raise CatalogueError(
+                        f"{where}: applies_to: unknown settlement class '{c}'{suggest(str(c), SETTLEMENT_CLASSES)}."
+                    )
             if raw["profile"] not in profile_names:
                 raise CatalogueError(f"{where}: unknown profile '{raw['profile']}'{suggest(raw['profile'], profile_names)}.")
             demand = raw.get("demand", "population")
             if demand not in _SETTLEMENT_FIELDS:
                 raise CatalogueError(f"{where}: demand must be one of {', '.join(_SETTLEMENT_FIELDS)}, got '{demand}'.")
-            standards.append(AccessStandard(**common, facility_types=ftypes(raw["facility_types"], "facility_types"),
-                                            applies_to=tuple(raw["applies_to"]), profile=raw["profile"],
-                                            max_minutes=float(raw["max_minutes"]), required_share=float(share),
-                                            demand=demand, count_outside_region=raw.get("count_outside_region", False)))
+            standards.append(
+                AccessStandard(
+                    **common,
+                    facility_types=ftypes(raw["facility_types"], "facility_types"),
+                    applies_to=tuple(raw["applies_to"]),
+                    profile=raw["profile"],
+                    max_minutes=float(raw["max_minutes"]),
+                    required_share=float(share),
+                    demand=demand,
+                    count_outside_region=raw.get("count_outside_region", False),
+                )
+            )
         elif kind == "presence":
             if raw["level"] not in LEVELS:
-                raise CatalogueError(f"{where}: unknown level '{raw['level']}'{suggest(raw['level'], LEVELS)}; use {', '.join(LEVELS)}.")
+                raise CatalogueError(
+                    f"{where}: unknown level '{raw['level']}'{suggest(raw['level'], LEVELS)}; use {', '.join(LEVELS)}."
+                )
             reqs = []
             for j, req in enumerate(raw["require"], start=1):
                 check_table(req, _REQ_SPEC, where=f"{where}, require #{j}")
@@ -265,9 +309,15 @@ def load_catalogue(path: Path | str | None = None, *, facility_types: Mapping[st
                 reqs.append(Requirement(ftypes(req["facility_types"], f"require #{j}"), float(req["min_count"])))
             if not reqs:
                 raise CatalogueError(f"{where}: add at least one [[standard.require]].")
-            standards.append(PresenceStandard(**common, level=raw["level"], requirements=tuple(reqs),
-                                              min_unit_population=float(raw.get("min_unit_population", 0)),
-                                              exclude_classes=tuple(raw.get("exclude_classes", ()))))
+            standards.append(
+                PresenceStandard(
+                    **common,
+                    level=raw["level"],
+                    requirements=tuple(reqs),
+                    min_unit_population=float(raw.get("min_unit_population", 0)),
+                    exclude_classes=tuple(raw.get("exclude_classes", ())),
+                )
+            )
         else:
             if raw["level"] not in ("zone", "town"):
                 raise CatalogueError(f"{where}: ratio level must be 'zone' or 'town', got '{raw['level']}'.")
@@ -275,17 +325,37 @@ def load_catalogue(path: Path | str | None = None, *, facility_types: Mapping[st
             for part in ("numerator", "denominator"):
                 q = raw[part]
                 check_table(q, _QTY_SPEC, where=f"{where}, {part}")
-                allowed = _FACILITY_FIELDS if q["layer"] == "facilities" else _SETTLEMENT_FIELDS if q["layer"] == "settlements" else None
+                allowed = (
+                    _FACILITY_FIELDS
+                    if q["layer"] == "facilities"
+                    else _SETTLEMENT_FIELDS
+                    if q["layer"] == "settlements"
+                    else None
+                )
                 if allowed is None:
                     raise CatalogueError(f"{where}, {part}: layer must be 'facilities' or 'settlements', got '{q['layer']}'.")
                 if q["field"] not in allowed:
                     raise CatalogueError(f"{where}, {part}: field '{q['field']}' is not one of {', '.join(allowed)}.")
-                qty[part] = Quantity(q["layer"], q["field"], ftypes(q["facility_types"], f"{part}.facility_types")
-                                     if "facility_types" in q else ())
+                qty[part] = Quantity(
+                    q["layer"], q["field"], ftypes(q["facility_types"], f"{part}.facility_types") if "facility_types" in q else ()
+                )
             if raw["per"] <= 0 or raw["min_value"] < 0:
                 raise CatalogueError(f"{where}: 'per' must be positive and 'min_value' not negative.")
-            standards.append(RatioStandard(**common, level=raw["level"], numerator=qty["numerator"],
-                                           denominator=qty["denominator"], per=float(raw["per"]),
-                                           min_value=float(raw["min_value"]), unit=raw.get("unit", "")))
-    return Catalogue(name_zh=meta.get("name_zh", ""), name_en=meta.get("name_en", label), source=meta.get("source", ""),
-                     standards=tuple(standards), path=label)
+            standards.append(
+                RatioStandard(
+                    **common,
+                    level=raw["level"],
+                    numerator=qty["numerator"],
+                    denominator=qty["denominator"],
+                    per=float(raw["per"]),
+                    min_value=float(raw["min_value"]),
+                    unit=raw.get("unit", ""),
+                )
+            )
+    return Catalogue(
+        name_zh=meta.get("name_zh", ""),
+        name_en=meta.get("name_en", label),
+        source=meta.get("source", ""),
+        standards=tuple(standards),
+        path=label,
+    )

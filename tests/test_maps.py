@@ -43,7 +43,7 @@ def test_access_map_layers_legend_and_offline(assessment):
     assert "cp-legend" in html and "Dashed outline = estimated location" in html and "schematic" in html
     assert "Failing settlements" in html and "特莫乌拉嘎查" in html
     assert not ASSET_LINK.search(html), ASSET_LINK.search(html)
-    assert "L.Icon.Default.prototype.options.iconUrl=\"data:image/png;base64," in html
+    assert 'L.Icon.Default.prototype.options.iconUrl="data:image/png;base64,' in html
     # Popups are bilingual and carry the figures.
     assert "分钟 / Minutes (limit 120)" in html and "最近设施 / Nearest facility" in html
 
@@ -95,6 +95,7 @@ def test_map_cli_rejects_gcj02_tiles(capsys):
 
 # --- a real browser ----------------------------------------------------------------------------
 
+
 def _chromium() -> str | None:
     return shutil.which("chromium") or shutil.which("chromium-browser")
 
@@ -109,8 +110,16 @@ def browser():
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=exe, args=["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                                                         "--disable-component-update", "--no-first-run"])
+        b = p.chromium.launch(
+            executable_path=exe,
+            args=[
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--no-first-run",
+            ],
+        )
         yield b
         b.close()
 

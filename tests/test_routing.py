@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import dataclasses
-
 from types import MappingProxyType
 
 import networkx as nx
@@ -28,6 +27,7 @@ PROFILES = load_profiles()
 
 
 # --- an independent reference: networkx on the same segments -----------------------
+
 
 def reference_times(net, profile, origins_xy, facilities_xy):
     """Multi-source Dijkstra in networkx, with access legs found by brute force."""
@@ -124,19 +124,41 @@ def tiny_network(oneway_ab: bool):
     """
     lon0, lat0 = 105.0, 38.0
     dlon = 1000 / (111_320 * np.cos(np.radians(lat0)))
-    nodes = pd.DataFrame({"lon": [lon0, lon0 + dlon, lon0 + 2 * dlon, lon0 + dlon, lon0 + 0.5, lon0 + 0.5 + dlon],
-                          "lat": [lat0, lat0, lat0, lat0 + 0.009, lat0, lat0]}, index=[1, 2, 3, 4, 5, 6])
-    edges = pd.DataFrame({
-        "u": [1, 2, 2, 5], "v": [2, 3, 4, 6], "length_m": [1000.0, 1000.0, 1000.0, 1000.0],
-        "highway": ["secondary", "secondary", "track", "secondary"], "maxspeed": ["", "", "", ""],
-        "oneway": ["yes" if oneway_ab else "", "", "", ""], "name": "", "source": "", "geometry": None})
+    nodes = pd.DataFrame(
+        {
+            "lon": [lon0, lon0 + dlon, lon0 + 2 * dlon, lon0 + dlon, lon0 + 0.5, lon0 + 0.5 + dlon],
+            "lat": [lat0, lat0, lat0, lat0 + 0.009, lat0, lat0],
+        },
+        index=[1, 2, 3, 4, 5, 6],
+    )
+    edges = pd.DataFrame(
+        {
+            "u": [1, 2, 2, 5],
+            "v": [2, 3, 4, 6],
+            "length_m": [1000.0, 1000.0, 1000.0, 1000.0],
+            "highway": ["secondary", "secondary", "track", "secondary"],
+            "maxspeed": ["", "", "", ""],
+            "oneway": ["yes" if oneway_ab else "", "", "", ""],
+            "name": "",
+            "source": "",
+            "geometry": None,
+        }
+    )
     return build_road_network(nodes, edges, crs="EPSG:32648")
 
 
 def test_hand_checked_one_way_and_disconnected():
-    prof = Profile(name="test", description="", speeds_kmh=MappingProxyType({"secondary": 60.0, "track": 30.0}),
-                   use_maxspeed=False, max_kmh=100.0, honour_oneway=True, offroad_kmh=6.0, max_snap_m=500.0,
-                   direct_offroad=False)
+    prof = Profile(
+        name="test",
+        description="",
+        speeds_kmh=MappingProxyType({"secondary": 60.0, "track": 30.0}),
+        use_maxspeed=False,
+        max_kmh=100.0,
+        honour_oneway=True,
+        offroad_kmh=6.0,
+        max_snap_m=500.0,
+        direct_offroad=False,
+    )
     net = tiny_network(oneway_ab=True)
     g = build_routing_graph(net, prof)
     xy = np.column_stack([net.x, net.y])

@@ -50,15 +50,22 @@ def test_models_equal_brute_force(seed):
     # LSCP: the fewest sites covering every coverable row.
     coverable = np.diff(cover.indptr) > 0
     csc = sp.csc_array(cover)
-    fewest = next(kk for kk in range(m + 1) for c in itertools.combinations(range(m), kk)
-                  if (np.asarray(csc[:, list(c)].sum(axis=1)).ravel() > 0 if c else np.zeros(n, bool))[coverable].all())
+    fewest = next(
+        kk
+        for kk in range(m + 1)
+        for c in itertools.combinations(range(m), kk)
+        if (np.asarray(csc[:, list(c)].sum(axis=1)).ravel() > 0 if c else np.zeros(n, bool))[coverable].all()
+    )
     res = solve_lscp(cover, w)
     assert res.objective == fewest and set(res.uncoverable) == set(np.flatnonzero(~coverable))
     pm = solve_pmedian(times, w, 2, current=current, penalty=300.0)
-    assert pm.objective == pytest.approx(min(pmedian_value(times, w, c, current=current, penalty=300.0)
-                                             for c in itertools.combinations(range(m), 2)))
+    assert pm.objective == pytest.approx(
+        min(pmedian_value(times, w, c, current=current, penalty=300.0) for c in itertools.combinations(range(m), 2))
+    )
     pc = solve_pcenter(times, 2, current=current, penalty=300.0)
-    assert pc.objective == pytest.approx(min(best_times(times, c, current, 300.0).max() for c in itertools.combinations(range(m), 2)))
+    assert pc.objective == pytest.approx(
+        min(best_times(times, c, current, 300.0).max() for c in itertools.combinations(range(m), 2))
+    )
 
 
 def test_partial_set_cover_meets_the_share():
@@ -90,11 +97,15 @@ def test_same_objective_as_spopt(seed):
     assert solve_lscp(sp.csr_array(cost <= 45)).objective == pytest.approx(pulp.value(ls.problem.objective))
     times = sp.coo_array(cost)
     pm = PMedian.from_cost_matrix(cost, w, p_facilities=3).solve(solver)
-    assert solve_pmedian(times, w.astype(float), 3, penalty=1e6).objective == pytest.approx(pulp.value(pm.problem.objective), rel=1e-6)
+    assert solve_pmedian(times, w.astype(float), 3, penalty=1e6).objective == pytest.approx(
+        pulp.value(pm.problem.objective), rel=1e-6
+    )
     # spopt's p-center MILP is slow in CBC: compare on a smaller slice.
     small = cost[:30, :10]
     pc = PCenter.from_cost_matrix(small, p_facilities=3).solve(solver)
-    assert solve_pcenter(sp.coo_array(small), 3, penalty=1e6).objective == pytest.approx(pulp.value(pc.problem.objective), rel=1e-6)
+    assert solve_pcenter(sp.coo_array(small), 3, penalty=1e6).objective == pytest.approx(
+        pulp.value(pc.problem.objective), rel=1e-6
+    )
 
 
 def test_reductions():
@@ -132,6 +143,7 @@ def test_heuristic_reports_its_gap_to_the_lp_bound():
 
 # --- on the bundled zone ----------------------------------------------------------------------------
 
+
 def test_site_pastoral_2h_on_the_bundled_zone(tengger):
     cat = load_catalogue()
     plan = site_for_standards(tengger, cat, ["medical-pastoral-2h"], k=1, budget_k=2)
@@ -154,12 +166,18 @@ def test_site_for_several_standards_and_road_candidates(tengger):
 
 def test_site_cli_writes_map_and_curve(tmp_path, capsys):
     out = tmp_path / "site"
-    assert main(["site", "--standard", "medical-pastoral-2h", "--add", "1", "--budget-curve", "2", "--out", str(out),
-                 "--no-cache"]) == 0
+    assert (
+        main(["site", "--standard", "medical-pastoral-2h", "--add", "1", "--budget-curve", "2", "--out", str(out), "--no-cache"])
+        == 0
+    )
     text = capsys.readouterr().out
     assert "proven optimal" in text and "Before / after" in text and "Budget curve" in text
-    for name in ("sites-medical-pastoral-2h.csv", "site-medical-pastoral-2h.html", "budget-curve-medical-pastoral-2h.svg",
-                 "sites-medical-pastoral-2h.gpkg"):
+    for name in (
+        "sites-medical-pastoral-2h.csv",
+        "site-medical-pastoral-2h.html",
+        "budget-curve-medical-pastoral-2h.svg",
+        "sites-medical-pastoral-2h.gpkg",
+    ):
         assert (out / name).exists(), name
     sites = gpd.read_file(out / "sites-medical-pastoral-2h.gpkg", layer="sites")
     assert len(sites) == 1
@@ -169,18 +187,34 @@ def test_site_cli_writes_map_and_curve(tmp_path, capsys):
 
 @pytest.mark.parametrize("model", ["lscp", "pmedian", "pcenter"])
 def test_site_cli_other_models(model, capsys):
-    assert main(["site", "--standard", "medical-pastoral-2h", "--model", model, "--add", "1", "--out", "/tmp/cp-site-test",
-                 "--no-cache"]) == 0
+    assert (
+        main(
+            [
+                "site",
+                "--standard",
+                "medical-pastoral-2h",
+                "--model",
+                model,
+                "--add",
+                "1",
+                "--out",
+                "/tmp/cp-site-test",
+                "--no-cache",
+            ]
+        )
+        == 0
+    )
     assert "objective" in capsys.readouterr().out
 
 
 # --- scenarios -------------------------------------------------------------------------------------------
 
+
 def test_scenario_close_road_and_add_clinic(tengger, tmp_path):
     from coverage.assess import assess
 
     target = tengger.settlements.loc["152921115200"]  # Chalageri, reached by a track
-    text = f'''name = "track closed"
+    text = f"""name = "track closed"
 [[road]]
 action = "close"
 name = "查拉格日嘎查便道"
@@ -190,7 +224,7 @@ id = "N1"
 facility_type = "village_clinic"
 lon = {tengger.settlements.loc["152921115202"].geometry.x}
 lat = {tengger.settlements.loc["152921115202"].geometry.y}
-'''
+"""
     path = tmp_path / "s.toml"
     path.write_text(text, encoding="utf-8")
     scen = load_scenario(path, region=tengger)
@@ -220,8 +254,9 @@ def test_scenario_errors(tengger, tmp_path):
 def test_check_with_scenario_cli(tmp_path, capsys):
     path = tmp_path / "winter.toml"
     path.write_text('name = "slow tracks"\n[[speed]]\nprofile = "drive"\nhighway = "track"\nkmh = 8.0\n', encoding="utf-8")
-    assert main(["check", "--scenario", str(path), "--only", "medical-pastoral-2h", "--out", str(tmp_path / "o"),
-                 "--no-cache"]) == 0
+    assert (
+        main(["check", "--scenario", str(path), "--only", "medical-pastoral-2h", "--out", str(tmp_path / "o"), "--no-cache"]) == 0
+    )
     out = capsys.readouterr().out
     assert "Scenario versus baseline" in out
     comp = pd.read_csv(tmp_path / "o" / "scenario_settlements.csv", encoding="utf-8-sig")

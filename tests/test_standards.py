@@ -18,18 +18,32 @@ COMMON = {"title_zh": "t", "title_en": "t", "wording": "w", "section": "s"}
 
 
 def medical(max_minutes=30.0, *, outside=False, classes=("pastoral",)):
-    return AccessStandard(id="m", **COMMON, facility_types=("health_centre", "hospital"), applies_to=classes,
-                          profile="drive", max_minutes=max_minutes, count_outside_region=outside)
+    return AccessStandard(
+        id="m",
+        **COMMON,
+        facility_types=("health_centre", "hospital"),
+        applies_to=classes,
+        profile="drive",
+        max_minutes=max_minutes,
+        count_outside_region=outside,
+    )
 
 
 # --- access ------------------------------------------------------------------------
 
+
 def test_access_threshold_is_inclusive_at_29_9_and_30_1_minutes():
     # secondary roads at 60 km/h: 1 km per minute. Facility at the hub (node 0).
     net, c = star_network({1: 29_900.0, 2: 30_100.0, 3: 30_000.0})
-    region = make_region([{"id": "S299", "lonlat": c[1], "population": 100}, {"id": "S301", "lonlat": c[2], "population": 50},
-                          {"id": "S300", "lonlat": c[3], "population": 25}],
-                         [{"id": "HC", "type": "health_centre", "lonlat": c[0]}], net)
+    region = make_region(
+        [
+            {"id": "S299", "lonlat": c[1], "population": 100},
+            {"id": "S301", "lonlat": c[2], "population": 50},
+            {"id": "S300", "lonlat": c[3], "population": 25},
+        ],
+        [{"id": "HC", "type": "health_centre", "lonlat": c[0]}],
+        net,
+    )
     r = assess_access(region, medical(30.0))
     d = r.detail
     np.testing.assert_allclose(d.loc[["S299", "S301", "S300"], "minutes"], [29.9, 30.1, 30.0], atol=1e-6)
@@ -47,9 +61,11 @@ def test_access_threshold_is_inclusive_at_29_9_and_30_1_minutes():
 
 def test_access_applies_only_to_its_class_and_unreachable_is_explicit():
     net, c = star_network({1: 5_000.0})
-    region = make_region([{"id": "T", "lonlat": c[1], "class": "town"},
-                          {"id": "FAR", "lonlat": at(150_000, 150_000), "class": "pastoral"}],
-                         [{"id": "HC", "type": "health_centre", "lonlat": c[0]}], net)
+    region = make_region(
+        [{"id": "T", "lonlat": c[1], "class": "town"}, {"id": "FAR", "lonlat": at(150_000, 150_000), "class": "pastoral"}],
+        [{"id": "HC", "type": "health_centre", "lonlat": c[0]}],
+        net,
+    )
     r = assess_access(region, medical(120.0, classes=("pastoral",)))
     assert list(r.detail.index) == ["FAR"]
     row = r.detail.loc["FAR"]
@@ -67,9 +83,14 @@ def test_access_applies_only_to_its_class_and_unreachable_is_explicit():
 
 def test_cross_border_referral_counts_only_where_allowed():
     net, c = star_network({1: 10_000.0, 2: 100_000.0})
-    region = make_region([{"id": "S", "lonlat": c[1]}],
-                         [{"id": "HOSP", "type": "hospital", "lonlat": c[0], "in_region": False},
-                          {"id": "HC", "type": "health_centre", "lonlat": c[2]}], net)
+    region = make_region(
+        [{"id": "S", "lonlat": c[1]}],
+        [
+            {"id": "HOSP", "type": "hospital", "lonlat": c[0], "in_region": False},
+            {"id": "HC", "type": "health_centre", "lonlat": c[2]},
+        ],
+        net,
+    )
     inside_only = assess_access(region, medical(30.0, outside=False)).detail.loc["S"]
     with_referral = assess_access(region, medical(30.0, outside=True)).detail.loc["S"]
     assert with_referral["nearest_facility"] == "HOSP" and with_referral["passes"]
@@ -79,19 +100,32 @@ def test_cross_border_referral_counts_only_where_allowed():
 
 # --- presence ------------------------------------------------------------------------
 
+
 def gacha_region():
-    net, c = star_network({1: 1_000.0})
-    units = [{"code": "T1", "level": "town", "bounds_m": (-30_000, -10_000, 30_000, 10_000)},
-             {"code": "G0", "level": "gacha", "parent_code": "T1", "bounds_m": (-30_000, -10_000, -10_000, 10_000)},
-             {"code": "G1", "level": "gacha", "parent_code": "T1", "bounds_m": (-10_000, -10_000, 10_000, 10_000)},
-             {"code": "G2", "level": "gacha", "parent_code": "T1", "bounds_m": (10_000, -10_000, 30_000, 10_000)}]
-    settlements = [{"id": f"S{k}", "lonlat": at(-20_000 + 20_000 * k), "unit_code": f"G{k}", "population": 100 * (k + 1),
-                    "elderly_population": 100 * (k + 1)} for k in range(3)]
-    facilities = [{"id": "C1", "type": "village_clinic", "lonlat": at(0, 500), "unit_code": "G1"},
-                  # No unit_code: placed by location into G2.
-                  {"id": "C2a", "type": "village_clinic", "lonlat": at(20_000, 500)},
-                  {"id": "C2b", "type": "village_clinic", "lonlat": at(21_000, 500), "unit_code": "G2"},
-                  {"id": "T2", "type": "table_tennis", "lonlat": at(20_000, 900), "unit_code": "G2", "quantity": 2}]
+    net, _coords = star_network({1: 1_000.0})
+    units = [
+        {"code": "T1", "level": "town", "bounds_m": (-30_000, -10_000, 30_000, 10_000)},
+        {"code": "G0", "level": "gacha", "parent_code": "T1", "bounds_m": (-30_000, -10_000, -10_000, 10_000)},
+        {"code": "G1", "level": "gacha", "parent_code": "T1", "bounds_m": (-10_000, -10_000, 10_000, 10_000)},
+        {"code": "G2", "level": "gacha", "parent_code": "T1", "bounds_m": (10_000, -10_000, 30_000, 10_000)},
+    ]
+    settlements = [
+        {
+            "id": f"S{k}",
+            "lonlat": at(-20_000 + 20_000 * k),
+            "unit_code": f"G{k}",
+            "population": 100 * (k + 1),
+            "elderly_population": 100 * (k + 1),
+        }
+        for k in range(3)
+    ]
+    facilities = [
+        {"id": "C1", "type": "village_clinic", "lonlat": at(0, 500), "unit_code": "G1"},
+        # No unit_code: placed by location into G2.
+        {"id": "C2a", "type": "village_clinic", "lonlat": at(20_000, 500)},
+        {"id": "C2b", "type": "village_clinic", "lonlat": at(21_000, 500), "unit_code": "G2"},
+        {"id": "T2", "type": "table_tennis", "lonlat": at(20_000, 900), "unit_code": "G2", "quantity": 2},
+    ]
     return make_region(settlements, facilities, net, units=units)
 
 
@@ -109,8 +143,9 @@ def test_presence_counts_zero_one_two_clinics(min_count, missing):
 
 def test_presence_quantity_and_population_filter():
     region = gacha_region()
-    std = PresenceStandard(id="p", **COMMON, level="gacha", requirements=(Requirement(("table_tennis",), 2),),
-                           min_unit_population=250)
+    std = PresenceStandard(
+        id="p", **COMMON, level="gacha", requirements=(Requirement(("table_tennis",), 2),), min_unit_population=250
+    )
     r = assess_presence(region, std)
     # G0 (100 people) is not "concentrated"; G2's one row of quantity 2 counts as two tables.
     assert r.detail["eligible"].to_dict() == {"G0": False, "G1": False, "G2": True}
@@ -121,13 +156,21 @@ def test_presence_quantity_and_population_filter():
 
 # --- ratio -----------------------------------------------------------------------------
 
+
 @pytest.mark.parametrize(("beds", "passes", "shortfall"), [(36, True, 0.0), (35, False, 1.0), (37, True, 0.0)])
 def test_ratio_exactly_at_the_floor_passes(beds, passes, shortfall):
     region = gacha_region()  # 600 elderly in all
     region.facilities.loc["C1", "facility_type"] = "elderly_home"
     region.facilities.loc["C1", "beds"] = beds
-    std = RatioStandard(id="r", **COMMON, level="zone", numerator=Quantity("facilities", "beds", ("elderly_home",)),
-                        denominator=Quantity("settlements", "elderly_population"), per=1000.0, min_value=60.0)
+    std = RatioStandard(
+        id="r",
+        **COMMON,
+        level="zone",
+        numerator=Quantity("facilities", "beds", ("elderly_home",)),
+        denominator=Quantity("settlements", "elderly_population"),
+        per=1000.0,
+        min_value=60.0,
+    )
     r = assess_ratio(region, std)
     row = r.detail.loc["zone"]
     assert row["value"] == pytest.approx(beds / 600 * 1000)
@@ -137,12 +180,20 @@ def test_ratio_exactly_at_the_floor_passes(beds, passes, shortfall):
 
 def test_ratio_with_zero_denominator_is_not_applicable():
     region = gacha_region()
-    std = RatioStandard(id="r", **COMMON, level="zone", numerator=Quantity("facilities", "nursing_beds", ("elderly_home",)),
-                        denominator=Quantity("facilities", "beds", ("elderly_home",)), per=100.0, min_value=30.0)
+    std = RatioStandard(
+        id="r",
+        **COMMON,
+        level="zone",
+        numerator=Quantity("facilities", "nursing_beds", ("elderly_home",)),
+        denominator=Quantity("facilities", "beds", ("elderly_home",)),
+        per=100.0,
+        min_value=30.0,
+    )
     assert assess_ratio(region, std).verdict == "N/A"
 
 
 # --- the catalogue -------------------------------------------------------------------------
+
 
 def test_builtin_catalogue_encodes_the_plan():
     cat = load_catalogue()
@@ -155,7 +206,7 @@ def test_builtin_catalogue_encodes_the_plan():
     assert {s.kind for s in cat.standards} == {"access", "presence", "ratio"}
 
 
-BASE = '''[[standard]]
+BASE = """[[standard]]
 id = "x"
 kind = "access"
 title_zh = "t"
@@ -166,25 +217,39 @@ facility_types = ["health_centre"]
 applies_to = ["town"]
 profile = "drive"
 max_minutes = 30
-'''
+"""
 
 
-@pytest.mark.parametrize(("text", "message"), [
-    (BASE.replace("max_minutes = 30", "max_minuts = 30"),
-     "standards.toml, line 2, standard 'x': unknown key 'max_minuts' (did you mean 'max_minutes'?)"),
-    (BASE.replace("max_minutes = 30", "max_minutes = -5"),
-     "standards.toml, line 2, standard 'x': max_minutes must be positive, got -5."),
-    (BASE.replace('kind = "access"', 'kind = "acess"'),
-     "standards.toml, line 2, standard 'x': unknown kind 'acess' (did you mean 'access'?)"),
-    (BASE.replace('["health_centre"]', '["helth_centre"]'),
-     "standard 'x': facility_types: unknown facility type 'helth_centre' (did you mean 'health_centre'?)"),
-    (BASE.replace('profile = "drive"\n', ""), "standard 'x': missing key 'profile'."),
-    (BASE.replace("max_minutes = 30", 'max_minutes = "30"'), "standard 'x': key 'max_minutes' must be int or float, got '30'."),
-    (BASE.replace('applies_to = ["town"]', 'applies_to = ["urban"]'), "applies_to: unknown settlement class 'urban'"),
-    (BASE + "required_share = 90\n", "required_share must be in (0, 1], got 90 (write 0.9 for 90 %)."),
-    ("[[standards]]\nid = 'x'\n", "unknown top-level key 'standards' (did you mean 'standard'?)"),
-    ("id = = 3", "not valid TOML"),
-])
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        (
+            BASE.replace("max_minutes = 30", "max_minuts = 30"),
+            "standards.toml, line 2, standard 'x': unknown key 'max_minuts' (did you mean 'max_minutes'?)",
+        ),
+        (
+            BASE.replace("max_minutes = 30", "max_minutes = -5"),
+            "standards.toml, line 2, standard 'x': max_minutes must be positive, got -5.",
+        ),
+        (
+            BASE.replace('kind = "access"', 'kind = "acess"'),
+            "standards.toml, line 2, standard 'x': unknown kind 'acess' (did you mean 'access'?)",
+        ),
+        (
+            BASE.replace('["health_centre"]', '["helth_centre"]'),
+            "standard 'x': facility_types: unknown facility type 'helth_centre' (did you mean 'health_centre'?)",
+        ),
+        (BASE.replace('profile = "drive"\n', ""), "standard 'x': missing key 'profile'."),
+        (
+            BASE.replace("max_minutes = 30", 'max_minutes = "30"'),
+            "standard 'x': key 'max_minutes' must be int or float, got '30'.",
+        ),
+        (BASE.replace('applies_to = ["town"]', 'applies_to = ["urban"]'), "applies_to: unknown settlement class 'urban'"),
+        (BASE + "required_share = 90\n", "required_share must be in (0, 1], got 90 (write 0.9 for 90 %)."),
+        ("[[standards]]\nid = 'x'\n", "unknown top-level key 'standards' (did you mean 'standard'?)"),
+        ("id = = 3", "not valid TOML"),
+    ],
+)
 def test_catalogue_errors_name_file_line_and_id(tmp_path, text, message):
     path = tmp_path / "standards.toml"
     path.write_text(text, encoding="utf-8")
@@ -200,6 +265,7 @@ def test_unknown_only_id_suggests(capsys):
 
 
 # --- the whole check on the bundled zone ---------------------------------------------------------
+
 
 def test_check_on_bundled_zone(tengger):
     a = assess(tengger, load_catalogue())
@@ -223,7 +289,9 @@ def test_check_cli_exports_and_exit_codes(tmp_path, capsys):
     assert main(["check", "--only", "health-centre-per-town", "--fail-on-gap", "--no-cache"]) == 0
     assert main(["check", "--only", "medical-pastoral-2h", "--fail-on-gap", "--no-cache"]) == 1
     access = pd.read_csv(out / "settlements_access.csv", encoding="utf-8-sig")
-    assert {"settlement_id", "standard", "minutes", "threshold_min", "passes", "nearest_facility", "lon", "lat"} <= set(access.columns)
+    assert {"settlement_id", "standard", "minutes", "threshold_min", "passes", "nearest_facility", "lon", "lat"} <= set(
+        access.columns
+    )
     for layer in ("access", "presence", "ratio"):
         gdf = gpd.read_file(out / "results.gpkg", layer=layer)
         assert len(gdf) and gdf.crs.to_epsg() == 4326
