@@ -370,8 +370,13 @@ def _read_boundary(path: Path, problems: list[Problem]) -> shapely.Geometry:
     return geom
 
 
+def network_cache_key(path: Path, boundary: shapely.Geometry, *, crs: str, margin_km: float) -> str:
+    """The cache key of a road network: the road file's content and everything that shapes the clip."""
+    return io.file_digest(path, extra=f"{CACHE_VERSION}|{crs}|{margin_km:g}|{boundary.wkb_hex}")
+
+
 def _load_network(path: Path, boundary: shapely.Geometry, *, crs: str, margin_km: float, cache_dir: Path | None) -> RoadNetwork:
-    key = io.file_digest(path, extra=f"{CACHE_VERSION}|{crs}|{margin_km:g}|{boundary.wkb_hex}")
+    key = network_cache_key(path, boundary, crs=crs, margin_km=margin_km)
     cached = io.load_cached_arrays(cache_dir, key)
     if cached is not None:
         log.info("road network from cache (%s)", cache_dir)

@@ -261,3 +261,18 @@ def test_check_with_scenario_cli(tmp_path, capsys):
     assert "Scenario versus baseline" in out
     comp = pd.read_csv(tmp_path / "o" / "scenario_settlements.csv", encoding="utf-8-sig")
     assert (comp["change_min"] >= -1e-9).all() and (comp["change_min"] > 0).any()
+
+
+def test_lagrangian_bound_is_valid_and_close_to_the_lp():
+    from coverage.siting import lagrangian_bound
+
+    rng = np.random.default_rng(5)
+    cover = sp.csr_array(rng.random((600, 150)) < 0.03)
+    w = rng.integers(1, 100, 600).astype(float)
+    exact = solve_mclp(cover, w, 8, exact=True)
+    lp = solve_mclp(cover, w, 8, exact=False)  # small: its bound is the LP relaxation
+    lag = lagrangian_bound(cover, w, 8, lower=lp.objective)
+    assert lag >= lp.bound - 1e-6 >= exact.objective - 1e-6  # LP <= every Lagrangian bound; both bound the optimum
+    assert lag <= lp.bound * 1.02  # and subgradient gets within 2 % of the LP bound
+    big = solve_mclp(cover, w, 8, exact=False, lp_max_nonzeros=0)
+    assert "Lagrangian" in big.notes[-1] and big.bound >= exact.objective - 1e-6
