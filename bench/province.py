@@ -43,8 +43,16 @@ from coverage import io
 from coverage.errors import InputValidationError
 from coverage.region import _read_boundary, _utm_crs, network_cache_key
 
-TYPES = ["health_centre", "village_clinic", "hospital", "fitness_trail", "sports_court", "elderly_daycare", "culture_station",
-         "library"]
+TYPES = [
+    "health_centre",
+    "village_clinic",
+    "hospital",
+    "fitness_trail",
+    "sports_court",
+    "elderly_daycare",
+    "culture_station",
+    "library",
+]
 SHARES = [0.04, 0.30, 0.01, 0.20, 0.15, 0.05, 0.15, 0.10]
 
 
@@ -57,10 +65,21 @@ def generate(folder: Path, *, side: int, n_settlements: int, n_facilities: int, 
     # Units: towns on a 20 x 20 grid, 5 x 5 gacha in each.
     tx, ty = np.linspace(minx, maxx, 21), np.linspace(miny, maxy, 21)
     gx, gy = np.linspace(minx, maxx, 101), np.linspace(miny, maxy, 101)
-    units = [{"code": f"T{i:02d}{j:02d}", "level": "town", "parent_code": "", "geometry": box(tx[i], ty[j], tx[i + 1], ty[j + 1])}
-             for i in range(20) for j in range(20)]
-    units += [{"code": f"G{i:03d}{j:03d}", "level": "gacha", "parent_code": f"T{i // 5:02d}{j // 5:02d}",
-               "geometry": box(gx[i], gy[j], gx[i + 1], gy[j + 1])} for i in range(100) for j in range(100)]
+    units = [
+        {"code": f"T{i:02d}{j:02d}", "level": "town", "parent_code": "", "geometry": box(tx[i], ty[j], tx[i + 1], ty[j + 1])}
+        for i in range(20)
+        for j in range(20)
+    ]
+    units += [
+        {
+            "code": f"G{i:03d}{j:03d}",
+            "level": "gacha",
+            "parent_code": f"T{i // 5:02d}{j // 5:02d}",
+            "geometry": box(gx[i], gy[j], gx[i + 1], gy[j + 1]),
+        }
+        for i in range(100)
+        for j in range(100)
+    ]
     units = gpd.GeoDataFrame(units, crs="EPSG:4326")
     # Settlements around village centres near road nodes.
     centres = rng.integers(0, net.n_nodes, max(n_settlements // 25, 1))
@@ -72,23 +91,41 @@ def generate(folder: Path, *, side: int, n_settlements: int, n_facilities: int, 
     pop = np.round(rng.lognormal(5.0, 0.8, n_settlements))
     gi = np.clip(((lon - minx) / (maxx - minx) * 100).astype(int), 0, 99)
     gj = np.clip(((lat - miny) / (maxy - miny) * 100).astype(int), 0, 99)
-    settlements = gpd.GeoDataFrame({
-        "id": [f"S{k:06d}" for k in range(n_settlements)], "class": np.where(rng.random(n_settlements) < 0.2, "town", "pastoral"),
-        "population": pop, "elderly_population": np.round(pop * 0.18),
-        "unit_code": [f"G{i:03d}{j:03d}" for i, j in zip(gi, gj, strict=True)],
-        "town_code": [f"T{i // 5:02d}{j // 5:02d}" for i, j in zip(gi, gj, strict=True)],
-        "coord_source": "synthetic", "pop_source": "synthetic"}, geometry=gpd.points_from_xy(lon, lat), crs="EPSG:4326")
+    settlements = gpd.GeoDataFrame(
+        {
+            "id": [f"S{k:06d}" for k in range(n_settlements)],
+            "class": np.where(rng.random(n_settlements) < 0.2, "town", "pastoral"),
+            "population": pop,
+            "elderly_population": np.round(pop * 0.18),
+            "unit_code": [f"G{i:03d}{j:03d}" for i, j in zip(gi, gj, strict=True)],
+            "town_code": [f"T{i // 5:02d}{j // 5:02d}" for i, j in zip(gi, gj, strict=True)],
+            "coord_source": "synthetic",
+            "pop_source": "synthetic",
+        },
+        geometry=gpd.points_from_xy(lon, lat),
+        crs="EPSG:4326",
+    )
     kinds = rng.choice(TYPES, n_facilities, p=SHARES)
     at = rng.integers(0, n_settlements, n_facilities)
     flon = np.clip(lon[at] + rng.normal(0, 0.002, n_facilities), minx, maxx)
     flat = np.clip(lat[at] + rng.normal(0, 0.002, n_facilities), miny, maxy)
     medical = np.isin(kinds, ["health_centre", "hospital"])
-    facilities = gpd.GeoDataFrame({
-        "id": [f"F{k:05d}" for k in range(n_facilities)], "facility_type": kinds,
-        "beds": np.where(np.isin(kinds, ["elderly_daycare", "health_centre", "hospital"]), rng.integers(5, 80, n_facilities), 0),
-        "nursing_beds": np.where(kinds == "elderly_daycare", rng.integers(0, 20, n_facilities), 0),
-        "gps": np.where(medical, rng.integers(0, 4, n_facilities), 0), "doctors": np.where(medical, rng.integers(1, 30, n_facilities), 0),
-        "coord_source": "synthetic", "attr_source": "synthetic"}, geometry=gpd.points_from_xy(flon, flat), crs="EPSG:4326")
+    facilities = gpd.GeoDataFrame(
+        {
+            "id": [f"F{k:05d}" for k in range(n_facilities)],
+            "facility_type": kinds,
+            "beds": np.where(
+                np.isin(kinds, ["elderly_daycare", "health_centre", "hospital"]), rng.integers(5, 80, n_facilities), 0
+            ),
+            "nursing_beds": np.where(kinds == "elderly_daycare", rng.integers(0, 20, n_facilities), 0),
+            "gps": np.where(medical, rng.integers(0, 4, n_facilities), 0),
+            "doctors": np.where(medical, rng.integers(1, 30, n_facilities), 0),
+            "coord_source": "synthetic",
+            "attr_source": "synthetic",
+        },
+        geometry=gpd.points_from_xy(flon, flat),
+        crs="EPSG:4326",
+    )
     files = {k: folder / f"{k}.gpkg" for k in ("boundary", "units", "settlements", "facilities")}
     boundary.to_file(files["boundary"])
     units.to_file(files["units"])
@@ -120,8 +157,17 @@ def main() -> None:
         t0 = time.perf_counter()
         files = generate(folder, side=a.side, n_settlements=a.settlements, n_facilities=a.facilities)
         t_gen = time.perf_counter() - t0
-        cmd = [sys.executable, "-m", "coverage.cli", "check", "--cache-dir", str(folder / "cache"), "--out", str(folder / "out"),
-               *[x for k, v in files.items() for x in (f"--{k}", str(v))]]
+        cmd = [
+            sys.executable,
+            "-m",
+            "coverage.cli",
+            "check",
+            "--cache-dir",
+            str(folder / "cache"),
+            "--out",
+            str(folder / "out"),
+            *[x for k, v in files.items() for x in (f"--{k}", str(v))],
+        ]
         proc = subprocess.run(["/usr/bin/time", "-v", *cmd], capture_output=True, text=True)
         if proc.returncode != 0:
             print(proc.stdout[-3000:], proc.stderr[-3000:])

@@ -197,16 +197,22 @@ def _nearest_for(region: Region, std: AccessStandard, cache: dict) -> tuple[Near
     return cache[key], eligible
 
 
-def _reason(row: pd.Series, max_snap_m: float) -> str:
-    if row["passes"]:
-        return ""
-    if not row["reachable"]:
-        if row["snap_m"] > max_snap_m:
-            return f"no road within {max_snap_m / 1000:g} km and no facility reachable across country"
-        return "no eligible facility reachable from its road network component"
-    if row["snap_m"] >= 5000:
-        return f"long off-road leg: {row['snap_m'] / 1000:.1f} km to the nearest road"
-    return "nearest eligible facility too far"
+LONG_OFFROAD_M = 5000.0  # an access leg this long is named as the reason a settlement fails
+
+
+def _reasons(detail: pd.DataFrame, max_snap_m: float) -> np.ndarray:
+    """Why each failing settlement fails (empty text for those that pass)."""
+    fail = ~detail["passes"].to_numpy()
+    reachable = detail["reachable"].to_numpy()
+    snap = detail["snap_m"].to_numpy()
+    out = np.full(len(detail), "", dtype=object)
+    out[fail & reachable] = "nearest eligible facility too far"
+    long_leg = fail & reachable & (snap >= LONG_OFFROAD_M)
+    out[long_leg] = [f"long off-road leg: {d / 1000:.1f} km to the nearest road" for d in snap[long_leg]]
+    out[fail & ~reachable] = "no eligible facility reachable from its road network component"
+    off_network = fail & ~reachable & (snap > max_snap_m)
+    out[off_network] = f"no road within {max_snap_m / 1000:g} km and no facility reachable across country"
+    return out
 
 
 def assess_access(region: Region, std: AccessStandard, *, cache: dict | None = None) -> StandardResult:
@@ -260,7 +266,7 @@ def assess_access(region: Region, std: AccessStandard, *, cache: dict | None = N
     detail["margin_min"] = std.max_minutes - detail["minutes"]
     detail["shortfall_min"] = np.maximum(detail["minutes"] - std.max_minutes, 0.0)
     max_snap = region.profiles[std.profile].max_snap_m
-    detail["reason"] = [_reason(row, max_snap) for _, row in detail.iterrows()] if len(detail) else []
+    detail["reason"] = _reasons(detail, max_snap)
     n = len(detail)
     demand_total = float(detail["demand"].sum())
     demand_ok = float(detail.loc[detail["passes"], "demand"].sum())
