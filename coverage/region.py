@@ -288,8 +288,7 @@ def load_region(
         cache_dir=(cache_dir or default_cache_dir()) if use_cache else None,
     )
     if coords == "wgs84":
-        for key in ("settlements", "facilities"):
-            warn_if_gcj02(layers[key], network, source=str(files[key]))
+        warn_if_gcj02({str(files[k]): layers[k] for k in ("settlements", "facilities")}, network)
     return Region(
         name_zh=manifest.get("name_zh", ""),
         name_en=manifest.get("name_en", files["boundary"].stem),
@@ -305,8 +304,8 @@ def load_region(
     )
 
 
-def warn_if_gcj02(points: gpd.GeoDataFrame, network: RoadNetwork, *, source: str) -> bool:
-    """Warn when points sit systematically off the roads in the way GCJ-02 coordinates do.
+def warn_if_gcj02(layers: dict[str, gpd.GeoDataFrame], network: RoadNetwork) -> list[str]:
+    """Warn when a point layer sits systematically off the roads in the way GCJ-02 coordinates do.
 
     Coordinates copied from Amap or Tencent are shifted 300-600 m.  The test: the
     median point lies more than 100 m from the nearest road, and undoing the GCJ-02
@@ -314,13 +313,20 @@ def warn_if_gcj02(points: gpd.GeoDataFrame, network: RoadNetwork, *, source: str
     really sit on or near roads (facilities on streets, villages on tracks); in a
     dense street grid a shift may land on the next street and go unnoticed.
 
+    Parameters
+    ----------
+    layers
+        Point layers by source (file name), WGS84.
+    network
+        The road network.
+
     Returns
     -------
-    bool
-        True if the warning was given.
+    list of str
+        The sources warned about.
     """
-    if len(points) < 4 or network.n_edges == 0:
-        return False
+    if network.n_edges == 0:
+        return []
     from pyproj import Transformer
 
     from .gcj02 import gcj02_to_wgs84
@@ -337,21 +343,28 @@ def warn_if_gcj02(points: gpd.GeoDataFrame, network: RoadNetwork, *, source: str
         _, dist = tree.query_nearest(pts, return_distance=True, all_matches=False)
         return float(np.median(dist))
 
-    lon, lat = points.geometry.x.to_numpy(), points.geometry.y.to_numpy()
-    as_given = median_distance(lon, lat)
-    if as_given <= 100:
-        return False
-    undone = median_distance(*gcj02_to_wgs84(lon, lat))
-    if undone < as_given / 2:
-        log.warning(
-            "%s: the points look shifted like GCJ-02 coordinates (copied from Amap/Tencent): the median point "
-            "lies %.0f m from the roads, %.0f m once the shift is undone. If so, run again with --coords gcj02.",
-            source,
-            as_given,
-            undone,
-        )
-        return True
-    return False
+    warned = []
+    for source, points in layers.items():
+        if len(points) < 4:
+            continue
+        lon, lat = points.geometry.x.to_numpy(), points.geometry.y.to_numpy()
+        if len(lon) > 2000:  # a median needs no more: a seeded sample keeps it fast on a province
+            pick = np.random.default_rng(0).choice(len(lon), 2000, replace=False)
+            lon, lat = lon[pick], lat[pick]
+        as_given = median_distance(lon, lat)
+        if as_given <= 100:
+            continue
+        undone = median_distance(*gcj02_to_wgs84(lon, lat))
+        if undone < as_given / 2:
+            log.warning(
+                "%s: the points look shifted like GCJ-02 coordinates (copied from Amap/Tencent): the median point "
+                "lies %.0f m from the roads, %.0f m once the shift is undone. If so, run again with --coords gcj02.",
+                source,
+                as_given,
+                undone,
+            )
+            warned.append(source)
+    return warned
 
 
 def _read_boundary(path: Path, problems: list[Problem]) -> shapely.Geometry:

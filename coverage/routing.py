@@ -13,6 +13,7 @@ Times are in seconds internally; unreachable is ``inf``, never 0 or NaN.
 
 from __future__ import annotations
 
+import functools
 import logging
 from dataclasses import dataclass
 
@@ -74,8 +75,9 @@ class RoutingGraph:
         """Number of nodes (including those the profile cannot use)."""
         return self.network.n_nodes
 
+    @functools.cached_property
     def kdtree(self) -> tuple[cKDTree, np.ndarray]:
-        """KD-tree over the usable nodes, and the node index of each tree point."""
+        """KD-tree over the usable nodes, and the node index of each tree point (built once)."""
         idx = np.flatnonzero(self.usable)
         return cKDTree(np.column_stack([self.network.x[idx], self.network.y[idx]])), idx
 
@@ -173,7 +175,7 @@ class Snap:
 def snap_points(graph: RoutingGraph, xy: np.ndarray) -> Snap:
     """Join points (metric coordinates, shape ``(n, 2)``) to their nearest usable node."""
     xy = np.asarray(xy, dtype=float).reshape(-1, 2)
-    tree, idx = graph.kdtree()
+    tree, idx = graph.kdtree
     if len(xy) == 0:
         empty = np.empty(0)
         return Snap(np.empty(0, np.int64), empty, empty, np.empty(0, bool))

@@ -132,20 +132,16 @@ def _numbers(
     blank = raw.isna() | (text == "") | (text.str.lower().isin(["nan", "none", "null"]))
     if not required and default is not None:
         values = values.where(~blank, default)
-    n_bad = 0
-    for i in range(len(gdf)):
-        if n_bad >= MAX_PROBLEMS_PER_FIELD:
-            break
-        if blank.iloc[i]:
-            if required:
-                problems.append(Problem(source, _where(gdf, i), column, f"{column} is missing; give a number (0 if none)."))
-                n_bad += 1
+    is_blank = blank.to_numpy()
+    bad = (is_blank & required) | (~is_blank & (values.isna().to_numpy() | (values < 0).to_numpy()))
+    # Only the bad rows are visited (the rest is vectorised); at most MAX_PROBLEMS_PER_FIELD are listed.
+    for i in np.flatnonzero(bad)[:MAX_PROBLEMS_PER_FIELD]:
+        if is_blank[i]:
+            problems.append(Problem(source, _where(gdf, i), column, f"{column} is missing; give a number (0 if none)."))
         elif pd.isna(values.iloc[i]):
             problems.append(Problem(source, _where(gdf, i), column, f"{column} '{raw.iloc[i]}' is not a number."))
-            n_bad += 1
-        elif values.iloc[i] < 0:
+        else:
             problems.append(Problem(source, _where(gdf, i), column, f"{column} {values.iloc[i]:g} is negative."))
-            n_bad += 1
     return values.astype(float)
 
 
