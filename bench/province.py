@@ -35,7 +35,6 @@ from pathlib import Path
 
 import geopandas as gpd
 import numpy as np
-import pandas as pd
 from shapely.geometry import box
 
 from bench.synthetic import grid_network

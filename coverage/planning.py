@@ -126,14 +126,15 @@ class SitingPlan:
     curve: pd.DataFrame | None = None
 
 
-def _demand_and_cover(region: Region, assessment: Assessment, standards, cands_xy, *, relocate: bool):
+def _demand_and_cover(region: Region, assessment: Assessment, standards, cands_xy):
+    """Demand rows (each standard's applicable settlements) and their boolean cover matrix to the candidates."""
     rows, mats = [], []
     for std in standards:
         det = assessment.result(std.id).detail
         graph = region.routing_graph(std.profile)
         mat = travel_time_matrix(graph, region.xy(region.settlements.loc[det.index]), cands_xy, cutoff_s=std.max_minutes * 60.0)
         cover = sp.csr_array((np.ones(len(mat.seconds), bool), (mat.origin, mat.destination)), shape=mat.shape)
-        before = det["passes"].to_numpy() if not relocate else np.zeros(len(det), bool)
+        before = det["passes"].to_numpy()
         rows.append(
             pd.DataFrame(
                 {
@@ -231,7 +232,9 @@ def site_for_standards(
         region = region.with_layers(facilities=f.drop(index=existing.index))
         assessment = assess(region, catalogue.select([s.id for s in stds]))
     cands_xy = region.xy(cands)
-    demand, cover = _demand_and_cover(region, assessment, stds, cands_xy, relocate=allow_relocate)
+    # With relocation the assessment is of the region without the movable facilities, so
+    # "covered before" counts only what the fixed ones (e.g. referral hospitals) provide.
+    demand, cover = _demand_and_cover(region, assessment, stds, cands_xy)
     todo = ~demand["covered_before"].to_numpy()
     weights = np.where(todo, demand["weight"].to_numpy(dtype=float), 0.0)
     curve = None
@@ -268,7 +271,7 @@ def site_for_standards(
             cutoff_s=cutoff,
         )
         times = sp.coo_array((mat.seconds, (mat.origin, mat.destination)), shape=mat.shape)
-        current = np.where(allow_relocate, np.inf, demand["minutes_before"].to_numpy() * 60.0)
+        current = demand["minutes_before"].to_numpy() * 60.0
         w = demand["weight"].to_numpy(dtype=float)
         if model == "pmedian":
             result = solve_pmedian(times, w, k, current=current, penalty=cutoff)

@@ -179,6 +179,18 @@ def scorecard_text(assessment, *, lang: str = "en") -> str:
     lines = [head, table_text(card, max_width=48), ""]
     n = len(assessment.results)
     lines.append(f"{n - len(failing)} of {n} standards met; failing: {', '.join(failing) if failing else 'none'}.")
+    off_road: dict[str, float] = {}
+    for r in assessment.results:
+        if r.standard.kind == "access" and len(r.detail):
+            limit = region.profiles[r.standard.profile].max_snap_m
+            far = r.detail[r.detail["snap_m"] > limit]
+            off_road.update({f"{row['name_zh']} ({sid})": row["snap_m"] for sid, row in far.iterrows()})
+    if off_road:
+        listed = ", ".join(f"{name} {d / 1000:.0f} km" for name, d in sorted(off_road.items()))
+        lines.append(
+            f"Not joined to the road network (farther than the profile's max_snap_m; reached across country only, "
+            f"if at all): {listed}."
+        )
     lines.append(f"Sources: catalogue {cat.path} ({cat.source}); estimated inputs: {estimated_note(region)}.")
     return "\n".join(lines)
 

@@ -233,7 +233,7 @@ def test_road_network_in_pieces_counts_unreachable(tmp_path, capsys):
     access = pd.read_csv(out / "settlements_access.csv", encoding="utf-8-sig")
     unreachable = access[~access["reachable"]]
     assert len(unreachable) >= 1 and np.isinf(unreachable["minutes"]).all()
-    assert "unreachable" in printed
+    assert "unreachable" in printed and "Not joined to the road network" in printed and "特莫乌拉嘎查" in printed
     assert "no road within 5 km" in unreachable["reason"].iloc[0]
 
 

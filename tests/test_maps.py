@@ -87,10 +87,10 @@ def test_map_cli_writes_and_never_deletes_foreign_files(tmp_path, capsys):
     assert not list(out.glob(".staging-*"))
 
 
-def test_map_cli_rejects_gcj02_tiles(capsys):
-    assert main(["map", "--tiles", "amap", "--out", "/tmp/never-written", "--no-cache"]) == 2
+def test_map_cli_rejects_gcj02_tiles(capsys, tmp_path):
+    assert main(["map", "--tiles", "amap", "--out", str(tmp_path / "never"), "--no-cache"]) == 2
     assert "GCJ-02" in capsys.readouterr().err
-    assert not Path("/tmp/never-written/index.html").exists()
+    assert not (tmp_path / "never" / "index.html").exists()
 
 
 # --- a real browser ----------------------------------------------------------------------------

@@ -186,7 +186,7 @@ def test_site_cli_writes_map_and_curve(tmp_path, capsys):
 
 
 @pytest.mark.parametrize("model", ["lscp", "pmedian", "pcenter"])
-def test_site_cli_other_models(model, capsys):
+def test_site_cli_other_models(model, capsys, tmp_path):
     assert (
         main(
             [
@@ -198,7 +198,7 @@ def test_site_cli_other_models(model, capsys):
                 "--add",
                 "1",
                 "--out",
-                "/tmp/cp-site-test",
+                str(tmp_path),
                 "--no-cache",
             ]
         )
@@ -276,3 +276,28 @@ def test_lagrangian_bound_is_valid_and_close_to_the_lp():
     assert lag <= lp.bound * 1.02  # and subgradient gets within 2 % of the LP bound
     big = solve_mclp(cover, w, 8, exact=False, lp_max_nonzeros=0)
     assert "Lagrangian" in big.notes[-1] and big.bound >= exact.objective - 1e-6
+
+
+def test_relocating_existing_facilities(tengger):
+    """With relocation, the 7 in-zone medical facilities may move: as many sites can do no worse than today."""
+    cat = load_catalogue()
+    f = tengger.facilities
+    movable = f[f["facility_type"].isin(["health_centre", "village_clinic", "hospital"]) & f["in_region"]]
+    plan = site_for_standards(
+        tengger, cat, ["medical-pastoral-2h"], facility_type="health_centre", k=len(movable), allow_relocate=True
+    )
+    assert (plan.candidates["source"] == "existing facility").sum() == len(movable)
+    today = 4233.0  # pastoral people within 2 hours with the facilities where they are (the scorecard)
+    covered = plan.demand.loc[plan.demand["covered_before"], "weight"].sum() + plan.result.objective
+    assert plan.result.proven_optimal and covered >= today
+
+
+def test_exclusion_areas_remove_candidates(tengger):
+    from shapely.geometry import box
+
+    from coverage.planning import candidate_sites
+
+    all_c = candidate_sites(tengger, "settlements")
+    west = gpd.GeoDataFrame(geometry=[box(104.0, 37.0, 105.0, 39.0)], crs="EPSG:4326")
+    kept = candidate_sites(tengger, "settlements", exclude=west)
+    assert 0 < len(kept) < len(all_c) and (kept.geometry.x > 105.0).all()
