@@ -104,7 +104,8 @@ def _site_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--cdn", action="store_true")
 
 
-def _load(args: argparse.Namespace):
+def region_from_args(args: argparse.Namespace):
+    """Load the region the command-line options name (the bundled zone by default)."""
     from .region import load_region
 
     return load_region(
@@ -132,7 +133,7 @@ def cmd_info(args: argparse.Namespace) -> int:
         for key, ft in load_facility_types(args.facility_types).items():
             print(f"{key:<18} {ft.category:<10} {ft.zh} / {ft.en}")
         return 0
-    region = _load(args)
+    region = region_from_args(args)
     print(region_summary_text(region))
     return 0
 

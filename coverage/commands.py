@@ -16,8 +16,16 @@ from tqdm import tqdm
 
 from . import io
 from .assess import Assessment, assess, group_summary
-from .cli import _load
-from .report import access_table, indicator_table, scorecard_markdown, scorecard_text, table_text, unit_table
+from .cli import region_from_args
+from .report import (
+    access_table,
+    budget_curve_svg,
+    indicator_table,
+    scorecard_markdown,
+    scorecard_text,
+    table_text,
+    unit_table,
+)
 from .standards import load_catalogue
 
 __all__ = ["cmd_check", "cmd_map", "cmd_site", "write_check_outputs"]
@@ -38,7 +46,7 @@ def command_line() -> str:
 
 def _region_and_assessment(args: argparse.Namespace) -> tuple[Assessment, Assessment | None]:
     """The assessment (of the scenario, if one is given) and the baseline it changes."""
-    region = _load(args)
+    region = region_from_args(args)
     catalogue = load_catalogue(args.standards, facility_types=region.facility_types, profiles=region.profiles)
     catalogue = catalogue.select([i.strip() for i in args.only.split(",")] if args.only else None)
     if getattr(args, "scenario", None):
@@ -99,7 +107,7 @@ def cmd_check(args: argparse.Namespace) -> int:
     comparison = _print_comparison(assessment, baseline) if baseline is not None else None
     if args.indicators:
         print()
-        print(table_text(indicator_table(assessment.region, lang=args.lang)))
+        print(table_text(indicator_table(assessment.region, assessment.catalogue, lang=args.lang)))
     out = args.out or (Path("maps") if args.maps else None)
     if out is not None:
         with io.atomic_output(out) as stage:
@@ -146,7 +154,7 @@ def cmd_site(args: argparse.Namespace) -> int:
     from .planning import proposed_facilities, site_for_standards
     from .scenario import compare
 
-    region = _load(args)
+    region = region_from_args(args)
     catalogue = load_catalogue(args.standards, facility_types=region.facility_types, profiles=region.profiles)
     ids = [i.strip() for i in args.standard.split(",") if i.strip()]
     if args.candidates in ("settlements", "roads"):
@@ -209,35 +217,3 @@ def cmd_site(args: argparse.Namespace) -> int:
             written += [f"budget-curve-{tag}.csv", f"budget-curve-{tag}.svg"]
     print(f"\nWrote {', '.join(written)} to {args.out}/")
     return 0
-
-
-def budget_curve_svg(curve, *, title: str) -> str:
-    """A small SVG line chart of the budget curve (no plotting library needed)."""
-    from html import escape
-
-    w, h, pad = 520, 320, 50
-    ks = curve["k"].to_numpy()
-    kmax = max(int(ks.max()), 1)
-
-    def pt(k, share):
-        return pad + (w - 2 * pad) * k / kmax, h - pad - (h - 2 * pad) * share
-
-    lines = []
-    for col, colour in (("optimal_share", "#0072B2"), ("build_order_share", "#D55E00")):
-        pts = " ".join(f"{x:.1f},{y:.1f}" for x, y in (pt(k, s) for k, s in zip(ks, curve[col], strict=True)))
-        lines.append(f"<polyline fill='none' stroke='{colour}' stroke-width='2' points='{pts}'/>")
-    ticks = "".join(f"<text x='{pt(k, 0)[0]:.1f}' y='{h - pad + 16}' font-size='11' text-anchor='middle'>{k}</text>" for k in ks)
-    yt = "".join(
-        f"<text x='{pad - 6}' y='{pt(0, s)[1] + 4:.1f}' font-size='11' text-anchor='end'>{s:.0%}</text>"
-        for s in (0, 0.25, 0.5, 0.75, 1.0)
-    )
-    return (
-        f"<svg xmlns='http://www.w3.org/2000/svg' width='{w}' height='{h}'>"
-        f"<rect width='100%' height='100%' fill='white'/><text x='{w / 2}' y='20' text-anchor='middle' font-size='13'>"
-        f"{escape(title)}: share of demand meeting the standard</text>"
-        f"<line x1='{pad}' y1='{h - pad}' x2='{w - pad}' y2='{h - pad}' stroke='black'/>"
-        f"<line x1='{pad}' y1='{pad}' x2='{pad}' y2='{h - pad}' stroke='black'/>{ticks}{yt}{''.join(lines)}"
-        f"<text x='{w - pad}' y='{pad}' font-size='11' text-anchor='end' fill='#0072B2'>optimal for each k</text>"
-        f"<text x='{w - pad}' y='{pad + 14}' font-size='11' text-anchor='end' fill='#D55E00'>build order</text>"
-        f"<text x='{w / 2}' y='{h - 10}' font-size='11' text-anchor='middle'>new facilities</text></svg>\n"
-    )

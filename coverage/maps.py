@@ -219,9 +219,8 @@ def _add_units(m: folium.Map, assessment: Assessment) -> None:
                 "color": "#222",
                 "weight": 3,
                 "fill": False,
-                "dashArray": "8 4"
-                if "schematic" in str(region.units.get("geom_source", pd.Series([""])).iloc[0] if len(region.units) else "")
-                else None,
+                # The zone outline is as schematic as the unit polygons it is made of.
+                "dashArray": "8 4" if len(region.units) and region.units["geom_source"].map(_is_estimated).any() else None,
             },
             _tooltip=esc(f"{region.name_zh} / {region.name_en}"),
         )
@@ -400,14 +399,14 @@ def _settlement_features(assessment: Assessment, r: StandardResult) -> list[dict
             "dashArray": "3 3" if est else None,
         }
         feats.append(
-            _feature(row_geom(region, sid), _style=style, _popup=popup, _tooltip=esc(f"{row['name_zh']} {minutes} min — {label}"))
+            _feature(
+                region.settlements.geometry.loc[sid],
+                _style=style,
+                _popup=popup,
+                _tooltip=esc(f"{row['name_zh']} {minutes} min — {label}"),
+            )
         )
     return feats
-
-
-def row_geom(region, sid):
-    """The settlement's point."""
-    return region.settlements.geometry.loc[sid]
 
 
 def _legend_html(title: str, rows: list[tuple[str, str]], notes: list[str]) -> str:

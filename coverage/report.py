@@ -6,6 +6,7 @@ Pure functions from results to strings/frames; writing files is the caller's job
 
 from __future__ import annotations
 
+import html
 from pathlib import Path
 
 import geopandas as gpd
@@ -17,6 +18,7 @@ from .region import Region
 
 __all__ = [
     "access_table",
+    "budget_curve_svg",
     "indicator_table",
     "region_summary_text",
     "scorecard_markdown",
@@ -198,35 +200,23 @@ def scorecard_text(assessment, *, lang: str = "en") -> str:
 # --- the plan's indicator table --------------------------------------------------------
 
 
-def _sum(frame: pd.DataFrame, column: str, types=None) -> float:
-    rows = frame[frame["in_region"]] if "in_region" in frame else frame
-    if types is not None:
-        rows = rows[rows["facility_type"].isin(types)]
-    return float(rows[column].fillna(0).sum())
+def indicator_table(region: Region, catalogue, *, lang: str = "en") -> pd.DataFrame:
+    """The plan's indicator table, with a 'measured' column where a ratio standard of the catalogue computes it.
 
-
-MEDICAL = ("health_centre", "village_clinic", "hospital")
-ELDERLY = ("elderly_home", "elderly_daycare")
-MEASURES = {
-    "doctors_per_1000": lambda r: _sum(r.facilities, "doctors", MEDICAL) / _sum(r.settlements, "population") * 1000,
-    "elderly_beds_per_1000_elderly": lambda r: (
-        _sum(r.facilities, "beds", ELDERLY) / _sum(r.settlements, "elderly_population") * 1000
-    ),
-    "nursing_bed_share_pct": lambda r: _sum(r.facilities, "nursing_beds", ELDERLY) / _sum(r.facilities, "beds", ELDERLY) * 100,
-}
-
-
-def indicator_table(region: Region, *, lang: str = "en") -> pd.DataFrame:
-    """The plan's indicator table with a 'measured' column where the region's data can compute it."""
+    An indicator's ``measure`` names a ratio standard (e.g. ``doctor-density``); the
+    measured value is that standard's zone-level ratio on the region's data.
+    """
+    from .assess import assess_ratio
     from .config import read_toml
+    from .standards import RatioStandard
 
     data, _text, _label = read_toml(None, default="indicators.toml")
+    ratios = {s.id: s for s in catalogue.standards if isinstance(s, RatioStandard) and s.level == "zone"}
     rows = []
     for ind in data["indicator"]:
         measured = ""
-        if "measure" in ind:
-            with np.errstate(divide="ignore", invalid="ignore"):
-                value = MEASURES[ind["measure"]](region)
+        if ind.get("measure") in ratios:
+            value = assess_ratio(region, ratios[ind["measure"]]).detail.loc["zone", "value"]
             measured = f"{value:.2f}" if np.isfinite(value) else "-"
         v = ind["values"]
         rows.append(
@@ -240,3 +230,33 @@ def indicator_table(region: Region, *, lang: str = "en") -> pd.DataFrame:
             }
         )
     return pd.DataFrame(rows)
+
+
+def budget_curve_svg(curve, *, title: str) -> str:
+    """A small SVG line chart of the budget curve (no plotting library needed)."""
+    w, h, pad = 520, 320, 50
+    ks = curve["k"].to_numpy()
+    kmax = max(int(ks.max()), 1)
+
+    def pt(k, share):
+        return pad + (w - 2 * pad) * k / kmax, h - pad - (h - 2 * pad) * share
+
+    lines = []
+    for col, colour in (("optimal_share", "#0072B2"), ("build_order_share", "#D55E00")):
+        pts = " ".join(f"{x:.1f},{y:.1f}" for x, y in (pt(k, s) for k, s in zip(ks, curve[col], strict=True)))
+        lines.append(f"<polyline fill='none' stroke='{colour}' stroke-width='2' points='{pts}'/>")
+    ticks = "".join(f"<text x='{pt(k, 0)[0]:.1f}' y='{h - pad + 16}' font-size='11' text-anchor='middle'>{k}</text>" for k in ks)
+    yt = "".join(
+        f"<text x='{pad - 6}' y='{pt(0, s)[1] + 4:.1f}' font-size='11' text-anchor='end'>{s:.0%}</text>"
+        for s in (0, 0.25, 0.5, 0.75, 1.0)
+    )
+    return (
+        f"<svg xmlns='http://www.w3.org/2000/svg' width='{w}' height='{h}'>"
+        f"<rect width='100%' height='100%' fill='white'/><text x='{w / 2}' y='20' text-anchor='middle' font-size='13'>"
+        f"{html.escape(title)}: share of demand meeting the standard</text>"
+        f"<line x1='{pad}' y1='{h - pad}' x2='{w - pad}' y2='{h - pad}' stroke='black'/>"
+        f"<line x1='{pad}' y1='{pad}' x2='{pad}' y2='{h - pad}' stroke='black'/>{ticks}{yt}{''.join(lines)}"
+        f"<text x='{w - pad}' y='{pad}' font-size='11' text-anchor='end' fill='#0072B2'>optimal for each k</text>"
+        f"<text x='{w - pad}' y='{pad + 14}' font-size='11' text-anchor='end' fill='#D55E00'>build order</text>"
+        f"<text x='{w / 2}' y='{h - 10}' font-size='11' text-anchor='middle'>new facilities</text></svg>\n"
+    )

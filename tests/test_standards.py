@@ -308,3 +308,13 @@ def test_chinese_scorecard(capsys):
     assert main(["check", "--lang", "zh", "--only", "medical-town-30min", "--no-cache"]) == 0
     out = capsys.readouterr().out
     assert "30分钟镇区医疗服务圈" in out and "达标" in out
+
+
+def test_indicator_table_measures_from_the_ratio_standards(tengger):
+    from coverage.report import indicator_table
+
+    table = indicator_table(tengger, load_catalogue()).set_index("indicator")
+    doctors = table.loc["Practising (assistant) doctors per 1,000 residents"]
+    assert (doctors["2017"], doctors["2020 target"]) == ("1.14", "1.58")
+    assert doctors["measured from data"] == f"{10 / 9168 * 1000:.2f}"  # 10 doctors in the zone, 9,168 residents
+    assert table.loc["Life expectancy (years)", "measured from data"] == ""
