@@ -149,6 +149,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except CoverageError as exc:
         print(f"coverage-plan: error: {exc}", file=sys.stderr)
         return 2
+    except BrokenPipeError:  # output piped into `head` and the like: not an error
+        sys.stderr.close()
+        return 0
     except KeyboardInterrupt:
         print("coverage-plan: interrupted; no output was half-written.", file=sys.stderr)
         return 130

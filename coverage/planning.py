@@ -21,7 +21,7 @@ from scipy.spatial import cKDTree
 from .assess import Assessment, assess
 from .errors import CatalogueError, CoverageError
 from .region import Region
-from .routing import travel_time_matrix
+from .routing import ZERO_COST_S, travel_time_matrix
 from .siting import SitingResult, budget_curve, solve_lscp, solve_mclp, solve_pcenter, solve_pmedian
 from .standards import AccessStandard, Catalogue
 
@@ -127,13 +127,23 @@ class SitingPlan:
 
 
 def _demand_and_cover(region: Region, assessment: Assessment, standards, cands_xy):
-    """Demand rows (each standard's applicable settlements) and their boolean cover matrix to the candidates."""
+    """Demand rows (each standard's applicable settlements) and their travel times to the candidates within the limit.
+
+    Returns
+    -------
+    demand : DataFrame
+        One row per standard x applicable settlement.
+    times : csr_array
+        Seconds for every (demand row, candidate) pair within the standard's limit
+        (stored with :data:`~coverage.routing.ZERO_COST_S` added so a 0-second pair is kept);
+        its pattern is the cover matrix.
+    """
     rows, mats = [], []
     for std in standards:
         det = assessment.result(std.id).detail
         graph = region.routing_graph(std.profile)
         mat = travel_time_matrix(graph, region.xy(region.settlements.loc[det.index]), cands_xy, cutoff_s=std.max_minutes * 60.0)
-        cover = sp.csr_array((np.ones(len(mat.seconds), bool), (mat.origin, mat.destination)), shape=mat.shape)
+        times = sp.csr_array((mat.seconds + ZERO_COST_S, (mat.origin, mat.destination)), shape=mat.shape)
         before = det["passes"].to_numpy()
         rows.append(
             pd.DataFrame(
@@ -146,8 +156,37 @@ def _demand_and_cover(region: Region, assessment: Assessment, standards, cands_x
                 }
             )
         )
-        mats.append(cover)
+        mats.append(times)
     return pd.concat(rows, ignore_index=True), sp.csr_array(sp.vstack(mats, format="csr"))
+
+
+def nearest_equivalent_sites(sites, times: sp.csr_array, weights: np.ndarray) -> tuple[int, ...]:
+    """Move each site to the candidate that serves the same demand in the fewest weighted minutes.
+
+    A covering model is indifferent between candidates that cover the same
+    settlements (one 60 km away or one in the village itself).  For each chosen
+    site, the demand only it covers must stay covered; among the candidates that
+    cover all of it, the one with the least weight x time to it is kept (the
+    original on ties).  Coverage never decreases, so an optimal answer stays optimal.
+    """
+    chosen = [int(j) for j in sites]
+    csc = sp.csc_array(times)
+    cover = sp.csr_array(times.astype(bool))
+    for pos, j in enumerate(chosen):
+        others = [c for c in chosen if c != j]
+        rows_j = csc.indices[csc.indptr[j] : csc.indptr[j + 1]]
+        by_others = np.asarray(cover[:, others].sum(axis=1)).ravel() > 0 if others else np.zeros(times.shape[0], bool)
+        own = rows_j[(weights[rows_j] > 0) & ~by_others[rows_j]]
+        if len(own) == 0:
+            continue
+        sub_cover = cover[own]
+        full = np.flatnonzero(np.asarray(sub_cover.sum(axis=0)).ravel() == len(own))
+        full = full[~np.isin(full, others)]
+        cost = np.asarray(sp.csr_array(times[own][:, full]).T @ weights[own]).ravel()
+        best = full[np.argmin(cost)]
+        if cost[np.argmin(cost)] < cost[np.flatnonzero(full == j)[0]] - 1e-9:
+            chosen[pos] = int(best)
+    return tuple(chosen)
 
 
 def site_for_standards(
@@ -234,12 +273,14 @@ def site_for_standards(
     cands_xy = region.xy(cands)
     # With relocation the assessment is of the region without the movable facilities, so
     # "covered before" counts only what the fixed ones (e.g. referral hospitals) provide.
-    demand, cover = _demand_and_cover(region, assessment, stds, cands_xy)
+    demand, times = _demand_and_cover(region, assessment, stds, cands_xy)
+    cover = sp.csr_array(times.astype(bool))
     todo = ~demand["covered_before"].to_numpy()
     weights = np.where(todo, demand["weight"].to_numpy(dtype=float), 0.0)
     curve = None
     if model == "mclp":
         result = solve_mclp(cover, weights, k)
+        result = _polished(result, times, weights)
         if budget_k:
             base = float(demand.loc[~todo, "weight"].sum())
             curve = pd.DataFrame(
@@ -259,6 +300,7 @@ def site_for_standards(
         total = float(demand["weight"].sum())
         needed_share = max(0.0, (share * total - met) / w_sub.sum()) if w_sub.sum() > 0 else 0.0
         result = solve_lscp(sub, w_sub, required_share=min(1.0, needed_share))
+        result = _polished(result, times, weights)
         rows = np.flatnonzero(need_rows)
         result = SitingResult(**{**result.__dict__, "uncoverable": tuple(int(rows[i]) for i in result.uncoverable)})
     else:
@@ -281,6 +323,14 @@ def site_for_standards(
             raise CoverageError(f"unknown model '{model}': use mclp, lscp, pmedian or pcenter.")
     sites = _describe_sites(region, cands, result, cover, demand, todo)
     return SitingPlan(result=result, sites=sites, standards=tuple(stds), candidates=cands, demand=demand, curve=curve)
+
+
+def _polished(result: SitingResult, times: sp.csr_array, weights: np.ndarray) -> SitingResult:
+    moved = nearest_equivalent_sites(result.sites, times, weights)
+    if moved == tuple(result.sites):
+        return result
+    note = "sites moved to the equivalent candidate nearest the settlements they serve (coverage unchanged)"
+    return SitingResult(**{**result.__dict__, "sites": moved, "notes": (*result.notes, note)})
 
 
 def _describe_sites(

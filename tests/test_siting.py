@@ -149,6 +149,8 @@ def test_site_pastoral_2h_on_the_bundled_zone(tengger):
     plan = site_for_standards(tengger, cat, ["medical-pastoral-2h"], k=1, budget_k=2)
     assert plan.result.proven_optimal
     assert plan.sites["newly_covered"].iloc[0] == tengger.settlements.loc["152921115202", "population"]
+    # Every settlement candidate near Temowula covers it; the one chosen is Temowula itself (0 minutes).
+    assert plan.sites["candidate"].iloc[0] == "at-152921115202"
     assert "152921115202" in plan.sites["settlements"].iloc[0]
     assert plan.curve["optimal_share"].iloc[0] == pytest.approx(1.0)
     # A new health centre does not count for the elderly standard: siting for both is refused, with the reason.
@@ -301,3 +303,15 @@ def test_exclusion_areas_remove_candidates(tengger):
     west = gpd.GeoDataFrame(geometry=[box(104.0, 37.0, 105.0, 39.0)], crs="EPSG:4326")
     kept = candidate_sites(tengger, "settlements", exclude=west)
     assert 0 < len(kept) < len(all_c) and (kept.geometry.x > 105.0).all()
+
+
+def test_equivalent_sites_move_to_the_nearest():
+    from coverage.planning import nearest_equivalent_sites
+
+    # Rows 0-1 are covered by candidates 0, 1 and 2; candidate 2 is nearest to them; row 2 only by candidate 3.
+    times = sp.csr_array(np.array([[50.0, 30.0, 5.0, 0], [60.0, 40.0, 5.0, 0], [0, 0, 0, 10.0]]))
+    w = np.array([10.0, 10.0, 1.0])
+    assert nearest_equivalent_sites((0, 3), times, w) == (2, 3)
+    assert nearest_equivalent_sites((2, 3), times, w) == (2, 3)
+    # Rows already covered by the other site do not tie a site down.
+    assert nearest_equivalent_sites((3,), times, np.array([0.0, 0.0, 1.0])) == (3,)
