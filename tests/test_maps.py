@@ -196,3 +196,22 @@ def test_hostile_names_show_as_text_in_chromium(browser, hostile_assessment, tmp
     assert seen["dialogs"] == [] and seen["errors"] == []
     assert "<img src=x onerror=alert(1)>" in page.locator(".cp-panel").inner_text()
     ctx.close()
+
+
+@pytest.mark.browser
+def test_default_leaflet_marker_image_resolves_offline(browser, assessment, tmp_path):
+    """Leaflet's own marker (its images inlined as data URIs) still shows when Leaflet is inlined."""
+    import folium
+
+    from coverage.maps import base_map, save_map
+
+    m = base_map(assessment, title="marker")
+    folium.Marker([37.89, 105.39]).add_to(m)
+    path = tmp_path / "marker.html"
+    save_map(m, path)
+    ctx, page, seen = open_offline(browser, path)
+    icon = page.locator("img.leaflet-marker-icon")
+    assert icon.count() == 1 and seen["failed"] == [] and seen["errors"] == []
+    assert icon.evaluate("img => img.complete && img.naturalWidth") == 25
+    assert icon.get_attribute("src").startswith("data:image/png;base64,")
+    ctx.close()
