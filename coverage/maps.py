@@ -539,11 +539,11 @@ def unit_map(assessment: Assessment, kind: str, *, tiles: str | None = None, cdn
     title = "Facilities per unit / 设施配置" if kind == "presence" else "Ratios / 比例指标"
     m = base_map(assessment, title=title, tiles=tiles, cdn=cdn)
     geoms = {"zone": region.boundary, **dict(zip(region.units.index, region.units.geometry, strict=True))}
-    first = True
-    for r in assessment.results:
+    results = [r for r in assessment.results if r.standard.kind == kind and not r.detail.empty]
+    # Open on the first failing standard: that is what the planner came to see.
+    shown = next((r for r in results if r.verdict == "FAIL"), results[0] if results else None)
+    for r in results:
         std = r.standard
-        if std.kind != kind or r.detail.empty:
-            continue
         feats = []
         for code, row in r.detail.sort_index().iterrows():
             if isinstance(std, PresenceStandard):
@@ -592,8 +592,7 @@ def unit_map(assessment: Assessment, kind: str, *, tiles: str | None = None, cdn
                     _tooltip=esc(f"{row['name_zh']}: {status}"),
                 )
             )
-        JsonLayer(feats, name=f"{std.id}: {std.title_en} ({r.verdict})", show=first).add_to(m)
-        first = False
+        JsonLayer(feats, name=f"{std.id} ({r.verdict})", show=r is shown).add_to(m)
     folium.LayerControl(collapsed=False).add_to(m)
     rows = [
         (COUNT_COLOURS[0], "meets the standard / 达标"),
