@@ -4,10 +4,15 @@ The import name is ``coverage`` (the distribution is ``service-coverage``); it
 clashes with coverage.py, which must not be installed in the same environment.
 
 The public API follows the data flow: load and validate a region, compute
-travel times, assess the standards, draw maps, site new facilities.
+travel times, assess the standards, draw maps, site new facilities.  Names are
+imported on first use (PEP 562), so ``import coverage`` and ``coverage-plan
+--help`` stay fast.
 """
 
-from .assess import Assessment, StandardResult, assess, group_summary, nearest_minutes
+from __future__ import annotations
+
+import importlib
+
 from .errors import (
     CatalogueError,
     CoverageError,
@@ -17,43 +22,55 @@ from .errors import (
     Problem,
     RoadNetworkError,
 )
-from .maps import access_map, overview_map, save_map, siting_map, unit_map, write_report_and_maps
-from .planning import SitingPlan, candidate_sites, proposed_facilities, site_for_standards
-from .region import Region, load_region
-from .scenario import Scenario, apply_scenario, compare, load_scenario
-from .standards import Catalogue, load_catalogue
 
 __version__ = "0.1.0"
 
+_LAZY = {
+    "Assessment": "assessment",
+    "StandardResult": "assessment",
+    "assess": "assessment",
+    "group_summary": "assessment",
+    "nearest_minutes": "assessment",
+    "access_map": "maps",
+    "overview_map": "maps",
+    "save_map": "maps",
+    "siting_map": "maps",
+    "unit_map": "maps",
+    "write_report_and_maps": "maps",
+    "SitingPlan": "planning",
+    "candidate_sites": "planning",
+    "proposed_facilities": "planning",
+    "site_for_standards": "planning",
+    "Region": "region",
+    "load_region": "region",
+    "Scenario": "scenario",
+    "apply_scenario": "scenario",
+    "compare": "scenario",
+    "load_scenario": "scenario",
+    "Catalogue": "standards",
+    "load_catalogue": "standards",
+}
+
 __all__ = [
-    "Assessment",
-    "Catalogue",
     "CatalogueError",
     "CoverageError",
     "InputValidationError",
     "NoCrsError",
     "OutputError",
     "Problem",
-    "Region",
     "RoadNetworkError",
-    "Scenario",
-    "SitingPlan",
-    "StandardResult",
-    "access_map",
-    "apply_scenario",
-    "assess",
-    "candidate_sites",
-    "compare",
-    "group_summary",
-    "load_catalogue",
-    "load_region",
-    "load_scenario",
-    "nearest_minutes",
-    "overview_map",
-    "proposed_facilities",
-    "save_map",
-    "site_for_standards",
-    "siting_map",
-    "unit_map",
-    "write_report_and_maps",
+    *sorted(_LAZY),
 ]
+
+
+def __getattr__(name: str):
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 'coverage' has no attribute {name!r}")
+    value = getattr(importlib.import_module(f".{module}", __name__), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(__all__)

@@ -15,7 +15,7 @@ from pathlib import Path
 from tqdm import tqdm
 
 from . import io
-from .assess import Assessment, assess, group_summary
+from .assessment import Assessment, assess, group_summary
 from .cli import region_from_args
 from .report import (
     access_table,

@@ -29,7 +29,7 @@ from branca.element import Element
 from jinja2 import Template
 
 from . import io
-from .assess import Assessment, StandardResult, settlement_units
+from .assessment import Assessment, StandardResult, settlement_units
 from .routing import service_area
 from .standards import AccessStandard, PresenceStandard, RatioStandard
 

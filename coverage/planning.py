@@ -18,7 +18,7 @@ import scipy.sparse as sp
 import shapely
 from scipy.spatial import cKDTree
 
-from .assess import Assessment, assess
+from .assessment import Assessment, assess
 from .errors import CatalogueError, CoverageError
 from .region import Region
 from .routing import ZERO_COST_S, travel_time_matrix

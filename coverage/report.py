@@ -206,7 +206,7 @@ def indicator_table(region: Region, catalogue, *, lang: str = "en") -> pd.DataFr
     An indicator's ``measure`` names a ratio standard (e.g. ``doctor-density``); the
     measured value is that standard's zone-level ratio on the region's data.
     """
-    from .assess import assess_ratio
+    from .assessment import assess_ratio
     from .config import read_toml
     from .standards import RatioStandard
 

@@ -44,7 +44,7 @@ import numpy as np
 import pandas as pd
 from shapely.geometry import Point
 
-from .assess import Assessment
+from .assessment import Assessment
 from .config import FieldSpec, check_table, read_toml, suggest
 from .errors import CatalogueError
 from .network import RoadNetwork

@@ -18,7 +18,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from coverage.assess import assess_access
+from coverage.assessment import assess_access
 from coverage.cli import main
 from coverage.config import load_profiles
 from coverage.gcj02 import wgs84_to_gcj02

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from coverage.assess import assess
+from coverage.assessment import assess
 from coverage.cli import main
 from coverage.maps import access_map, map_file_names, overview_map, render_html, unit_map, write_report_and_maps
 from coverage.standards import load_catalogue

@@ -213,7 +213,7 @@ def test_site_cli_other_models(model, capsys, tmp_path):
 
 
 def test_scenario_close_road_and_add_clinic(tengger, tmp_path):
-    from coverage.assess import assess
+    from coverage.assessment import assess
 
     target = tengger.settlements.loc["152921115200"]  # Chalageri, reached by a track
     text = f"""name = "track closed"

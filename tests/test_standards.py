@@ -7,7 +7,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from coverage.assess import assess, assess_access, assess_presence, assess_ratio
+from coverage.assessment import assess, assess_access, assess_presence, assess_ratio
 from coverage.cli import main
 from coverage.errors import CatalogueError
 from coverage.standards import AccessStandard, PresenceStandard, Quantity, RatioStandard, Requirement, load_catalogue
