@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import geopandas as gpd
 import numpy as np
@@ -74,7 +74,6 @@ class Assessment:
     region: Region
     catalogue: Catalogue
     results: tuple[StandardResult, ...]
-    nearest: dict = field(default_factory=dict, repr=False, compare=False)
 
     def result(self, std_id: str) -> StandardResult:
         """The result of one standard."""
@@ -168,6 +167,15 @@ def facility_units(region: Region) -> pd.DataFrame:
     return pd.DataFrame({"gacha": gacha.astype(str), "town": town.astype(str)}, index=f.index)
 
 
+def _unit_tables(region: Region, cache: dict | None) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Settlement and facility units, computed once per run (they need spatial joins)."""
+    if cache is None:
+        return settlement_units(region), facility_units(region)
+    if "units" not in cache:
+        cache["units"] = (settlement_units(region), facility_units(region))
+    return cache["units"]
+
+
 def _locate(points, polygons) -> np.ndarray:
     out = np.full(len(points), "", dtype=object)
     if len(points) == 0 or len(polygons) == 0:
@@ -244,7 +252,7 @@ def assess_access(region: Region, std: AccessStandard, *, cache: dict | None = N
             "name_zh": s["name_zh"],
             "name_en": s["name_en"],
             "class": s["class"],
-            "town_code": settlement_units(region)["town"],
+            "town_code": _unit_tables(region, cache)[0]["town"],
             "unit_code": s["unit_code"],
             "population": s["population"],
             "demand": s[std.demand],
@@ -366,12 +374,13 @@ def _member_of(level: str, units_of: pd.DataFrame, in_region: pd.Series) -> pd.S
     return units_of["gacha" if level == "gacha" else "town"]
 
 
-def assess_presence(region: Region, std: PresenceStandard) -> StandardResult:
+def assess_presence(region: Region, std: PresenceStandard, *, cache: dict | None = None) -> StandardResult:
     """Count the required facilities in each unit of the standard's level."""
     units = _units_at(region, std.level)
     f = region.facilities
-    f_unit = _member_of(std.level, facility_units(region), f["in_region"])
-    s_unit = _member_of(std.level, settlement_units(region), pd.Series(True, index=region.settlements.index))
+    s_units, f_units = _unit_tables(region, cache)
+    f_unit = _member_of(std.level, f_units, f["in_region"])
+    s_unit = _member_of(std.level, s_units, pd.Series(True, index=region.settlements.index))
     s = region.settlements
     pop = s["population"].groupby(s_unit).sum().reindex(units.index, fill_value=0.0)
     detail = units.copy()
@@ -437,25 +446,25 @@ def assess_presence(region: Region, std: PresenceStandard) -> StandardResult:
     return StandardResult(std, detail, summary, verdict)
 
 
-def _quantity_by_unit(region: Region, q: Quantity, level: str) -> tuple[pd.Series, pd.Series]:
+def _quantity_by_unit(region: Region, q: Quantity, level: str, cache: dict | None) -> tuple[pd.Series, pd.Series]:
     """Sum of a quantity per unit, and how many contributing rows had no value."""
     if q.layer == "facilities":
         f = region.facilities
         mask = f["in_region"] & (f["facility_type"].isin(q.facility_types) if q.facility_types else True)
-        unit = _member_of(level, facility_units(region), f["in_region"])[mask]
+        unit = _member_of(level, _unit_tables(region, cache)[1], f["in_region"])[mask]
         values = f.loc[mask, q.field]
     else:
         s = region.settlements
-        unit = _member_of(level, settlement_units(region), pd.Series(True, index=s.index))
+        unit = _member_of(level, _unit_tables(region, cache)[0], pd.Series(True, index=s.index))
         values = s[q.field]
     return values.fillna(0.0).groupby(unit).sum(), values.isna().groupby(unit).sum()
 
 
-def assess_ratio(region: Region, std: RatioStandard) -> StandardResult:
+def assess_ratio(region: Region, std: RatioStandard, *, cache: dict | None = None) -> StandardResult:
     """Compute ``numerator / denominator * per`` per unit and test it against the floor."""
     units = _units_at(region, std.level)
-    num, num_missing = _quantity_by_unit(region, std.numerator, std.level)
-    den, den_missing = _quantity_by_unit(region, std.denominator, std.level)
+    num, num_missing = _quantity_by_unit(region, std.numerator, std.level, cache)
+    den, den_missing = _quantity_by_unit(region, std.denominator, std.level, cache)
     detail = units.copy()
     detail.insert(0, "standard", std.id)
     detail["numerator"] = num.reindex(units.index, fill_value=0.0)
@@ -518,10 +527,10 @@ def assess(region: Region, catalogue: Catalogue, *, progress: Callable | None = 
         if isinstance(std, AccessStandard):
             results.append(assess_access(region, std, cache=cache))
         elif isinstance(std, PresenceStandard):
-            results.append(assess_presence(region, std))
+            results.append(assess_presence(region, std, cache=cache))
         else:
-            results.append(assess_ratio(region, std))
-    return Assessment(region=region, catalogue=catalogue, results=tuple(results), nearest=cache)
+            results.append(assess_ratio(region, std, cache=cache))
+    return Assessment(region=region, catalogue=catalogue, results=tuple(results))
 
 
 def group_summary(assessment: Assessment) -> pd.DataFrame:

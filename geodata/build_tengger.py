@@ -481,28 +481,22 @@ def write_facilities(settlements, lj, te, places, rng):
             beds=0,
         )
     # Cross-border referral hospitals at the real city seats (where patients really go).
-    add(
-        "R01",
-        "hospital",
-        "中卫市人民医院",
-        "Zhongwei People's Hospital",
-        (float(places["zhongwei"]["lon_wgs84"]), float(places["zhongwei"]["lat_wgs84"])),
-        "",
-        in_region=False,
-        coord_source="real city seat (Amap via Vonng/adcode, converted); hospital placed at the seat",
-        attr_source="referral hospital outside the zone",
+    referral = (
+        ("R01", "zhongwei", "中卫市人民医院", "Zhongwei People's Hospital", "city"),
+        ("R02", "zhongning", "中宁县人民医院", "Zhongning County People's Hospital", "county"),
     )
-    add(
-        "R02",
-        "hospital",
-        "中宁县人民医院",
-        "Zhongning County People's Hospital",
-        (float(places["zhongning"]["lon_wgs84"]), float(places["zhongning"]["lat_wgs84"])),
-        "",
-        in_region=False,
-        coord_source="real county seat (Amap via Vonng/adcode, converted); hospital placed at the seat",
-        attr_source="referral hospital outside the zone",
-    )
+    for fid, key, name_zh, name_en, level in referral:
+        add(
+            fid,
+            "hospital",
+            name_zh,
+            name_en,
+            (float(places[key]["lon_wgs84"]), float(places[key]["lat_wgs84"])),
+            "",
+            in_region=False,
+            coord_source=f"real {level} seat (Amap via Vonng/adcode, converted); hospital placed at the seat",
+            attr_source="referral hospital outside the zone",
+        )
     # Elderly care: the one community day-care centre of 2017, and a care home whose beds
     # reproduce the plan's indicator (100 beds per 1,000 elderly, 0 % nursing beds).
     add(
