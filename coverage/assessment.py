@@ -17,8 +17,8 @@ import pandas as pd
 import shapely
 
 from .region import Region
-from .routing import NearestResult, nearest_facility
 from .standards import AccessStandard, Catalogue, PresenceStandard, Quantity, RatioStandard, Standard
+from .travel import eligible_facilities, travel_table
 
 __all__ = [
     "Assessment",
@@ -195,13 +195,16 @@ def _locate(points, polygons) -> np.ndarray:
 # --- access ------------------------------------------------------------------------
 
 
-def _nearest_for(region: Region, std: AccessStandard, cache: dict) -> tuple[NearestResult, pd.DataFrame]:
-    f = region.facilities
-    eligible = f[f["facility_type"].isin(std.facility_types) & (f["in_region"] | std.count_outside_region)]
-    key = (std.profile, tuple(sorted(std.facility_types)), std.count_outside_region)
+def access_travel(region: Region, std: AccessStandard, cache: dict | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The travel-time table of a standard's settlements to its eligible facilities, and those facilities.
+
+    Standards that share a profile and a set of eligible facilities share one table.
+    """
+    eligible = eligible_facilities(region.facilities, std.facility_types, count_outside_region=std.count_outside_region)
+    key = ("travel", std.profile, tuple(eligible.index))
+    cache = {} if cache is None else cache
     if key not in cache:
-        graph = region.routing_graph(std.profile)
-        cache[key] = nearest_facility(graph, region.xy(region.settlements), region.xy(eligible))
+        cache[key] = travel_table(region.travel_model(std.profile), region.settlements, eligible)
     return cache[key], eligible
 
 
@@ -242,10 +245,7 @@ def assess_access(region: Region, std: AccessStandard, *, cache: dict | None = N
     """
     cache = {} if cache is None else cache
     s = region.settlements
-    res, eligible = _nearest_for(region, std, cache)
-    minutes = pd.Series(res.seconds / 60.0, index=s.index)
-    fac_pos = res.facility
-    fac_id = np.where(fac_pos >= 0, eligible.index.to_numpy()[np.maximum(fac_pos, 0)] if len(eligible) else "", "")
+    travel, eligible = access_travel(region, std, cache)
     detail = pd.DataFrame(
         {
             "standard": std.id,
@@ -256,13 +256,13 @@ def assess_access(region: Region, std: AccessStandard, *, cache: dict | None = N
             "unit_code": s["unit_code"],
             "population": s["population"],
             "demand": s[std.demand],
-            "minutes": minutes,
+            "minutes": travel["minutes"],
             "threshold_min": std.max_minutes,
-            "nearest_facility": fac_id,
-            "nearest_name": pd.Series(fac_id, index=s.index).map(eligible["name_zh"]).fillna("") if len(eligible) else "",
-            "via": res.via,
-            "snap_m": res.origin_snap.distance_m,
-            "reachable": np.isfinite(res.seconds),
+            "nearest_facility": travel["facility"],
+            "nearest_name": travel["facility"].map(eligible["name_zh"].to_dict()).astype(object).fillna(""),
+            "via": travel["via"],
+            "snap_m": travel["snap_m"],
+            "reachable": travel["reachable"],
             "coord_source": s["coord_source"],
         },
         index=s.index,
@@ -335,24 +335,13 @@ def nearest_minutes(
     Returns
     -------
     pandas.DataFrame
-        On the origins' index: ``minutes`` (``inf`` if unreachable), ``facility`` (id),
-        ``via`` (``road``/``direct``), ``snap_m``, ``reachable``.
+        The travel-time table (:func:`coverage.travel.travel_table`) on the origins' index:
+        ``facility`` (id), ``minutes`` (``inf`` if unreachable), ``via``, ``snap_m``, the legs,
+        ``reachable`` and ``model``.
     """
     origins = region.settlements if origins is None else origins.to_crs("EPSG:4326")
-    f = region.facilities
-    eligible = f[f["facility_type"].isin(list(facility_types)) & (f["in_region"] | count_outside_region)]
-    res = nearest_facility(region.routing_graph(profile), region.xy(origins), region.xy(eligible))
-    ids = eligible.index.to_numpy()
-    return pd.DataFrame(
-        {
-            "minutes": res.seconds / 60.0,
-            "facility": [ids[j] if j >= 0 else "" for j in res.facility],
-            "via": res.via,
-            "snap_m": res.origin_snap.distance_m,
-            "reachable": np.isfinite(res.seconds),
-        },
-        index=origins.index,
-    )
+    eligible = eligible_facilities(region.facilities, facility_types, count_outside_region=count_outside_region)
+    return travel_table(region.travel_model(profile), origins, eligible)
 
 
 # --- presence and ratio -------------------------------------------------------------

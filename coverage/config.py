@@ -9,6 +9,7 @@ naming the file, the line and the key.
 from __future__ import annotations
 
 import difflib
+import math
 import re
 import tomllib
 from dataclasses import dataclass, field
@@ -164,14 +165,18 @@ class Profile:
         Use a way's ``maxspeed`` tag where present (capped at ``max_kmh``).
     max_kmh
         Upper bound on any road speed.
-    honour_oneway
-        Follow one-way restrictions.
+    mode
+        The travel mode of the OSM rules (``motorcar`` or ``foot``): which access
+        and oneway tags bind this profile (``coverage/data/osm_rules.toml``).
     offroad_kmh
         Cross-country speed of the access legs (and of direct trips).
     max_snap_m
         Farthest a point may be from the profile's roads and still be joined.
     direct_offroad
         Also allow a straight cross-country trip from origin to facility.
+    detour_factor
+        Where no road network is given: travelled distance / straight distance of the
+        straight-line estimate.
     """
 
     name: str
@@ -179,10 +184,11 @@ class Profile:
     speeds_kmh: MappingProxyType[str, float]
     use_maxspeed: bool
     max_kmh: float
-    honour_oneway: bool
+    mode: str
     offroad_kmh: float
     max_snap_m: float
     direct_offroad: bool = True
+    detour_factor: float = 1.3
     source: str = field(default="(built-in) profiles.toml", compare=False)
 
     @property
@@ -194,8 +200,8 @@ class Profile:
         """A stable text of every setting that changes travel times (for cache keys)."""
         speeds = ",".join(f"{k}={v:g}" for k, v in sorted(self.speeds_kmh.items()))
         return (
-            f"{self.name}|{speeds}|{self.use_maxspeed}|{self.max_kmh:g}|{self.honour_oneway}|"
-            f"{self.offroad_kmh:g}|{self.max_snap_m:g}|{self.direct_offroad}"
+            f"{self.name}|{speeds}|{self.use_maxspeed}|{self.max_kmh:g}|{self.mode}|"
+            f"{self.offroad_kmh:g}|{self.max_snap_m:g}|{self.direct_offroad}|{self.detour_factor:g}"
         )
 
 
@@ -203,10 +209,11 @@ _PROFILE_SPEC = {
     "description": FieldSpec((str,), required=False),
     "use_maxspeed": FieldSpec((bool,)),
     "max_kmh": FieldSpec((int, float)),
-    "honour_oneway": FieldSpec((bool,)),
+    "mode": FieldSpec((str,)),
     "offroad_kmh": FieldSpec((int, float)),
     "max_snap_m": FieldSpec((int, float)),
     "direct_offroad": FieldSpec((bool,), required=False),
+    "detour_factor": FieldSpec((int, float), required=False),
     "speeds_kmh": FieldSpec((dict,)),
 }
 
@@ -231,22 +238,26 @@ def load_profiles(path: Path | str | None = None) -> MappingProxyType[str, Profi
         check_table(table, _PROFILE_SPEC, where=where)
         speeds = {}
         for cls, kmh in table["speeds_kmh"].items():
-            if isinstance(kmh, bool) or not isinstance(kmh, int | float) or kmh <= 0:
+            if isinstance(kmh, bool) or not isinstance(kmh, int | float) or not math.isfinite(kmh) or kmh <= 0:
                 raise CatalogueError(f"{where}.speeds_kmh: speed for '{cls}' must be a positive number, got {kmh!r}.")
             speeds[cls] = float(kmh)
+        detour = table.get("detour_factor", 1.3)
+        if not math.isfinite(detour) or detour < 1:
+            raise CatalogueError(f"{where}: 'detour_factor' must be a number >= 1, got {detour!r}.")
         for key in ("max_kmh", "offroad_kmh", "max_snap_m"):
-            if table[key] <= 0:
-                raise CatalogueError(f"{where}: '{key}' must be positive, got {table[key]!r}.")
+            if not math.isfinite(table[key]) or table[key] <= 0:
+                raise CatalogueError(f"{where}: '{key}' must be a positive number, got {table[key]!r}.")
         profiles[name] = Profile(
             name=name,
             description=table.get("description", ""),
             speeds_kmh=MappingProxyType(speeds),
             use_maxspeed=table["use_maxspeed"],
             max_kmh=float(table["max_kmh"]),
-            honour_oneway=table["honour_oneway"],
+            mode=table["mode"],
             offroad_kmh=float(table["offroad_kmh"]),
             max_snap_m=float(table["max_snap_m"]),
             direct_offroad=table.get("direct_offroad", True),
+            detour_factor=float(detour),
             source=label,
         )
     return MappingProxyType(profiles)

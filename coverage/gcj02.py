@@ -3,7 +3,9 @@
 Coordinates copied from Amap, Tencent or Baidu's GCJ-02 layer are shifted by
 300-600 m against GPS/OpenStreetMap (WGS84).  The forward transform is the
 published GCJ-02 polynomial; the inverse has no closed form and is computed by
-fixed-point iteration to well under a centimetre.
+fixed-point iteration to well under a centimetre.  Points outside China's
+bounding box (72.004-137.8347 E, 0.8293-55.8271 N, the box of the published
+algorithm) are left unchanged, as every implementation of it does.
 """
 
 from __future__ import annotations
@@ -11,7 +13,7 @@ from __future__ import annotations
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-__all__ = ["gcj02_to_wgs84", "wgs84_to_gcj02"]
+__all__ = ["gcj02_to_wgs84", "out_of_china", "wgs84_to_gcj02"]
 
 # Krasovsky 1940 ellipsoid, as used by the GCJ-02 transform.
 _A = 6378245.0
@@ -51,6 +53,13 @@ def _delta(lon: NDArray[np.float64], lat: NDArray[np.float64]) -> tuple[NDArray,
     return d_lon, d_lat
 
 
+def out_of_china(lon: ArrayLike, lat: ArrayLike) -> NDArray[np.bool_]:
+    """True where a point lies outside the box in which GCJ-02 applies (there the datums coincide)."""
+    lon = np.asarray(lon, dtype=float)
+    lat = np.asarray(lat, dtype=float)
+    return (lon < 72.004) | (lon > 137.8347) | (lat < 0.8293) | (lat > 55.8271)
+
+
 def wgs84_to_gcj02(lon: ArrayLike, lat: ArrayLike) -> tuple[NDArray, NDArray]:
     """Shift WGS84 longitudes/latitudes to GCJ-02.
 
@@ -67,7 +76,8 @@ def wgs84_to_gcj02(lon: ArrayLike, lat: ArrayLike) -> tuple[NDArray, NDArray]:
     lon = np.asarray(lon, dtype=float)
     lat = np.asarray(lat, dtype=float)
     d_lon, d_lat = _delta(lon, lat)
-    return lon + d_lon, lat + d_lat
+    outside = out_of_china(lon, lat)
+    return np.where(outside, lon, lon + d_lon), np.where(outside, lat, lat + d_lat)
 
 
 def gcj02_to_wgs84(lon: ArrayLike, lat: ArrayLike, *, tolerance_deg: float = 1e-9, max_iter: int = 30) -> tuple[NDArray, NDArray]:
@@ -98,4 +108,5 @@ def gcj02_to_wgs84(lon: ArrayLike, lat: ArrayLike, *, tolerance_deg: float = 1e-
         w_lat = w_lat - e_lat
         if np.all(np.abs(e_lon) < tolerance_deg) and np.all(np.abs(e_lat) < tolerance_deg):
             break
-    return w_lon, w_lat
+    outside = out_of_china(g_lon, g_lat)
+    return np.where(outside, g_lon, w_lon), np.where(outside, g_lat, w_lat)

@@ -21,6 +21,7 @@ import pandas as pd
 
 from .errors import InputValidationError, NoCrsError, OutputError, Problem, RoadNetworkError
 from .gcj02 import gcj02_to_wgs84
+from .network import RawRoads
 
 __all__ = [
     "atomic_output",
@@ -29,7 +30,7 @@ __all__ = [
     "file_digest",
     "load_cached_arrays",
     "read_layer",
-    "read_road_edges",
+    "read_osm_roads",
     "save_cached_arrays",
 ]
 
@@ -198,130 +199,104 @@ def _gcj02_geometry_to_wgs84(geoms: gpd.GeoSeries) -> gpd.GeoSeries:
     return gpd.GeoSeries(shapely.transform(geoms.values, convert), index=geoms.index, crs=geoms.crs)
 
 
-def read_road_edges(path: Path | str) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Read roads from OSM XML (via osmnx) or ``.osm.pbf`` (via pyrosm, the ``pbf`` extra).
+OSM_SUFFIXES = (".osm", ".osm.pbf", ".pbf", ".osm.bz2", ".osm.gz", ".xml", ".osm.xml")
+
+
+def read_osm_roads(path: Path | str, *, tag_keys: tuple[str, ...]) -> RawRoads:
+    """Read the roads (ways with a ``highway`` tag) of an OpenStreetMap file with osmium.
+
+    One reader for every format libosmium knows: XML (``.osm``, ``.osm.bz2``,
+    ``.osm.gz``) and PBF (``.osm.pbf``), so the same data gives the same network
+    whatever its format.  Every vertex is a node; each pair of consecutive vertices
+    whose locations are in the file is a segment (a way cut by the extract's edge
+    keeps its inside pieces).
 
     Parameters
     ----------
     path
-        ``.osm``/``.xml`` or ``.osm.pbf``.
+        The OSM file.
+    tag_keys
+        Tags to keep per way (the rules' keys; see :meth:`coverage.osm.OsmRules.tag_keys`).
 
     Returns
     -------
-    nodes : pandas.DataFrame
-        Index OSM node id; columns ``lon``, ``lat``.
-    edges : pandas.DataFrame
-        One row per OSM segment between graph nodes, as drawn in the file's
-        direction: ``u``, ``v`` (node ids), ``length_m``, ``highway``,
-        ``maxspeed`` (tag text), ``oneway`` (``"yes"``, ``"-1"`` or ``""``),
-        ``name``, ``source`` (OSM ``source`` tag) and ``geometry`` (shapely line
-        in WGS84, or None for a straight segment).
+    RawRoads
 
     Raises
     ------
     RoadNetworkError
-        The file is missing, unreadable, or holds no ``highway`` way.
+        The file is missing, of an unknown type, unreadable (garbage, truncated,
+        empty), or holds no way with a ``highway`` tag.
     """
+    import osmium
+
     path = Path(path)
     if not path.exists():
         raise RoadNetworkError(f"{path}: road file not found.")
-    name = path.name.lower()
-    if name.endswith(".pbf"):
-        nodes, edges = _read_pbf(path)
-    elif name.endswith((".osm", ".xml", ".osm.xml")):
-        nodes, edges = _read_osm_xml(path)
-    else:
-        raise RoadNetworkError(f"{path}: unknown road file type; give OpenStreetMap XML (.osm) or PBF (.osm.pbf).")
-    if not edges.empty:
-        edges = edges[edges["highway"].notna() & ~edges["highway"].astype(str).isin(["", "None", "nan"])]
-        edges = edges.reset_index(drop=True)
-    if edges.empty:
+    if path.is_dir():
+        raise RoadNetworkError(f"{path}: is a folder; give an OpenStreetMap file (.osm, .osm.pbf, .osm.bz2).")
+    if not path.name.lower().endswith(OSM_SUFFIXES):
+        raise RoadNetworkError(f"{path}: unknown road file type; give OpenStreetMap XML (.osm, .osm.bz2) or PBF (.osm.pbf).")
+    refs: list[int] = []
+    lons: list[float] = []
+    lats: list[float] = []
+    starts: list[int] = []  # 1 where a vertex starts a new piece (first of a way, or after a missing node)
+    way_of: list[int] = []
+    way_ids: list[int] = []
+    tags: dict[str, list[str]] = {k: [] for k in tag_keys}
+    n_missing = 0
+    try:
+        fp = (
+            osmium.FileProcessor(str(path), osmium.osm.NODE | osmium.osm.WAY)
+            .with_locations()
+            .with_filter(osmium.filter.KeyFilter("highway"))
+        )
+        for obj in fp:
+            if not obj.is_way():
+                continue
+            w = len(way_ids)
+            way_ids.append(obj.id)
+            t = obj.tags
+            for k in tag_keys:
+                tags[k].append(t.get(k, ""))
+            new_piece = 1
+            for nd in obj.nodes:
+                loc = nd.location
+                if not loc.valid():
+                    n_missing += 1
+                    new_piece = 1
+                    continue
+                refs.append(nd.ref)
+                lons.append(loc.lon)
+                lats.append(loc.lat)
+                starts.append(new_piece)
+                way_of.append(w)
+                new_piece = 0
+    except (RuntimeError, ValueError, OSError) as exc:
+        raise RoadNetworkError(
+            f"{path}: cannot be read as OpenStreetMap data ({exc}); the file may be truncated or not an OSM extract."
+        ) from None
+    if not way_ids:
         raise RoadNetworkError(
             f"{path}: no roads (no way with a 'highway' tag) in the file; check that the extract covers the region."
         )
-    return nodes, edges
-
-
-def _read_osm_xml(path: Path) -> tuple[pd.DataFrame, pd.DataFrame]:
-    import osmnx as ox
-
-    ox.settings.use_cache = False
-    ox.settings.log_console = False
-    ox.settings.doh_url_template = None  # never resolve a host: reading a file needs no network
-    tags = list(ox.settings.useful_tags_way)
-    if "source" not in tags:
-        ox.settings.useful_tags_way = [*tags, "source"]
-    try:
-        # simplify=False: every OSM vertex is a node, so snapping is fine-grained and
-        # each edge is one straight segment. bidirectional=False: one-ways stay one-way.
-        graph = ox.graph_from_xml(path, bidirectional=False, simplify=False, retain_all=True)
-    except Exception as exc:  # osmnx raises ValueError/ParseError/etc. on bad files
-        msg = str(exc)
-        if "no" in msg.lower() and ("node" in msg.lower() or "graph" in msg.lower() or "edge" in msg.lower()):
-            raise RoadNetworkError(f"{path}: no roads (no way with a 'highway' tag) in the file.") from None
-        raise RoadNetworkError(f"{path}: cannot be read as OpenStreetMap XML ({exc}).") from None
-    finally:
-        ox.settings.useful_tags_way = tags
-    if graph.number_of_edges() == 0:
-        return pd.DataFrame(columns=["lon", "lat"]), pd.DataFrame()
-    nodes = pd.DataFrame.from_dict(
-        {n: (d["x"], d["y"]) for n, d in graph.nodes(data=True)}, orient="index", columns=["lon", "lat"]
+    if n_missing:
+        log.info("%s: %d way vertices lie outside the extract; their segments are left out.", path, n_missing)
+    ref = np.asarray(refs, np.int64)
+    node_id, first, inverse = np.unique(ref, return_index=True, return_inverse=True)
+    vertex_way = np.asarray(way_of, np.int64)
+    # A segment joins each vertex to the next one of the same piece.
+    follows = np.flatnonzero(np.asarray(starts, bool)[1:] == 0) + 1 if len(ref) > 1 else np.empty(0, np.int64)
+    return RawRoads(
+        node_id=node_id,
+        lon=np.asarray(lons, float)[first],
+        lat=np.asarray(lats, float)[first],
+        u=inverse[follows - 1],
+        v=inverse[follows],
+        way=vertex_way[follows],
+        way_id=np.asarray(way_ids, np.int64),
+        tags=tags,
     )
-    rows = []
-    for u, v, d in graph.edges(data=True):
-        if d.get("reversed") is True:
-            continue  # osmnx's reverse copy of a two-way segment; the two-way flag restores it
-        rows.append(
-            (
-                u,
-                v,
-                float(d["length"]),
-                _first(d.get("highway")),
-                _first(d.get("maxspeed")) or "",
-                "" if d.get("oneway") is False else "yes",
-                _first(d.get("name")) or "",
-                _first(d.get("source")) or "",
-                None,
-            )
-        )
-    edges = pd.DataFrame(rows, columns=["u", "v", "length_m", "highway", "maxspeed", "oneway", "name", "source", "geometry"])
-    return nodes, edges
-
-
-def _read_pbf(path: Path) -> tuple[pd.DataFrame, pd.DataFrame]:
-    try:
-        import pyrosm
-    except ImportError:
-        raise RoadNetworkError(f"{path}: reading .osm.pbf needs the 'pbf' extra: pip install 'service-coverage[pbf]'.") from None
-    osm = pyrosm.OSM(str(path))
-    result = osm.get_network(network_type="all", nodes=True)
-    if result is None or result[1] is None or len(result[1]) == 0:
-        return pd.DataFrame(columns=["lon", "lat"]), pd.DataFrame()
-    pn, pe = result
-    nodes = pd.DataFrame({"lon": pn["lon"].to_numpy(), "lat": pn["lat"].to_numpy()}, index=pn["id"].to_numpy())
-    nodes = nodes[~nodes.index.duplicated()]
-    oneway = pe["oneway"].fillna("").astype(str).str.lower().replace({"true": "yes", "1": "yes", "no": "", "false": ""})
-    edges = pd.DataFrame(
-        {
-            "u": pe["u"].to_numpy(),
-            "v": pe["v"].to_numpy(),
-            "length_m": pe["length"].astype(float).to_numpy(),
-            "highway": pe["highway"].fillna("").astype(str).to_numpy(),
-            "maxspeed": pe["maxspeed"].fillna("").astype(str).to_numpy(),
-            "oneway": oneway.to_numpy(),
-            "name": pe["name"].fillna("").astype(str).to_numpy(),
-            "source": pe.get("source", pd.Series("", index=pe.index)).fillna("").astype(str).to_numpy(),
-            "geometry": pe.geometry.to_numpy(),
-        }
-    )
-    return nodes, edges
-
-
-def _first(value):
-    """Osmnx keeps a list where merged ways disagree; use the first value."""
-    if isinstance(value, list):
-        return value[0] if value else None
-    return value
 
 
 # --- cache -------------------------------------------------------------------
@@ -344,10 +319,15 @@ def load_cached_arrays(cache_dir: Path | str | None, key: str) -> dict[str, np.n
     if cache_dir is None:
         return None
     path = Path(cache_dir) / f"{key[:32]}.npz"
+    if not path.exists():
+        return None
     try:
         with np.load(path, allow_pickle=False) as data:
             arrays = {k: data[k] for k in data.files}
-    except (OSError, ValueError, EOFError):
+    except Exception as exc:  # a damaged file raises zipfile, zlib, OS or value errors: rebuild it
+        log.warning("the routing cache file %s is damaged (%s); rebuilding it.", path, type(exc).__name__)
+        with contextlib.suppress(OSError):
+            path.unlink()
         return None
     # The full key is stored inside: a truncated-name collision never serves other data.
     if str(arrays.pop("__key__", "")) != key:

@@ -30,8 +30,8 @@ from jinja2 import Template
 
 from . import io
 from .assessment import Assessment, StandardResult, settlement_units
-from .routing import service_area
 from .standards import AccessStandard, PresenceStandard, RatioStandard
+from .travel import eligible_facilities, lonlat
 
 __all__ = [
     "access_map",
@@ -331,14 +331,12 @@ def access_map(
         # Open on the settlements the standard applies to (the town blocks for walking standards).
         minx, miny, maxx, maxy = gpd.GeoSeries(region.settlements.geometry.loc[r.detail.index]).total_bounds
         m.fit_bounds([[miny - 0.01, minx - 0.01], [maxy + 0.01, maxx + 0.01]])
-    eligible = region.facilities[
-        region.facilities["facility_type"].isin(std.facility_types) & (region.facilities["in_region"] | std.count_outside_region)
-    ]
+    eligible = eligible_facilities(region.facilities, std.facility_types, count_outside_region=std.count_outside_region)
     if with_service_area and len(eligible):
-        graph = region.routing_graph(std.profile)
-        area = service_area(graph, region.xy(eligible), std.max_minutes * 60.0)
-        tol = 25.0 if std.profile == "drive" else 5.0
-        area_wgs = gpd.GeoSeries([area.simplify(tol)], crs=region.crs).to_crs("EPSG:4326").iloc[0]
+        model = region.travel_model(std.profile)
+        area = model.service_area(lonlat(eligible), std.max_minutes * 60.0)
+        # Simplify to about 25 m (driving) or 5 m (walking), in degrees of latitude.
+        area_wgs = area.simplify((25.0 if std.profile == "drive" else 5.0) / 111_000)
         JsonLayer(
             [
                 _feature(

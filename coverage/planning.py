@@ -16,14 +16,16 @@ import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 import shapely
-from scipy.spatial import cKDTree
+from pyproj import Transformer
 
 from .assessment import Assessment, assess
 from .errors import CatalogueError, CoverageError
+from .geodesy import PointIndex
 from .region import Region
-from .routing import ZERO_COST_S, travel_time_matrix
+from .routing import ZERO_COST_S
 from .siting import SitingResult, budget_curve, solve_lscp, solve_mclp, solve_pcenter, solve_pmedian
 from .standards import AccessStandard, Catalogue
+from .travel import eligible_facilities, lonlat
 
 __all__ = ["SitingPlan", "candidate_sites", "proposed_facilities", "site_for_standards"]
 
@@ -71,10 +73,12 @@ def candidate_sites(
         net = region.network
         inside = shapely.contains_xy(region.boundary, net.lon, net.lat)
         idx = np.flatnonzero(inside)
-        cell = np.floor(np.column_stack([net.x[idx], net.y[idx]]) / (spacing_km * 1000)).astype(np.int64)
+        # A thinning grid in the region's local metric CRS (its scale error only shifts the grid).
+        x, y = Transformer.from_crs("EPSG:4326", region.crs, always_xy=True).transform(net.lon[idx], net.lat[idx])
+        cell = np.floor(np.column_stack([x, y]) / (spacing_km * 1000)).astype(np.int64)
         # One node per grid cell: the one nearest the cell centre (deterministic).
         centre = (cell + 0.5) * spacing_km * 1000
-        dist = np.hypot(net.x[idx] - centre[:, 0], net.y[idx] - centre[:, 1])
+        dist = np.hypot(x - centre[:, 0], y - centre[:, 1])
         order = np.lexsort((net.osmid[idx], dist, cell[:, 1], cell[:, 0]))
         cell_sorted = cell[order]
         first = np.ones(len(order), bool)
@@ -141,8 +145,8 @@ def _demand_and_cover(region: Region, assessment: Assessment, standards, cands_x
     rows, mats = [], []
     for std in standards:
         det = assessment.result(std.id).detail
-        graph = region.routing_graph(std.profile)
-        mat = travel_time_matrix(graph, region.xy(region.settlements.loc[det.index]), cands_xy, cutoff_s=std.max_minutes * 60.0)
+        model = region.travel_model(std.profile)
+        mat = model.matrix(lonlat(region.settlements.loc[det.index]), cands_xy, cutoff_s=std.max_minutes * 60.0)
         times = sp.csr_array((mat.seconds + ZERO_COST_S, (mat.origin, mat.destination)), shape=mat.shape)
         before = det["passes"].to_numpy()
         rows.append(
@@ -256,7 +260,7 @@ def site_for_standards(
     cands = candidate_sites(region, candidates, spacing_km=spacing_km, exclude=exclude)
     if allow_relocate:
         f = region.facilities
-        existing = f[f["facility_type"].isin(stds[0].facility_types) & f["in_region"]]
+        existing = eligible_facilities(f, stds[0].facility_types, count_outside_region=False)
         cands = pd.concat(
             [
                 cands,
@@ -270,7 +274,7 @@ def site_for_standards(
         )
         region = region.with_layers(facilities=f.drop(index=existing.index))
         assessment = assess(region, catalogue.select([s.id for s in stds]))
-    cands_xy = region.xy(cands)
+    cands_xy = lonlat(cands)
     # With relocation the assessment is of the region without the movable facilities, so
     # "covered before" counts only what the fixed ones (e.g. referral hospitals) provide.
     demand, times = _demand_and_cover(region, assessment, stds, cands_xy)
@@ -306,11 +310,8 @@ def site_for_standards(
     else:
         std = stds[0]
         cutoff = max(std.max_minutes * 60.0 * 4, 3600.0)
-        mat = travel_time_matrix(
-            region.routing_graph(std.profile),
-            region.xy(region.settlements.loc[demand["settlement_id"]]),
-            cands_xy,
-            cutoff_s=cutoff,
+        mat = region.travel_model(std.profile).matrix(
+            lonlat(region.settlements.loc[demand["settlement_id"]]), cands_xy, cutoff_s=cutoff
         )
         times = sp.coo_array((mat.seconds, (mat.origin, mat.destination)), shape=mat.shape)
         current = demand["minutes_before"].to_numpy() * 60.0
@@ -339,14 +340,13 @@ def _describe_sites(
     csc = sp.csc_array(cover)
     covered = ~todo.copy()
     rows = []
-    s_xy = region.xy(region.settlements)
-    tree = cKDTree(s_xy)
+    index = PointIndex(*lonlat(region.settlements).T)
     for rank, j in enumerate(result.sites, start=1):
         hit = csc.indices[csc.indptr[j] : csc.indptr[j + 1]]
         new = hit[~covered[hit]]
         covered[hit] = True
         newly = demand.iloc[new]
-        d, i = tree.query(region.xy(cands.iloc[[j]]))
+        i, d = index.nearest(*lonlat(cands.iloc[[j]]).T)
         near = region.settlements.index[i[0]]
         pt = cands.geometry.iloc[j]
         rows.append(

@@ -23,7 +23,9 @@ from . import io
 from .config import FacilityType, Profile, load_facility_types, load_profiles, read_toml
 from .errors import CatalogueError, CoverageError, InputValidationError, Problem
 from .network import RoadNetwork, build_road_network
+from .osm import OsmRules, exclusion_report, load_osm_rules
 from .routing import RoutingGraph, build_routing_graph
+from .travel import RoadTravel, StraightTravel, TravelModel, lonlat
 from .validate import validate_facilities, validate_settlements, validate_units
 
 __all__ = ["BUNDLED_REGION", "Region", "default_cache_dir", "load_region"]
@@ -31,7 +33,7 @@ __all__ = ["BUNDLED_REGION", "Region", "default_cache_dir", "load_region"]
 log = logging.getLogger(__name__)
 
 BUNDLED_REGION = Path(__file__).resolve().parent.parent / "geodata" / "tengger"
-CACHE_VERSION = "roads-v1"  # bump when RoadNetwork's layout or meaning changes
+CACHE_VERSION = "roads-v2"  # bump when RoadNetwork's layout or meaning changes
 
 
 def default_cache_dir() -> Path:
@@ -55,15 +57,19 @@ class Region:
     settlements, facilities
         Validated layers, WGS84, indexed by id.
     network
-        The road network clipped to the boundary plus the margin.
+        The road network clipped to the boundary plus the margin (None: no roads given,
+        travel is a straight-line estimate).
     crs
-        Local metric CRS used for distances.
+        A local metric CRS (for thinning candidate grids and buffering margins; every
+        distance is geodesic, see :mod:`coverage.geodesy`).
     files
         The input files, by role (for reports).
     profiles
         Travel profiles in force.
     facility_types
         Known facility types.
+    osm_rules
+        The OSM tagging rules the road network is read with.
     """
 
     name_zh: str
@@ -72,25 +78,34 @@ class Region:
     units: gpd.GeoDataFrame
     settlements: gpd.GeoDataFrame
     facilities: gpd.GeoDataFrame
-    network: RoadNetwork
+    network: RoadNetwork | None
     crs: str
     files: dict[str, str]
     profiles: MappingProxyType[str, Profile]
     facility_types: MappingProxyType[str, FacilityType]
+    osm_rules: OsmRules = field(default_factory=load_osm_rules)
     _graphs: dict[str, RoutingGraph] = field(default_factory=dict, repr=False)
 
-    def xy(self, gdf: gpd.GeoDataFrame) -> np.ndarray:
-        """Metric coordinates of a point layer, shape ``(n, 2)``."""
-        pts = gdf.geometry.to_crs(self.crs)
-        return np.column_stack([pts.x.to_numpy(), pts.y.to_numpy()])
+    def lonlat(self, gdf: gpd.GeoDataFrame) -> np.ndarray:
+        """Lon/lat of a point layer, shape ``(n, 2)``."""
+        return lonlat(gdf)
 
     def routing_graph(self, profile: str | Profile) -> RoutingGraph:
         """The routing graph for a profile (built once per region and profile)."""
+        if self.network is None:
+            raise CoverageError("this region has no road network (give --roads); travel is a straight-line estimate.")
         prof = self.profiles[profile] if isinstance(profile, str) else profile
         key = prof.as_key()
         if key not in self._graphs:
-            self._graphs[key] = build_routing_graph(self.network, prof)
+            self._graphs[key] = build_routing_graph(self.network, prof, self.osm_rules)
         return self._graphs[key]
+
+    def travel_model(self, profile: str | Profile) -> TravelModel:
+        """How the profile travels here: on the roads, or along straight lines when there are none."""
+        prof = self.profiles[profile] if isinstance(profile, str) else profile
+        if self.network is None:
+            return StraightTravel(prof)
+        return RoadTravel(self.routing_graph(prof))
 
     def with_layers(
         self,
@@ -113,6 +128,7 @@ class Region:
             dict(self.files),
             self.profiles if profiles is None else profiles,
             self.facility_types,
+            self.osm_rules,
         )
 
     def estimated_summary(self) -> pd.DataFrame:
@@ -133,8 +149,9 @@ class Region:
             if col in frame:
                 n, total = share(frame[col])
                 rows.append({"layer": layer, "field": col, "estimated": n, "total": total})
-        n_sch = int(self.network.schematic.sum())
-        rows.append({"layer": "roads", "field": "source", "estimated": n_sch, "total": self.network.n_edges})
+        if self.network is not None:
+            n_sch = int(self.network.schematic.sum())
+            rows.append({"layer": "roads", "field": "source", "estimated": n_sch, "total": self.network.n_edges})
         return pd.DataFrame(rows)
 
 
@@ -176,6 +193,7 @@ def load_region(
     margin_km: float = 40.0,
     speeds: Path | str | None = None,
     facility_types: Path | str | None = None,
+    osm_rules: Path | str | None = None,
     cache_dir: Path | str | None = None,
     use_cache: bool = True,
 ) -> Region:
@@ -194,8 +212,8 @@ def load_region(
     margin_km
         Roads and facilities this far outside the boundary are kept (referral
         hospitals across a border, roads that leave and re-enter).
-    speeds, facility_types
-        A user's profiles TOML / extra facility types TOML.
+    speeds, facility_types, osm_rules
+        A user's profiles TOML / extra facility types TOML / OSM tagging rules TOML.
     cache_dir
         Where to cache the road network (default :func:`default_cache_dir`).
     use_cache
@@ -241,6 +259,13 @@ def load_region(
     coords = coords or manifest.get("coords", "wgs84")
     ftypes = load_facility_types(facility_types)
     profiles = load_profiles(speeds)
+    rules = load_osm_rules(osm_rules)
+    for prof in profiles.values():
+        if prof.mode not in rules.modes:
+            raise CatalogueError(
+                f"{prof.source}, [{prof.name}]: mode '{prof.mode}' is not a mode of the OSM rules "
+                f"({rules.source}): use {', '.join(rules.modes)}."
+            )
 
     problems: list[Problem] = []
     boundary_geom = _read_boundary(files["boundary"], problems)
@@ -286,9 +311,11 @@ def load_region(
         crs=crs,
         margin_km=margin_km,
         cache_dir=(cache_dir or default_cache_dir()) if use_cache else None,
+        rules=rules,
     )
+    report_exclusions(files["roads"], network, rules)
     if coords == "wgs84":
-        warn_if_gcj02({str(files[k]): layers[k] for k in ("settlements", "facilities")}, network)
+        warn_if_gcj02({str(files[k]): layers[k] for k in ("settlements", "facilities")}, network, crs=crs)
     return Region(
         name_zh=manifest.get("name_zh", ""),
         name_en=manifest.get("name_en", files["boundary"].stem),
@@ -301,10 +328,11 @@ def load_region(
         files={k: str(v) for k, v in files.items() if v is not None},
         profiles=profiles,
         facility_types=ftypes,
+        osm_rules=rules,
     )
 
 
-def warn_if_gcj02(layers: dict[str, gpd.GeoDataFrame], network: RoadNetwork) -> list[str]:
+def warn_if_gcj02(layers: dict[str, gpd.GeoDataFrame], network: RoadNetwork, *, crs: str) -> list[str]:
     """Warn when a point layer sits systematically off the roads in the way GCJ-02 coordinates do.
 
     Coordinates copied from Amap or Tencent are shifted 300-600 m.  The test: the
@@ -319,6 +347,8 @@ def warn_if_gcj02(layers: dict[str, gpd.GeoDataFrame], network: RoadNetwork) -> 
         Point layers by source (file name), WGS84.
     network
         The road network.
+    crs
+        A local metric CRS (a heuristic's distances: projection error does not matter).
 
     Returns
     -------
@@ -331,11 +361,10 @@ def warn_if_gcj02(layers: dict[str, gpd.GeoDataFrame], network: RoadNetwork) -> 
 
     from .gcj02 import gcj02_to_wgs84
 
-    to_metric = Transformer.from_crs("EPSG:4326", network.crs, always_xy=True)
-    lines = shapely.linestrings(
-        np.column_stack(to_metric.transform(network.geom_lonlat[:, 0], network.geom_lonlat[:, 1])),
-        indices=np.repeat(np.arange(network.n_edges), np.diff(network.geom_offsets)),
-    )
+    to_metric = Transformer.from_crs("EPSG:4326", crs, always_xy=True)
+    x, y = to_metric.transform(network.lon, network.lat)
+    xy = np.column_stack([x, y])
+    lines = shapely.linestrings(np.stack([xy[network.u], xy[network.v]], axis=1))
     tree = shapely.STRtree(lines)
 
     def median_distance(lon, lat) -> float:
@@ -383,23 +412,56 @@ def _read_boundary(path: Path, problems: list[Problem]) -> shapely.Geometry:
     return geom
 
 
-def network_cache_key(path: Path, boundary: shapely.Geometry, *, crs: str, margin_km: float) -> str:
-    """The cache key of a road network: the road file's content and everything that shapes the clip."""
-    return io.file_digest(path, extra=f"{CACHE_VERSION}|{crs}|{margin_km:g}|{boundary.wkb_hex}")
+def network_cache_key(path: Path, boundary: shapely.Geometry, *, margin_km: float, rules: OsmRules) -> str:
+    """The cache key of a road network: the road file's content, the clip, and the tags the rules read."""
+    return io.file_digest(path, extra=f"{CACHE_VERSION}|{margin_km:g}|{','.join(rules.tag_keys())}|{boundary.wkb_hex}")
 
 
-def _load_network(path: Path, boundary: shapely.Geometry, *, crs: str, margin_km: float, cache_dir: Path | None) -> RoadNetwork:
-    key = network_cache_key(path, boundary, crs=crs, margin_km=margin_km)
+def keep_zone(boundary: shapely.Geometry, margin_km: float, crs: str) -> shapely.Geometry:
+    """The region plus its margin, as a lon/lat polygon (buffered in the local metric CRS)."""
+    return gpd.GeoSeries([boundary], crs="EPSG:4326").to_crs(crs).buffer(margin_km * 1000).to_crs("EPSG:4326").iloc[0]
+
+
+def _load_network(
+    path: Path, boundary: shapely.Geometry, *, crs: str, margin_km: float, cache_dir: Path | None, rules: OsmRules
+) -> RoadNetwork:
+    key = network_cache_key(path, boundary, margin_km=margin_km, rules=rules)
     cached = io.load_cached_arrays(cache_dir, key)
     if cached is not None:
-        log.info("road network from cache (%s)", cache_dir)
-        return RoadNetwork.from_arrays(cached)
-    nodes, edges = io.read_road_edges(path)
-    keep = gpd.GeoSeries([boundary], crs="EPSG:4326").to_crs(crs).iloc[0].buffer(margin_km * 1000)
-    network = build_road_network(nodes, edges, crs=crs, keep_within=keep)
+        try:
+            network = RoadNetwork.from_arrays(cached)
+        except (KeyError, ValueError, TypeError) as exc:
+            log.warning("the routing cache entry for %s is incomplete (%s); rebuilding it.", path, exc)
+        else:
+            log.info("road network from cache (%s)", cache_dir)
+            return network
+    raw = io.read_osm_roads(path, tag_keys=rules.tag_keys())
+    network = build_road_network(raw, keep_within=keep_zone(boundary, margin_km, crs))
     if network.n_edges == 0:
         raise CoverageError(
             f"{path}: none of its roads lies within {margin_km:g} km of the region; check that the extract covers the region."
         )
     io.save_cached_arrays(cache_dir, key, network.to_arrays())
     return network
+
+
+def report_exclusions(path: Path | str, network: RoadNetwork, rules: OsmRules) -> list[str]:
+    """Warn once about ways left out or tags not understood; returns the lines warned."""
+    report = exclusion_report(network, rules)
+    labels = {
+        "unknown": "ways with a highway value the OSM rules do not know (left out)",
+        "excluded": "ways that are no road for travel (construction, platforms...; left out)",
+        "area": "highway areas (squares, plazas; left out)",
+        "access": "access values not understood (ignored)",
+        "oneway": "oneway values not understood (ignored)",
+        "maxspeed": "maxspeed values not understood (the class speed is used)",
+    }
+    lines = []
+    for key, label in labels.items():
+        counts = report[key]
+        if counts:
+            listed = ", ".join(f"{v} {n}" for v, n in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))[:8])
+            lines.append(f"{sum(counts.values())} {label}: {listed}{', ...' if len(counts) > 8 else ''}")
+    if lines:
+        log.warning("%s: %s. See --osm-rules to change a rule.", path, "; ".join(lines))
+    return lines

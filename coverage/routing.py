@@ -1,8 +1,10 @@
 """Travel times: routing graphs per profile, access legs, nearest facility, matrices, service areas.
 
 Travel runs from a settlement to a facility.  A point joins the road network at
-its nearest node (KD-tree in the metric CRS) with a straight access leg at the
-profile's off-road speed.  The nearest-facility search is one multi-source
+its nearest usable node (by geodesic distance, :mod:`coverage.geodesy`) with a
+straight access leg at the profile's off-road speed.  Which segments a profile
+may travel, in which direction and how fast is decided by OSM's tags through the
+rules of :mod:`coverage.osm`.  The nearest-facility search is one multi-source
 Dijkstra on the *reversed* graph (so one-way streets are honoured in the right
 direction): every facility gets a virtual node whose single edge carries its
 access leg, and ``scipy.sparse.csgraph.dijkstra(min_only=True)`` labels every
@@ -21,11 +23,12 @@ import numpy as np
 import scipy.sparse as sp
 import shapely
 from scipy.sparse.csgraph import dijkstra
-from scipy.spatial import cKDTree
 
 from .config import Profile
 from .errors import RoadNetworkError
+from .geodesy import PointIndex, circle_polygons, distance_m
 from .network import RoadNetwork
+from .osm import BACKWARD, BOTH, FORWARD, OsmRules, load_osm_rules, way_access, way_direction, way_kept, way_speeds_kmh
 
 __all__ = [
     "NearestResult",
@@ -62,6 +65,8 @@ class RoutingGraph:
         Its transpose, for searches towards facilities.
     usable
         Node mask: nodes touched by at least one segment this profile may use.
+    rules
+        The OSM rules that decided access, direction and speeds.
     """
 
     profile: Profile
@@ -69,6 +74,7 @@ class RoutingGraph:
     forward: sp.csr_array
     reverse: sp.csr_array
     usable: np.ndarray
+    rules: OsmRules | None = None
 
     @property
     def n_nodes(self) -> int:
@@ -76,28 +82,45 @@ class RoutingGraph:
         return self.network.n_nodes
 
     @functools.cached_property
-    def kdtree(self) -> tuple[cKDTree, np.ndarray]:
-        """KD-tree over the usable nodes, and the node index of each tree point (built once)."""
+    def index(self) -> tuple[PointIndex, np.ndarray]:
+        """Geodesic nearest-point index over the usable nodes, and the node of each index point (built once)."""
         idx = np.flatnonzero(self.usable)
-        return cKDTree(np.column_stack([self.network.x[idx], self.network.y[idx]])), idx
+        return PointIndex(self.network.lon[idx], self.network.lat[idx]), idx
+
+    @functools.cached_property
+    def top_speed_m_per_s(self) -> float:
+        """The fastest any segment or cross-country leg is travelled (for provable search radii)."""
+        net = self.network
+        fw = self.forward.tocoo()
+        # Every stored weight is length / speed: the top speed is the largest length / time ratio.
+        speeds = [self.profile.offroad_m_per_s]
+        if fw.nnz:
+            lengths = _pair_lengths(net, fw.row, fw.col)
+            speeds.append(float(np.max(lengths / fw.data)))
+        return max(speeds)
 
 
-def edge_speeds_kmh(network: RoadNetwork, profile: Profile) -> np.ndarray:
-    """Speed of every segment for a profile; NaN where the profile may not use it."""
-    classes = np.array(list(profile.speeds_kmh), dtype=str)
-    speeds = np.array(list(profile.speeds_kmh.values()), dtype=float)
-    order = np.argsort(classes)
-    pos = np.searchsorted(classes[order], network.highway)
-    pos = np.clip(pos, 0, max(len(classes) - 1, 0))
-    known = classes[order][pos] == network.highway if len(classes) else np.zeros(network.n_edges, bool)
-    kmh = np.where(known, speeds[order][pos], np.nan)
-    if profile.use_maxspeed:
-        tagged = np.isfinite(network.maxspeed_kmh) & known & (network.maxspeed_kmh > 0)
-        kmh = np.where(tagged, network.maxspeed_kmh, kmh)
-    return np.minimum(kmh, profile.max_kmh)
+def _pair_lengths(net: RoadNetwork, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Straight geodesic length between node pairs (a lower bound of any segment joining them)."""
+    return distance_m(net.lon[a], net.lat[a], net.lon[b], net.lat[b])
 
 
-def build_routing_graph(network: RoadNetwork, profile: Profile) -> RoutingGraph:
+def segment_speeds_kmh(network: RoadNetwork, profile: Profile, rules: OsmRules) -> tuple[np.ndarray, np.ndarray]:
+    """Speed of every segment for a profile, forward and backward; NaN where the profile may not travel.
+
+    A segment is not travelled where its way is no road at all (excluded or unknown
+    highway value, an area), its class is not in the profile, its access tags close
+    it for the profile's mode, or its oneway tags forbid the direction.
+    """
+    fwd, bwd = way_speeds_kmh(network, rules, profile)
+    ok = way_kept(network, rules) & way_access(network, rules, profile.mode)
+    direction = way_direction(network, rules, profile.mode)
+    fwd = np.where(ok & np.isin(direction, [BOTH, FORWARD]), fwd, np.nan)
+    bwd = np.where(ok & np.isin(direction, [BOTH, BACKWARD]), bwd, np.nan)
+    return fwd[network.way], bwd[network.way]
+
+
+def build_routing_graph(network: RoadNetwork, profile: Profile, rules: OsmRules | None = None) -> RoutingGraph:
     """Build the weighted CSR graph of a network for a profile.
 
     Parameters
@@ -105,7 +128,9 @@ def build_routing_graph(network: RoadNetwork, profile: Profile) -> RoutingGraph:
     network
         The road network.
     profile
-        Speeds, one-way handling.
+        Speeds by road class, travel mode.
+    rules
+        OSM tagging rules (default: the built-in ``osm_rules.toml``).
 
     Returns
     -------
@@ -116,36 +141,45 @@ def build_routing_graph(network: RoadNetwork, profile: Profile) -> RoutingGraph:
     RoadNetworkError
         No segment of the network is usable by the profile.
     """
-    kmh = edge_speeds_kmh(network, profile)
-    ok = np.isfinite(kmh)
-    if not ok.any():
+    rules = rules if rules is not None else load_osm_rules()
+    if profile.mode not in rules.modes:
         raise RoadNetworkError(
-            f"no road in the network is usable by the '{profile.name}' profile "
-            f"(classes found: {', '.join(sorted(set(network.highway.tolist()))[:12])})."
+            f"profile '{profile.name}': mode '{profile.mode}' is not in the OSM rules ({rules.source}); "
+            f"use one of {', '.join(rules.modes)}."
         )
-    seconds = np.maximum(network.length_m[ok] / (kmh[ok] / 3.6), ZERO_COST_S)
-    u, v = network.u[ok], network.v[ok]
-    two_way = ~network.oneway[ok] | (not profile.honour_oneway)
-    src = np.concatenate([u, v[two_way]])
-    dst = np.concatenate([v, u[two_way]])
-    w = np.concatenate([seconds, seconds[two_way]])
-    forward = _min_csr(src, dst, w, network.n_nodes)
+    kmh_f, kmh_b = segment_speeds_kmh(network, profile, rules)
+    ok_f, ok_b = np.isfinite(kmh_f) & (kmh_f > 0), np.isfinite(kmh_b) & (kmh_b > 0)
+    if not (ok_f.any() or ok_b.any()):
+        classes = ", ".join(sorted(set(network.tags["highway"].values.tolist()) - {""})[:12])
+        raise RoadNetworkError(f"no road in the network is usable by the '{profile.name}' profile (classes found: {classes}).")
+    length = network.length_m
+    src = np.concatenate([network.u[ok_f], network.v[ok_b]])
+    dst = np.concatenate([network.v[ok_f], network.u[ok_b]])
+    w = np.concatenate([length[ok_f] / (kmh_f[ok_f] / 3.6), length[ok_b] / (kmh_b[ok_b] / 3.6)])
+    forward = _min_csr(src, dst, np.maximum(w, ZERO_COST_S), network.n_nodes)
     reverse = forward.T.tocsr()
     reverse.sort_indices()
     usable = np.zeros(network.n_nodes, bool)
     usable[src] = True
     usable[dst] = True
-    return RoutingGraph(profile=profile, network=network, forward=forward, reverse=reverse, usable=usable)
+    return RoutingGraph(profile=profile, network=network, forward=forward, reverse=reverse, usable=usable, rules=rules)
 
 
 def _min_csr(src: np.ndarray, dst: np.ndarray, w: np.ndarray, n: int) -> sp.csr_array:
     """CSR matrix keeping the minimum weight among parallel edges (scipy would sum them)."""
-    order = np.lexsort((w, dst, src))
-    src, dst, w = src[order], dst[order], w[order]
-    first = np.ones(len(src), bool)
-    first[1:] = (src[1:] != src[:-1]) | (dst[1:] != dst[:-1])
-    keep = first & (src != dst)  # self-loops never shorten a path
-    m = sp.csr_array((w[keep], (src[keep], dst[keep])), shape=(n, n))
+    keep = src != dst  # self-loops never shorten a path
+    src, dst, w = src[keep], dst[keep], w[keep]
+    # Sort by (src, dst) with a combined integer key, then take the minimum of each run:
+    # one argsort of int64 instead of a three-key lexsort (a province has millions of segments).
+    key = src.astype(np.int64) * n + dst
+    order = np.argsort(key, kind="stable")
+    key, w = key[order], w[order]
+    first = np.ones(len(key), bool)
+    first[1:] = key[1:] != key[:-1]
+    starts = np.flatnonzero(first)
+    wmin = np.minimum.reduceat(w, starts) if len(w) else w
+    k = key[starts]
+    m = sp.csr_array((wmin, (k // n, k % n)), shape=(n, n))
     m.sort_indices()
     return m
 
@@ -159,7 +193,7 @@ class Snap:
     node
         Nearest usable node (-1 where farther than the profile's ``max_snap_m``).
     distance_m
-        Straight-line distance to that node.
+        Geodesic distance to that node (to the nearest usable node even when not joined).
     leg_s
         Access-leg time at the off-road speed (``inf`` where not joined).
     joined
@@ -172,17 +206,17 @@ class Snap:
     joined: np.ndarray
 
 
-def snap_points(graph: RoutingGraph, xy: np.ndarray) -> Snap:
-    """Join points (metric coordinates, shape ``(n, 2)``) to their nearest usable node."""
-    xy = np.asarray(xy, dtype=float).reshape(-1, 2)
-    tree, idx = graph.kdtree
-    if len(xy) == 0:
-        empty = np.empty(0)
-        return Snap(np.empty(0, np.int64), empty, empty, np.empty(0, bool))
-    dist, pos = tree.query(xy)
+def snap_points(graph: RoutingGraph, lonlat: np.ndarray) -> Snap:
+    """Join points (lon/lat, shape ``(n, 2)``) to their nearest usable node, by geodesic distance."""
+    lonlat = np.asarray(lonlat, dtype=float).reshape(-1, 2)
+    index, idx = graph.index
+    if len(lonlat) == 0 or len(index) == 0:
+        n = len(lonlat)
+        return Snap(np.full(n, -1, np.int64), np.full(n, np.inf), np.full(n, np.inf), np.zeros(n, bool))
+    pos, dist = index.nearest(lonlat[:, 0], lonlat[:, 1])
     joined = dist <= graph.profile.max_snap_m
     node = np.where(joined, idx[pos], -1)
-    leg = np.where(joined, np.maximum(dist / graph.profile.offroad_m_per_s, 0.0), np.inf)
+    leg = np.where(joined, dist / graph.profile.offroad_m_per_s, np.inf)
     return Snap(node=node.astype(np.int64), distance_m=dist, leg_s=leg, joined=joined)
 
 
@@ -210,16 +244,22 @@ class NearestResult:
         ``"road"``, ``"direct"`` (straight across country) or ``""`` (unreachable).
     origin_snap
         How the origins joined the network.
+    access_s, egress_s
+        The off-road legs of the trip: origin to its road node, and the facility's
+        road node to the facility (the whole trip for ``direct``; 0 / ``inf`` where
+        there is no trip).
     """
 
     seconds: np.ndarray
     facility: np.ndarray
     via: np.ndarray
     origin_snap: Snap
+    access_s: np.ndarray
+    egress_s: np.ndarray
 
 
 def nearest_facility(
-    graph: RoutingGraph, origins_xy: np.ndarray, facilities_xy: np.ndarray, *, cutoff_s: float | None = None
+    graph: RoutingGraph, origins: np.ndarray, facilities: np.ndarray, *, cutoff_s: float | None = None
 ) -> NearestResult:
     """Travel time from every origin to its nearest facility, in one multi-source search.
 
@@ -227,8 +267,8 @@ def nearest_facility(
     ----------
     graph
         Routing graph of the profile.
-    origins_xy, facilities_xy
-        Metric coordinates, shape ``(n, 2)`` and ``(m, 2)``.
+    origins, facilities
+        Lon/lat, shape ``(n, 2)`` and ``(m, 2)``.
     cutoff_s
         Stop searching beyond this time; farther origins get ``inf``.
 
@@ -236,17 +276,18 @@ def nearest_facility(
     -------
     NearestResult
     """
-    origins_xy = np.asarray(origins_xy, float).reshape(-1, 2)
-    facilities_xy = np.asarray(facilities_xy, float).reshape(-1, 2)
-    n_orig = len(origins_xy)
+    origins = np.asarray(origins, float).reshape(-1, 2)
+    facilities = np.asarray(facilities, float).reshape(-1, 2)
+    n_orig = len(origins)
     limit = np.inf if cutoff_s is None else float(cutoff_s)
     seconds = np.full(n_orig, np.inf)
     facility = np.full(n_orig, -1, np.int64)
     via = np.full(n_orig, "", dtype="<U6")
-    o_snap = snap_points(graph, origins_xy)
-    if len(facilities_xy) == 0 or n_orig == 0:
-        return NearestResult(seconds, facility, via, o_snap)
-    f_snap = snap_points(graph, facilities_xy)
+    access, egress = np.full(n_orig, np.inf), np.full(n_orig, np.inf)
+    o_snap = snap_points(graph, origins)
+    if len(facilities) == 0 or n_orig == 0:
+        return NearestResult(seconds, facility, via, o_snap, access, egress)
+    f_snap = snap_points(graph, facilities)
     joined = np.flatnonzero(f_snap.joined)
     if len(joined):
         node_times, node_fac = nearest_facility_nodes(graph, f_snap.node[joined], f_snap.leg_s[joined], limit=limit)
@@ -257,14 +298,18 @@ def nearest_facility(
         seconds[reach] = t[reach]
         facility[reach] = joined[node_fac[o_snap.node[reach]]]
         via[reach] = "road"
+        access[reach] = o_snap.leg_s[reach]
+        egress[reach] = f_snap.leg_s[facility[reach]]
     if graph.profile.direct_offroad:
-        d, f = cKDTree(facilities_xy).query(origins_xy)
+        f, d = PointIndex(facilities[:, 0], facilities[:, 1]).nearest(origins[:, 0], origins[:, 1])
         t_direct = d / graph.profile.offroad_m_per_s
         better = (t_direct < seconds) & (t_direct <= limit)
         seconds[better] = t_direct[better]
         facility[better] = f[better]
         via[better] = "direct"
-    return NearestResult(seconds, facility, via, o_snap)
+        access[better] = t_direct[better]
+        egress[better] = 0.0
+    return NearestResult(seconds, facility, via, o_snap, access, egress)
 
 
 def nearest_facility_nodes(
@@ -316,8 +361,28 @@ class TravelTimeMatrix:
         return sp.csr_array((np.maximum(self.seconds, ZERO_COST_S), (self.origin, self.destination)), shape=self.shape)
 
 
+def fastest_pairs(rows: list, cols: list, vals: list, shape: tuple[int, int], cutoff_s: float) -> TravelTimeMatrix:
+    """Merge candidate (origin, destination, seconds) pairs keeping the fastest of each, in a stable order."""
+    if rows:
+        r, c, val = np.concatenate(rows), np.concatenate(cols), np.concatenate(vals)
+    else:
+        r = c = np.empty(0, np.int64)
+        val = np.empty(0)
+    order = np.lexsort((val, c, r))
+    r, c, val = r[order], c[order], val[order]
+    first = np.ones(len(r), bool)
+    first[1:] = (r[1:] != r[:-1]) | (c[1:] != c[:-1])
+    return TravelTimeMatrix(origin=r[first], destination=c[first], seconds=val[first], shape=shape, cutoff_s=float(cutoff_s))
+
+
+def direct_pairs(origins: np.ndarray, destinations: np.ndarray, cutoff_s: float, speed_m_per_s: float):
+    """Straight cross-country pairs within the cutoff: (origin positions, destination positions, seconds)."""
+    q, p, d = PointIndex(destinations[:, 0], destinations[:, 1]).within(origins[:, 0], origins[:, 1], cutoff_s * speed_m_per_s)
+    return q, p, d / speed_m_per_s
+
+
 def travel_time_matrix(
-    graph: RoutingGraph, origins_xy: np.ndarray, destinations_xy: np.ndarray, *, cutoff_s: float, chunk_bytes: int = 256 << 20
+    graph: RoutingGraph, origins: np.ndarray, destinations: np.ndarray, *, cutoff_s: float, chunk_bytes: int = 256 << 20
 ) -> TravelTimeMatrix:
     """Travel times from origins to destinations, keeping only pairs within ``cutoff_s``.
 
@@ -328,8 +393,8 @@ def travel_time_matrix(
     ----------
     graph
         Routing graph.
-    origins_xy, destinations_xy
-        Metric coordinates.
+    origins, destinations
+        Lon/lat, shape ``(n, 2)``.
     cutoff_s
         Largest time kept.
     chunk_bytes
@@ -339,10 +404,10 @@ def travel_time_matrix(
     -------
     TravelTimeMatrix
     """
-    o_xy = np.asarray(origins_xy, float).reshape(-1, 2)
-    d_xy = np.asarray(destinations_xy, float).reshape(-1, 2)
-    o_snap = snap_points(graph, o_xy)
-    d_snap = snap_points(graph, d_xy)
+    o_ll = np.asarray(origins, float).reshape(-1, 2)
+    d_ll = np.asarray(destinations, float).reshape(-1, 2)
+    o_snap = snap_points(graph, o_ll)
+    d_snap = snap_points(graph, d_ll)
     rows, cols, vals = [], [], []
     o_ok = np.flatnonzero(o_snap.joined)
     o_nodes = o_snap.node[o_ok]
@@ -357,85 +422,66 @@ def travel_time_matrix(
         rows.append(o_ok[oi])
         cols.append(chunk[di])
         vals.append(t[di, oi])
-    if graph.profile.direct_offroad and len(o_xy) and len(d_xy):
-        radius = cutoff_s * graph.profile.offroad_m_per_s
-        direct = cKDTree(o_xy).sparse_distance_matrix(cKDTree(d_xy), radius, output_type="coo_matrix")
-        rows.append(direct.row.astype(np.int64))
-        cols.append(direct.col.astype(np.int64))
-        vals.append(direct.data / graph.profile.offroad_m_per_s)
-        # sparse_distance_matrix omits pairs at distance 0: add coincident points explicitly.
-        same = cKDTree(o_xy).query_ball_tree(cKDTree(d_xy), 1e-9)
-        zr = np.array([i for i, js in enumerate(same) for _ in js], dtype=np.int64)
-        zc = np.array([j for js in same for j in js], dtype=np.int64)
-        rows.append(zr)
-        cols.append(zc)
-        vals.append(np.zeros(len(zr)))
-    if rows:
-        r = np.concatenate(rows)
-        c = np.concatenate(cols)
-        val = np.concatenate(vals)
-    else:
-        r = c = np.empty(0, np.int64)
-        val = np.empty(0)
-    # Keep the fastest of road and direct for each pair, in a stable order.
-    order = np.lexsort((val, c, r))
-    r, c, val = r[order], c[order], val[order]
-    first = np.ones(len(r), bool)
-    first[1:] = (r[1:] != r[:-1]) | (c[1:] != c[:-1])
-    return TravelTimeMatrix(
-        origin=r[first], destination=c[first], seconds=val[first], shape=(len(o_xy), len(d_xy)), cutoff_s=float(cutoff_s)
-    )
+    if graph.profile.direct_offroad and len(o_ll) and len(d_ll):
+        q, p, t = direct_pairs(o_ll, d_ll, cutoff_s, graph.profile.offroad_m_per_s)
+        rows.append(q)
+        cols.append(p)
+        vals.append(t)
+    return fastest_pairs(rows, cols, vals, (len(o_ll), len(d_ll)), cutoff_s)
 
 
-def service_area(graph: RoutingGraph, facilities_xy: np.ndarray, seconds: float, *, quad_segs: int = 4) -> shapely.Geometry:
-    """The area from which a facility is reachable within ``seconds`` (metric CRS).
+def service_area(graph: RoutingGraph, facilities: np.ndarray, seconds: float, *, n_vertices: int = 16) -> shapely.Geometry:
+    """The area from which a facility is reachable within ``seconds`` (lon/lat polygons).
 
-    It is the union of (a) every road segment whose both ends are reached,
-    buffered by the remaining off-road reach of its slower end, (b) a disc around
-    every reached node of radius *remaining time x off-road speed* (the off-road
-    fringe), and (c) with ``direct_offroad``, a disc around each facility.
+    It is the union of (a) every usable road segment whose both ends are reached,
+    widened by the remaining off-road reach of its slower end, (b) a geodesic
+    circle around every reached node of radius *remaining time x off-road speed*
+    (the off-road fringe), and (c) with ``direct_offroad``, a circle around each
+    facility.  Every segment the profile may travel counts, in either direction
+    of storage (one-way segments included).
 
     Parameters
     ----------
     graph
         Routing graph.
-    facilities_xy
-        Metric coordinates of the facilities.
+    facilities
+        Lon/lat of the facilities.
     seconds
         Time budget.
-    quad_segs
-        Circle resolution (segments per quarter circle).
+    n_vertices
+        Vertices of each circle.
 
     Returns
     -------
     shapely.Geometry
-        A (multi)polygon in the graph's metric CRS; empty if nothing is reachable.
+        A (multi)polygon in WGS84; empty if nothing is reachable.
     """
-    facilities_xy = np.asarray(facilities_xy, float).reshape(-1, 2)
-    if len(facilities_xy) == 0:
+    facilities = np.asarray(facilities, float).reshape(-1, 2)
+    if len(facilities) == 0:
         return shapely.Polygon()
     v_off = graph.profile.offroad_m_per_s
+    net = graph.network
     parts = []
-    f_snap = snap_points(graph, facilities_xy)
+    f_snap = snap_points(graph, facilities)
     ok = f_snap.joined & (f_snap.leg_s <= seconds)
     if ok.any():
         t, _ = nearest_facility_nodes(graph, f_snap.node[ok], f_snap.leg_s[ok], limit=seconds)
         reached = np.flatnonzero(np.isfinite(t) & (t <= seconds))
-        net = graph.network
         radius = (seconds - t[reached]) * v_off
-        parts.append(shapely.buffer(shapely.points(net.x[reached], net.y[reached]), radius, quad_segs=quad_segs))
+        parts.append(circle_polygons(net.lon[reached], net.lat[reached], radius, n_vertices=n_vertices))
         fw = graph.forward.tocoo()
         both = np.isfinite(t[fw.row]) & np.isfinite(t[fw.col]) & (t[fw.row] <= seconds) & (t[fw.col] <= seconds)
         a, b = fw.row[both], fw.col[both]
-        keep = a < b  # one buffer per undirected pair is enough
-        a, b = a[keep], b[keep]
-        lines = shapely.linestrings(
-            np.stack([np.column_stack([net.x[a], net.y[a]]), np.column_stack([net.x[b], net.y[b]])], axis=1)
-        )
+        # One shape per undirected pair, whichever direction the segment is stored in.
+        lo, hi = np.minimum(a, b), np.maximum(a, b)
+        _, first = np.unique(lo.astype(np.int64) * net.n_nodes + hi, return_index=True)
+        a, b = lo[first], hi[first]
         r_edge = np.maximum(np.minimum(seconds - t[a], seconds - t[b]) * v_off, 1.0)
-        parts.append(shapely.buffer(lines, r_edge, quad_segs=quad_segs))
+        ca = circle_polygons(net.lon[a], net.lat[a], r_edge, n_vertices=n_vertices)
+        cb = circle_polygons(net.lon[b], net.lat[b], r_edge, n_vertices=n_vertices)
+        parts.append(shapely.convex_hull(shapely.union(ca, cb)) if len(a) else np.empty(0, object))
     if graph.profile.direct_offroad:
-        parts.append(shapely.buffer(shapely.points(facilities_xy), seconds * v_off, quad_segs=quad_segs * 4))
+        parts.append(circle_polygons(facilities[:, 0], facilities[:, 1], seconds * v_off, n_vertices=n_vertices * 4))
     geoms = np.concatenate([np.atleast_1d(p) for p in parts]) if parts else np.empty(0, object)
     if len(geoms) == 0:
         return shapely.Polygon()

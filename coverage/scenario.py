@@ -47,7 +47,6 @@ from shapely.geometry import Point
 from .assessment import Assessment
 from .config import FieldSpec, check_table, read_toml, suggest
 from .errors import CatalogueError
-from .network import RoadNetwork
 from .region import Region
 from .standards import AccessStandard
 
@@ -180,11 +179,9 @@ def apply_scenario(region: Region, scenario: Scenario) -> Region:
     for item in scenario.roads:
         match = np.char.find(network.name.astype(str), item["name"]) >= 0
         if item["action"] == "close":
-            network = _drop_edges(network, match)
+            network = network.without_segments(match)
         else:
-            highway = network.highway.astype(object).copy()
-            highway[match] = item["highway"]
-            network = dataclasses.replace(network, highway=highway.astype(str))
+            network = network.with_tag("highway", np.unique(network.way[match]), item["highway"])
     profiles = dict(region.profiles)
     for item in scenario.speeds:
         p = profiles[item["profile"]]
@@ -192,26 +189,6 @@ def apply_scenario(region: Region, scenario: Scenario) -> Region:
         speeds[item["highway"]] = float(item["kmh"])
         profiles[item["profile"]] = dataclasses.replace(p, speeds_kmh=MappingProxyType(speeds))
     return region.with_layers(facilities=f, network=network, profiles=MappingProxyType(profiles))
-
-
-def _drop_edges(net: RoadNetwork, drop: np.ndarray) -> RoadNetwork:
-    keep = ~drop
-    counts = np.diff(net.geom_offsets)[keep]
-    starts = net.geom_offsets[:-1][keep]
-    idx = np.concatenate([np.arange(s, s + c) for s, c in zip(starts, counts, strict=True)]) if len(counts) else np.empty(0, int)
-    return dataclasses.replace(
-        net,
-        u=net.u[keep],
-        v=net.v[keep],
-        length_m=net.length_m[keep],
-        highway=net.highway[keep],
-        name=net.name[keep],
-        maxspeed_kmh=net.maxspeed_kmh[keep],
-        oneway=net.oneway[keep],
-        schematic=net.schematic[keep],
-        geom_offsets=np.concatenate([[0], np.cumsum(counts)]).astype(np.int64),
-        geom_lonlat=net.geom_lonlat[idx],
-    )
 
 
 def compare(before: Assessment, after: Assessment) -> tuple[pd.DataFrame, pd.DataFrame]:

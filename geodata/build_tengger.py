@@ -197,17 +197,14 @@ class OsmWriter:
         path.write_text("\n".join(lines) + "\n", encoding="utf-8")
 
 
-def street_grid(osm: OsmWriter, lon: float, lat: float, *, nx: int, ny: int, spacing_m: float, name: str, oneway_row=None):
+def street_grid(osm: OsmWriter, lon: float, lat: float, *, nx: int, ny: int, spacing_m: float, name: str):
     """A residential grid centred on a seat; returns the node-id matrix."""
     grid = [
         [osm.node(*offset(lon, lat, (i - (nx - 1) / 2) * spacing_m, (j - (ny - 1) / 2) * spacing_m)) for i in range(nx)]
         for j in range(ny)
     ]
     for j in range(ny):
-        tags = {"highway": "residential", "name": f"{name} 东西{j + 1}街 / E-W street {j + 1}"}
-        if j == oneway_row:
-            tags["oneway"] = "yes"
-        osm.way(grid[j], tags)
+        osm.way(grid[j], {"highway": "residential", "name": f"{name} 东西{j + 1}街 / E-W street {j + 1}"})
     for i in range(nx):
         osm.way([grid[j][i] for j in range(ny)], {"highway": "residential", "name": f"{name} 南北{i + 1}路 / N-S road {i + 1}"})
     return grid
@@ -360,8 +357,8 @@ def main() -> None:
     lj_code, te_code = "152921111", "152921115"
     lj = (float(town_by_code[lj_code]["seat_lon_wgs84"]), float(town_by_code[lj_code]["seat_lat_wgs84"]))
     te = (float(town_by_code[te_code]["seat_lon_wgs84"]), float(town_by_code[te_code]["seat_lat_wgs84"]))
-    lj_grid = street_grid(osm, *lj, nx=9, ny=7, spacing_m=300, name="孪井滩", oneway_row=2)
-    te_grid = street_grid(osm, *te, nx=5, ny=4, spacing_m=300, name="腾格里额里斯", oneway_row=None)
+    lj_grid = street_grid(osm, *lj, nx=9, ny=7, spacing_m=300, name="孪井滩")
+    te_grid = street_grid(osm, *te, nx=5, ny=4, spacing_m=300, name="腾格里额里斯")
     place_node = {}
     for key in ("zhongwei", "zhongning", "toudaohu", "yingshuiqiao", "zhenluo"):
         place_node[key] = osm.node(float(places[key]["lon_wgs84"]), float(places[key]["lat_wgs84"]))

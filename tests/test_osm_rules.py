@@ -1,0 +1,289 @@
+"""Each OSM rule on a tiny hand-made OSM file, with the travel time worked out by hand.
+
+Every case is one way of two nodes on the equator, from lon 0 to lon 0.01 (drawn
+eastward), read through the real reader (osmium).  On the equator the geodesic
+between two points of it runs along it: the way is exactly a x 0.01 degrees long,
+with a = 6,378,137 m (WGS84), i.e. 1,113.1949 m.  The times are that length over
+the speed the rule gives, forward (west to east) and backward.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+import math
+from types import MappingProxyType
+from xml.sax.saxutils import quoteattr
+
+import numpy as np
+import pytest
+
+from coverage import io
+from coverage.config import Profile, load_profiles
+from coverage.errors import RoadNetworkError
+from coverage.network import build_road_network
+from coverage.osm import load_osm_rules, parse_maxspeed
+from coverage.region import report_exclusions
+from coverage.routing import build_routing_graph, nearest_facility
+
+RULES = load_osm_rules()
+LENGTH = 6_378_137.0 * math.radians(0.01)  # metres along the equator
+DRIVE = dataclasses.replace(load_profiles()["drive"], direct_offroad=False)
+WALK = dataclasses.replace(load_profiles()["walk"], direct_offroad=False)
+
+
+def seconds(kmh: float) -> float:
+    return LENGTH / (kmh / 3.6)
+
+
+def osm_xml(ways: list[dict]) -> str:
+    """One two-node way per entry, each on its own stretch of the equator (way k from lon 10k to 10k + 0.01)."""
+    nodes, body = [], []
+    for k, tags in enumerate(ways):
+        a, b = 2 * k + 1, 2 * k + 2
+        nodes.append(
+            f'<node id="{a}" version="1" lat="0" lon="{10 * k}"/><node id="{b}" version="1" lat="0" lon="{10 * k + 0.01}"/>'
+        )
+        t = "".join(f"<tag k={quoteattr(key)} v={quoteattr(value)}/>" for key, value in tags.items())
+        body.append(f'<way id="{k + 1}" version="1"><nd ref="{a}"/><nd ref="{b}"/>{t}</way>')
+    return '<?xml version="1.0" encoding="UTF-8"?><osm version="0.6">' + "".join(nodes + body) + "</osm>"
+
+
+ANCHOR = {"highway": "secondary"}  # a second way, so a graph exists even when the tested way is left out
+
+
+def times(tmp_path, tags: dict, profile: Profile = DRIVE) -> tuple[float, float]:
+    """(forward, backward) seconds along the tested way, through the real reader and routing."""
+    path = tmp_path / "rule.osm"
+    path.write_text(osm_xml([tags, ANCHOR]), encoding="utf-8")
+    net = build_road_network(io.read_osm_roads(path, tag_keys=RULES.tag_keys()))
+    g = build_routing_graph(net, profile, RULES)
+    west, east = [[0.0, 0.0]], [[0.01, 0.0]]
+    fwd = nearest_facility(g, west, east).seconds[0]
+    bwd = nearest_facility(g, east, west).seconds[0]
+    return fwd, bwd
+
+
+def check(tmp_path, tags, want_fwd, want_bwd, profile=DRIVE):
+    got = times(tmp_path, tags, profile)
+    want = tuple(math.inf if w is None else seconds(w) for w in (want_fwd, want_bwd))
+    np.testing.assert_allclose(got, want, rtol=1e-12, atol=1e-9)
+
+
+def test_length_is_the_equator_arc(tmp_path):
+    path = tmp_path / "a.osm"
+    path.write_text(osm_xml([{"highway": "secondary"}]), encoding="utf-8")
+    net = build_road_network(io.read_osm_roads(path, tag_keys=RULES.tag_keys()))
+    assert net.length_m[0] == pytest.approx(LENGTH, rel=1e-12)
+    assert LENGTH == pytest.approx(1113.1949, abs=1e-4)
+
+
+# --- oneway ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("value", "fwd", "bwd"),
+    [
+        ("yes", 60, None),
+        ("true", 60, None),
+        ("1", 60, None),
+        ("-1", None, 60),
+        ("reverse", None, 60),
+        ("no", 60, 60),
+        ("reversible", None, None),  # decision: not usable by car
+        ("alternating", None, None),
+        ("perhaps", 60, 60),  # not understood: no information, two-way
+    ],
+)
+def test_oneway_values_when_driving(tmp_path, value, fwd, bwd):
+    check(tmp_path, {"highway": "secondary", "oneway": value}, fwd, bwd)
+
+
+@pytest.mark.parametrize("value", ["yes", "-1", "reversible"])
+def test_walking_ignores_oneway(tmp_path, value):
+    check(tmp_path, {"highway": "secondary", "oneway": value}, 3, 3, WALK)
+
+
+def test_oneway_foot_binds_walkers_only(tmp_path):
+    check(tmp_path, {"highway": "footway", "oneway:foot": "yes"}, 3, None, WALK)
+    check(tmp_path, {"highway": "secondary", "oneway:foot": "-1"}, 60, 60)
+
+
+@pytest.mark.parametrize("junction", ["roundabout", "circular"])
+def test_roundabouts_are_one_way_unless_tagged_otherwise(tmp_path, junction):
+    check(tmp_path, {"highway": "secondary", "junction": junction}, 60, None)
+    check(tmp_path, {"highway": "secondary", "junction": junction, "oneway": "no"}, 60, 60)
+    check(tmp_path, {"highway": "secondary", "junction": junction}, 3, 3, WALK)
+
+
+def test_motorways_are_one_way_unless_tagged_otherwise(tmp_path):
+    check(tmp_path, {"highway": "motorway"}, 100, None)
+    check(tmp_path, {"highway": "motorway", "oneway": "no"}, 100, 100)
+
+
+def test_most_specific_oneway_tag_wins(tmp_path):
+    check(tmp_path, {"highway": "secondary", "oneway": "yes", "oneway:motorcar": "no"}, 60, 60)
+    check(tmp_path, {"highway": "secondary", "oneway": "no", "oneway:vehicle": "-1"}, None, 60)
+
+
+# --- access ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("tags", "drive", "walk"),
+    [
+        ({"access": "no"}, False, False),
+        ({"access": "private"}, False, False),
+        ({"access": "destination"}, True, True),
+        ({"access": "permissive"}, True, True),
+        ({"access": "customers"}, True, True),
+        ({"access": "delivery"}, False, False),
+        ({"access": "no", "motorcar": "yes"}, True, False),
+        ({"access": "no", "foot": "yes"}, False, True),
+        ({"motor_vehicle": "private"}, False, True),
+        ({"vehicle": "no"}, False, True),
+        ({"vehicle": "no", "motor_vehicle": "yes"}, True, True),
+        ({"foot": "no"}, True, False),
+        ({"access": "agricultural"}, False, False),
+        ({"access": "conditional @ (Mo-Fr)"}, True, True),  # not understood: ignored
+        ({"access": "no", "motorcar": "conditional"}, False, False),  # an unknown value falls through to access=no
+    ],
+)
+def test_access_ladder(tmp_path, tags, drive, walk):
+    base = {"highway": "tertiary", **tags}
+    check(tmp_path, base, *((50, 50) if drive else (None, None)))
+    check(tmp_path, base, *((3, 3) if walk else (None, None)), WALK)
+
+
+# --- ways that are no road -------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "tags",
+    [
+        {"highway": "construction"},
+        {"highway": "proposed"},
+        {"highway": "abandoned"},
+        {"highway": "platform"},
+        {"highway": "raceway"},
+        {"highway": "bus_guideway"},
+        {"highway": "pedestrian", "area": "yes"},
+        {"highway": "trail"},  # an unknown value
+    ],
+)
+def test_excluded_and_unknown_ways_are_left_out(tmp_path, tags):
+    check(
+        tmp_path,
+        tags,
+        None,
+        None,
+        dataclasses.replace(WALK, speeds_kmh=MappingProxyType({**WALK.speeds_kmh, tags["highway"]: 3.0})),
+    )
+
+
+def test_left_out_ways_are_reported_once(tmp_path, caplog):
+    path = tmp_path / "mixed.osm"
+    path.write_text(
+        osm_xml(
+            [
+                {"highway": "trail"},
+                {"highway": "trail"},
+                {"highway": "construction"},
+                {"highway": "footway", "area": "yes"},
+                {"highway": "secondary", "access": "maybe"},
+                {"highway": "secondary", "maxspeed": "fast"},
+                ANCHOR,
+            ]
+        ),
+        encoding="utf-8",
+    )
+    net = build_road_network(io.read_osm_roads(path, tag_keys=RULES.tag_keys()))
+    with caplog.at_level(logging.WARNING):
+        lines = report_exclusions(path, net, RULES)
+    assert len([r for r in caplog.records if str(path) in r.getMessage()]) == 1
+    text = " ".join(lines)
+    assert "2 ways with a highway value the OSM rules do not know (left out): trail 2" in text
+    assert "1 ways that are no road for travel (construction, platforms...; left out): construction 1" in text
+    assert "area=yes 1" in text and "access=maybe 1" in text and "maxspeed=fast 1" in text
+
+
+def test_an_extract_with_only_excluded_ways_is_a_clear_error(tmp_path):
+    path = tmp_path / "site.osm"
+    path.write_text(osm_xml([{"highway": "construction"}]), encoding="utf-8")
+    net = build_road_network(io.read_osm_roads(path, tag_keys=RULES.tag_keys()))
+    with pytest.raises(RoadNetworkError, match="no road in the network is usable by the 'drive' profile"):
+        build_routing_graph(net, DRIVE, RULES)
+
+
+# --- speeds ---------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("maxspeed", "kmh"),
+    [
+        ("80", 80),
+        ("50 mph", 50 * 1.609344),
+        ("30 km/h", 30),
+        ("none", 60),  # no number: the class speed
+        ("signals", 60),
+        ("CN:urban", 50),
+        ("CN:rural", 70),
+        ("60;80", 60),
+        ("80;60", 60),
+        ("walk", 6),
+        ("RU:urban", 60),
+        ("XX:nowhere", 60),  # unknown code: the class speed
+        ("200", 100),  # capped at the profile's max_kmh
+    ],
+)
+def test_maxspeed(tmp_path, maxspeed, kmh):
+    check(tmp_path, {"highway": "secondary", "maxspeed": maxspeed}, kmh, kmh)
+
+
+def test_directional_maxspeed(tmp_path):
+    check(tmp_path, {"highway": "secondary", "maxspeed": "50", "maxspeed:forward": "70"}, 70, 50)
+    check(tmp_path, {"highway": "secondary", "maxspeed:backward": "40"}, 60, 40)
+
+
+def test_walking_ignores_maxspeed(tmp_path):
+    check(tmp_path, {"highway": "secondary", "maxspeed": "80"}, 3, 3, WALK)
+
+
+@pytest.mark.parametrize(
+    ("grade", "kmh"), [("grade1", 40), ("grade2", 30), ("grade3", 25), ("grade4", 20), ("grade5", 15), ("", 25)]
+)
+def test_track_speed_by_tracktype(tmp_path, grade, kmh):
+    tags = {"highway": "track", **({"tracktype": grade} if grade else {})}
+    check(tmp_path, tags, kmh, kmh)
+
+
+@pytest.mark.parametrize(
+    ("surface", "highway", "kmh"),
+    [
+        ("sand", "track", 15),
+        ("sand", "secondary", 15),
+        ("gravel", "secondary", 45),
+        ("gravel", "track", 25),
+        ("asphalt", "secondary", 60),
+        ("ground", "tertiary", 30),
+    ],
+)
+def test_surface_caps_the_speed(tmp_path, surface, highway, kmh):
+    check(tmp_path, {"highway": highway, "surface": surface}, kmh, kmh)
+
+
+def test_surface_cap_applies_after_tracktype_and_maxspeed(tmp_path):
+    check(tmp_path, {"highway": "track", "tracktype": "grade1", "surface": "sand"}, 15, 15)
+    check(tmp_path, {"highway": "secondary", "maxspeed": "80", "surface": "gravel"}, 45, 45)
+
+
+def test_parse_maxspeed_units():
+    assert parse_maxspeed("", RULES) != parse_maxspeed("", RULES)  # NaN: absent
+    assert parse_maxspeed("0", RULES) != parse_maxspeed("0", RULES)  # 0 is no limit to travel at
+    assert parse_maxspeed("25 mph", RULES) == pytest.approx(40.2336)
+
+
+def test_profile_mode_must_exist_in_the_rules(tmp_path):
+    bad = dataclasses.replace(DRIVE, mode="hovercraft")
+    with pytest.raises(RoadNetworkError, match="mode 'hovercraft' is not in the OSM rules"):
+        times(tmp_path, {"highway": "secondary"}, bad)
