@@ -1,43 +1,67 @@
 """Assessment: every standard on a region - measured value, threshold, verdict, shortfall.
 
-Access standards use the travel-time engine; presence and ratio standards count
-and sum facilities per unit.  Every figure carries what it was computed from
-(standard id and section, facility ids, settlement ids).
+Access standards read the travel-time table (:mod:`coverage.travel`); presence and
+ratio standards count and sum facilities per unit of a level of the region's
+vocabulary.  Every verdict is one of three: met, not met, or not tested - with the
+reason (no units layer, no facility of the types mapped, a column missing...).  A
+result holds numbers and ids only; words, in the user's language, are the report's
+business (:mod:`coverage.report`).
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
 
 import geopandas as gpd
 import numpy as np
 import pandas as pd
 import shapely
 
+from .i18n import translate
 from .region import Region
 from .standards import AccessStandard, Catalogue, PresenceStandard, Quantity, RatioStandard, Standard
 from .travel import eligible_facilities, travel_table
 
 __all__ = [
+    "MET",
+    "NOT_MET",
+    "NOT_TESTED",
     "Assessment",
+    "Note",
     "StandardResult",
+    "access_travel",
     "assess",
     "assess_access",
     "assess_presence",
     "assess_ratio",
-    "facility_units",
     "group_summary",
     "nearest_minutes",
-    "settlement_units",
+    "unit_membership",
 ]
 
 log = logging.getLogger(__name__)
 
-PASS, FAIL, NA = "PASS", "FAIL", "N/A"
+MET, NOT_MET, NOT_TESTED = "met", "not met", "not tested"
+VERDICTS = (MET, NOT_MET, NOT_TESTED)
 # Relative tolerance for "exactly at the threshold" (floating point of sums, divisions, speeds).
-RATIO_RTOL = 1e-9
+RTOL = 1e-9
+# An access leg this long is named as the reason a settlement fails.
+LONG_OFFROAD_M = 5000.0
+
+
+@dataclass(frozen=True)
+class Note:
+    """A message in words, written in the chosen language when shown (``msgid`` is the English text)."""
+
+    msgid: str
+    params: Mapping = field(default_factory=dict)
+
+    def text(self, lang: str = "en") -> str:
+        """The message in ``lang`` (text parameters that are words of the catalogue are translated too)."""
+        params = {k: translate(v, lang) if isinstance(v, str) else v for k, v in self.params.items()}
+        return translate(self.msgid, lang).format(**params)
 
 
 @dataclass(frozen=True)
@@ -49,31 +73,35 @@ class StandardResult:
     standard
         The standard tested.
     detail
-        One row per settlement (access) or unit (presence, ratio).
+        One row per settlement (access) or unit (presence, ratio), with a ``verdict`` each.
     summary
-        Figures for the scorecard (see :meth:`Assessment.scorecard`).
+        Numbers for the scorecard (see the ``assess_*`` functions).
     verdict
-        ``"PASS"``, ``"FAIL"`` or ``"N/A"`` (nothing to test).
+        :data:`MET`, :data:`NOT_MET` or :data:`NOT_TESTED`.
+    why
+        Why it was not tested (None when it was).
     """
 
     standard: Standard
     detail: pd.DataFrame
     summary: dict
     verdict: str
+    why: Note | None = None
 
     @property
     def passes(self) -> bool:
-        """True unless the verdict is FAIL."""
-        return self.verdict != FAIL
+        """True when met (not tested is not met)."""
+        return self.verdict == MET
 
 
 @dataclass(frozen=True)
 class Assessment:
-    """All results of one run."""
+    """All results of one run, and what produced them."""
 
     region: Region
     catalogue: Catalogue
     results: tuple[StandardResult, ...]
+    travel_models: Mapping[str, str] = field(default_factory=dict)
 
     def result(self, std_id: str) -> StandardResult:
         """The result of one standard."""
@@ -82,121 +110,130 @@ class Assessment:
                 return r
         raise KeyError(std_id)
 
+    def ids(self, verdict: str) -> list[str]:
+        """Ids of the standards with this verdict."""
+        return [r.standard.id for r in self.results if r.verdict == verdict]
+
     @property
     def failing(self) -> list[str]:
-        """Ids of failing standards."""
-        return [r.standard.id for r in self.results if r.verdict == FAIL]
+        """Ids of the standards not met."""
+        return self.ids(NOT_MET)
+
+    def counts(self) -> dict[str, int]:
+        """How many standards are met, not met and not tested."""
+        return {v: len(self.ids(v)) for v in VERDICTS}
 
     def scorecard(self, lang: str = "en") -> pd.DataFrame:
-        """One row per standard: wording, target, share meeting it, worst case, verdict."""
-        rows = []
-        zh = lang == "zh"
-        for r in self.results:
-            s, m = r.standard, r.summary
-            rows.append(
-                {
-                    "id": s.id,
-                    ("标准" if zh else "standard"): s.title(lang),
-                    ("规划原文" if zh else "plan wording"): s.wording,
-                    ("条款" if zh else "section"): s.section,
-                    ("目标" if zh else "target"): (
-                        s.target_text(lang, self.region.facility_types)
-                        if isinstance(s, PresenceStandard)
-                        else s.target_text(lang)
-                    ),
-                    ("达标对象" if zh else "meeting (count)"): m.get("meeting_text", ""),
-                    ("达标人口" if zh else "meeting (population)"): m.get("population_text", ""),
-                    ("最差" if zh else "worst case"): m.get("worst_text", ""),
-                    ("结论" if zh else "verdict"): {"PASS": "达标", "FAIL": "未达标", "N/A": "无数据"}[r.verdict]
-                    if zh
-                    else r.verdict,
-                }
-            )
-        return pd.DataFrame(rows)
+        """One row per standard, in words (see :func:`coverage.report.scorecard_frame`)."""
+        from .report import scorecard_frame
+
+        return scorecard_frame(self, lang=lang)
 
 
-def _pct(part: float, whole: float) -> str:
-    return f"{part / whole:.0%}" if whole else "-"
+# --- units -------------------------------------------------------------------------------------
 
 
-# --- units -------------------------------------------------------------------------
+def unit_membership(
+    region: Region, points: gpd.GeoDataFrame, hints: list[pd.Series], inside: pd.Series | None = None
+) -> pd.DataFrame:
+    """The unit of every point at every level of the region's vocabulary (``""`` = none).
 
-
-def settlement_units(region: Region) -> pd.DataFrame:
-    """Gacha and town code of each settlement: from its columns, else by location."""
-    s = region.settlements
-    gacha = s["unit_code"].copy()
-    town = s["town_code"].copy()
+    Codes given in ``hints`` (``unit_code``, ``<level>_code``) are used where they
+    name a unit of the units layer; a unit's parent fills the level above; what is
+    still unknown is found by location (the polygon containing the point).  The
+    region's own level is its key for every point ``inside`` (default: all).
+    """
+    vocab = region.vocabulary
+    index = points.index
+    out = pd.DataFrame({lv: pd.Series("", index=index, dtype=object) for lv in vocab.level_keys})
+    inside = pd.Series(True, index=index) if inside is None else inside.reindex(index).fillna(False).astype(bool)
+    out[vocab.region_level] = np.where(inside, vocab.region_level, "")
     units = region.units
-    if len(units):
-        gachas = units[units["level"] == "gacha"]
-        towns = units[units["level"] == "town"]
-        missing = ~gacha.isin(gachas.index)
-        if missing.any():
-            gacha[missing] = _locate(s.geometry[missing], gachas)
-        parent = gachas["parent_code"].reindex(gacha).to_numpy()
-        town = town.where(town.isin(towns.index), pd.Series(parent, index=s.index).fillna(""))
-        still = ~town.isin(towns.index)
-        if still.any():
-            town[still] = _locate(s.geometry[still], towns)
-    return pd.DataFrame({"gacha": gacha.astype(str), "town": town.astype(str)}, index=s.index)
+    if len(units) and vocab.unit_levels:
+        level_of = units["level"]
+        for hint in hints:
+            hint_level = hint.map(level_of)
+            for lv in vocab.unit_levels:
+                take = (out[lv] == "") & (hint_level == lv).to_numpy()
+                out.loc[take, lv] = hint[take]
+        levels = list(vocab.unit_levels)
+        for k in range(len(levels) - 1, -1, -1):
+            lv = levels[k]
+            if k + 1 < len(levels):
+                child = out[levels[k + 1]]
+                parent = child.map(units["parent_code"]).fillna("")
+                take = (out[lv] == "") & (parent.map(level_of) == lv)
+                out.loc[take, lv] = parent[take]
+            missing = (out[lv] == "").to_numpy()
+            if missing.any():
+                out.loc[missing, lv] = _locate(points.geometry[missing], units[level_of == lv])
+    for lv in vocab.unit_levels:
+        out.loc[~inside.to_numpy(), lv] = ""
+    return out.astype(str)
 
 
-def facility_units(region: Region) -> pd.DataFrame:
-    """Gacha and town code of each facility (empty text outside every unit)."""
-    f = region.facilities
-    units = region.units
-    gacha = pd.Series("", index=f.index, dtype=object)
-    town = pd.Series("", index=f.index, dtype=object)
-    if len(units):
-        gachas = units[units["level"] == "gacha"]
-        towns = units[units["level"] == "town"]
-        given = f["unit_code"].isin(gachas.index)
-        gacha[given] = f.loc[given, "unit_code"]
-        if (~given).any():
-            gacha[~given] = _locate(f.geometry[~given], gachas)
-        town[:] = gachas["parent_code"].reindex(gacha).fillna("").to_numpy()
-        as_town = f["unit_code"].isin(towns.index)
-        town[as_town] = f.loc[as_town, "unit_code"]
-        still = (town == "") | ~town.isin(towns.index)
-        if still.any():
-            town[still] = _locate(f.geometry[still], towns)
-    # A facility outside the region belongs to no unit, whatever its columns say.
-    gacha[~f["in_region"]] = ""
-    town[~f["in_region"]] = ""
-    return pd.DataFrame({"gacha": gacha.astype(str), "town": town.astype(str)}, index=f.index)
-
-
-def _unit_tables(region: Region, cache: dict | None) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Settlement and facility units, computed once per run (they need spatial joins)."""
-    if cache is None:
-        return settlement_units(region), facility_units(region)
-    if "units" not in cache:
-        cache["units"] = (settlement_units(region), facility_units(region))
-    return cache["units"]
-
-
-def _locate(points, polygons) -> np.ndarray:
+def _locate(points: gpd.GeoSeries, polygons: gpd.GeoDataFrame) -> np.ndarray:
+    """The first polygon (in the layer's order) containing each point; ``""`` outside all."""
     out = np.full(len(points), "", dtype=object)
     if len(points) == 0 or len(polygons) == 0:
         return out
     tree = shapely.STRtree(polygons.geometry.to_numpy())
     pi, ui = tree.query(points.to_numpy(), predicate="within")
-    # First match in the units' order, so the answer does not depend on the tree.
     order = np.lexsort((ui, pi))
-    seen = set()
-    for p, u in zip(pi[order], ui[order], strict=True):
-        if p not in seen:
-            out[p] = polygons.index[u]
-            seen.add(p)
+    pi, ui = pi[order], ui[order]
+    first = np.ones(len(pi), bool)
+    first[1:] = pi[1:] != pi[:-1]
+    out[pi[first]] = polygons.index.to_numpy()[ui[first]]
     return out
 
 
-# --- access ------------------------------------------------------------------------
+def _hints(frame: pd.DataFrame, region: Region) -> list[pd.Series]:
+    cols = ["unit_code", *[f"{lv}_code" for lv in region.vocabulary.unit_levels]]
+    return [frame[c].astype(str) for c in cols if c in frame]
+
+
+def memberships(region: Region, cache: dict | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Settlement and facility units at every level, computed once per run (they need spatial joins)."""
+    cache = {} if cache is None else cache
+    if "units" not in cache:
+        s, f = region.settlements, region.facilities
+        cache["units"] = (
+            unit_membership(region, s, _hints(s, region)),
+            unit_membership(region, f, _hints(f, region), inside=f["in_region"]),
+        )
+    return cache["units"]
+
+
+def units_at(region: Region, level: str) -> pd.DataFrame:
+    """The units of a level (the region itself for the region's level), indexed by code."""
+    if level == region.vocabulary.region_level:
+        return pd.DataFrame(
+            {"name_zh": [region.name_zh], "name_en": [region.name_en], "level": [level], "parent_code": [""]},
+            index=pd.Index([level], name="code"),
+        )
+    u = region.units
+    return u.loc[u["level"] == level, ["name_zh", "name_en", "level", "parent_code"]].copy()
+
+
+def _mapped(region: Region, types) -> bool:
+    """True when the facility layer maps these types: one of them is in it, or the region declares it complete."""
+    complete = region.complete_types
+    return bool(region.facilities["facility_type"].isin(list(types)).any()) or "*" in complete or bool(set(types) & complete)
+
+
+def _types_note(types) -> Note:
+    return Note(
+        "no facility of the types {types} in the facilities layer: not mapped, or none exist (if none exist, "
+        "declare the layer complete for them in region.toml: complete_types)",
+        {"types": ", ".join(types)},
+    )
+
+
+# --- access ------------------------------------------------------------------------------------------
 
 
 def access_travel(region: Region, std: AccessStandard, cache: dict | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """The travel-time table of a standard's settlements to its eligible facilities, and those facilities.
+    """The travel-time table of the settlements to a standard's eligible facilities, and those facilities.
 
     Standards that share a profile and a set of eligible facilities share one table.
     """
@@ -208,52 +245,49 @@ def access_travel(region: Region, std: AccessStandard, cache: dict | None = None
     return cache[key], eligible
 
 
-LONG_OFFROAD_M = 5000.0  # an access leg this long is named as the reason a settlement fails
+def access_reason_codes(detail: pd.DataFrame, max_snap_m: float, n_eligible: int) -> np.ndarray:
+    """Why each settlement not meeting the standard fails (``""`` for those that meet it).
 
-
-def _reasons(detail: pd.DataFrame, max_snap_m: float) -> np.ndarray:
-    """Why each failing settlement fails (empty text for those that pass)."""
-    fail = ~detail["passes"].to_numpy()
+    ``too_far`` (reached, beyond the limit), ``long_offroad`` (as too_far, with an
+    access leg of 5 km or more), ``offroad_only`` (no road within reach: across
+    country only, too slow), ``no_route`` (on the network, but no eligible facility
+    reachable from its part of it), ``isolated`` (no road within reach and no trip
+    across country), ``no_facility`` (no eligible facility at all).
+    """
+    fail = (detail["verdict"] == NOT_MET).to_numpy()
     reachable = detail["reachable"].to_numpy()
     snap = detail["snap_m"].to_numpy()
+    via = detail["via"].to_numpy()
+    off = snap > max_snap_m
     out = np.full(len(detail), "", dtype=object)
-    out[fail & reachable] = "nearest eligible facility too far"
-    long_leg = fail & reachable & (snap >= LONG_OFFROAD_M)
-    out[long_leg] = [f"long off-road leg: {d / 1000:.1f} km to the nearest road" for d in snap[long_leg]]
-    out[fail & ~reachable] = "no eligible facility reachable from its road network component"
-    off_network = fail & ~reachable & (snap > max_snap_m)
-    out[off_network] = f"no road within {max_snap_m / 1000:g} km and no facility reachable across country"
+    out[fail & reachable] = "too_far"
+    out[fail & reachable & (via == "road") & (snap >= LONG_OFFROAD_M)] = "long_offroad"
+    out[fail & reachable & (via == "direct") & off] = "offroad_only"
+    out[fail & ~reachable] = "no_route"
+    out[fail & ~reachable & off] = "isolated"
+    if n_eligible == 0:
+        out[fail] = "no_facility"
     return out
 
 
 def assess_access(region: Region, std: AccessStandard, *, cache: dict | None = None) -> StandardResult:
     """Minutes from each applicable settlement to its nearest eligible facility, against the threshold.
 
-    Parameters
-    ----------
-    region
-        The region.
-    std
-        An access standard.
-    cache
-        Shared nearest-facility results (settlement sets x facility sets) across standards.
-
-    Returns
-    -------
-    StandardResult
-        ``detail`` on the applicable settlements' index.
+    Summary: ``n``, ``n_meeting``, ``demand_total``, ``demand_meeting``, ``share_demand``,
+    ``n_unreachable``, ``n_facilities``, ``worst_id``, ``worst_minutes``.
     """
     cache = {} if cache is None else cache
     s = region.settlements
     travel, eligible = access_travel(region, std, cache)
+    members = memberships(region, cache)[0]
     detail = pd.DataFrame(
         {
             "standard": std.id,
             "name_zh": s["name_zh"],
             "name_en": s["name_en"],
             "class": s["class"],
-            "town_code": _unit_tables(region, cache)[0]["town"],
             "unit_code": s["unit_code"],
+            **{f"{lv}_code": members[lv] for lv in region.vocabulary.unit_levels},
             "population": s["population"],
             "demand": s[std.demand],
             "minutes": travel["minutes"],
@@ -262,50 +296,59 @@ def assess_access(region: Region, std: AccessStandard, *, cache: dict | None = N
             "nearest_name": travel["facility"].map(eligible["name_zh"].to_dict()).astype(object).fillna(""),
             "via": travel["via"],
             "snap_m": travel["snap_m"],
+            "access_min": travel["access_min"],
+            "network_min": travel["network_min"],
+            "egress_min": travel["egress_min"],
             "reachable": travel["reachable"],
+            "model": travel["model"],
             "coord_source": s["coord_source"],
         },
         index=s.index,
     )
     detail = detail[detail["class"].isin(std.applies_to)].copy()
-    # Inclusive: a settlement exactly at 30.0 minutes meets a 30-minute standard (the
-    # tolerance absorbs the rounding of metres / speed, about 1e-14 relative).
-    detail["passes"] = detail["minutes"] <= std.max_minutes * (1 + RATIO_RTOL)
+    # Inclusive: a settlement exactly at 30.0 minutes meets a 30-minute standard (the tolerance
+    # absorbs the rounding of metres / speed, about 1e-14 relative).
+    meets = detail["minutes"].to_numpy() <= std.max_minutes * (1 + RTOL)
+    detail["verdict"] = np.where(meets, MET, NOT_MET)
+    detail["passes"] = meets
     detail["margin_min"] = std.max_minutes - detail["minutes"]
     detail["shortfall_min"] = np.maximum(detail["minutes"] - std.max_minutes, 0.0)
-    max_snap = region.profiles[std.profile].max_snap_m
-    detail["reason"] = _reasons(detail, max_snap)
+    detail["reason_code"] = access_reason_codes(detail, region.profiles[std.profile].max_snap_m, len(eligible))
     n = len(detail)
-    demand_total = float(detail["demand"].sum())
-    demand_ok = float(detail.loc[detail["passes"], "demand"].sum())
+    demand = detail["demand"].to_numpy(float)
     summary = {
         "n": n,
-        "n_meeting": int(detail["passes"].sum()),
-        "demand_total": demand_total,
-        "demand_meeting": demand_ok,
+        "n_meeting": int(meets.sum()),
         "n_unreachable": int((~detail["reachable"]).sum()),
         "n_facilities": len(eligible),
+        "demand_field": std.demand,
     }
     if n == 0:
-        verdict = NA
-        summary.update(meeting_text="no settlement of this class", population_text="", worst_text="")
-    else:
-        share = demand_ok / demand_total if demand_total > 0 else float(summary["n_meeting"] == n)
-        verdict = PASS if share + 1e-12 >= std.required_share else FAIL
-        worst_id = detail["minutes"].idxmax()
-        worst = detail.loc[worst_id]
-        worst_min = "unreachable" if not np.isfinite(worst["minutes"]) else f"{worst['minutes']:.1f} min"
-        summary.update(
-            share_settlements=summary["n_meeting"] / n,
-            share_demand=share,
-            worst_id=worst_id,
-            worst_minutes=float(worst["minutes"]),
-            meeting_text=f"{summary['n_meeting']}/{n} settlements ({_pct(summary['n_meeting'], n)})",
-            population_text=f"{demand_ok:,.0f}/{demand_total:,.0f} {'elderly' if std.demand != 'population' else 'people'} "
-            f"({_pct(demand_ok, demand_total)})",
-            worst_text=f"{worst['name_zh']} {worst_min}"
-            + (f" (+{summary['n_unreachable']} unreachable)" if summary["n_unreachable"] > 1 else ""),
+        classes = ", ".join(region.vocabulary.klass(c).name("en") for c in std.applies_to)
+        return StandardResult(
+            std, detail, summary, NOT_TESTED, Note("no settlement of the class {classes}", {"classes": classes})
         )
+    if np.isnan(demand).any():
+        missing = int(np.isnan(demand).sum())
+        why = Note(
+            "'{field}' is missing for {n} of the {total} settlements it applies to: the share cannot be weighted",
+            {"field": std.demand, "n": missing, "total": n},
+        )
+        return StandardResult(std, detail, summary, NOT_TESTED, why)
+    if not _mapped(region, std.facility_types):
+        return StandardResult(std, detail, summary, NOT_TESTED, _types_note(std.facility_types))
+    demand_total, demand_ok = float(demand.sum()), float(demand[meets].sum())
+    share = demand_ok / demand_total if demand_total > 0 else float(meets.all())
+    worst_id = detail["minutes"].idxmax()
+    summary.update(
+        demand_total=demand_total,
+        demand_meeting=demand_ok,
+        share_demand=share,
+        share_settlements=summary["n_meeting"] / n,
+        worst_id=worst_id,
+        worst_minutes=float(detail.loc[worst_id, "minutes"]),
+    )
+    verdict = MET if share >= std.required_share * (1 - RTOL) else NOT_MET
     return StandardResult(std, detail, summary, verdict)
 
 
@@ -322,7 +365,7 @@ def nearest_minutes(
     Parameters
     ----------
     region
-        The region (its roads, profiles and facilities).
+        The region (its travel models and facilities).
     facility_types
         Types that count.
     profile
@@ -344,116 +387,105 @@ def nearest_minutes(
     return travel_table(region.travel_model(profile), origins, eligible)
 
 
-# --- presence and ratio -------------------------------------------------------------
+# --- presence ------------------------------------------------------------------------------------------
 
 
-def _units_at(region: Region, level: str) -> pd.DataFrame:
-    if level == "zone":
-        return pd.DataFrame(
-            {"name_zh": [region.name_zh], "name_en": [region.name_en], "level": ["zone"], "parent_code": [""]},
-            index=pd.Index(["zone"], name="code"),
-        )
-    u = region.units
-    return u.loc[u["level"] == level, ["name_zh", "name_en", "level", "parent_code"]].copy()
-
-
-def _member_of(level: str, units_of: pd.DataFrame, in_region: pd.Series) -> pd.Series:
-    if level == "zone":
-        return pd.Series(np.where(in_region, "zone", ""), index=units_of.index)
-    return units_of["gacha" if level == "gacha" else "town"]
+def _counting_facilities(region: Region, std: PresenceStandard, cache: dict | None) -> pd.Series:
+    """Mask of facilities that count for a presence standard (``count_in_classes`` keeps a town's own)."""
+    f = region.facilities
+    if not std.count_in_classes:
+        return pd.Series(True, index=f.index)
+    s_members, f_members = memberships(region, cache)
+    lowest = region.vocabulary.unit_levels[-1] if region.vocabulary.unit_levels else region.vocabulary.region_level
+    s = region.settlements
+    areas = set(s_members.loc[s["class"].isin(std.count_in_classes), lowest]) - {""}
+    own = f["unit_code"].isin(units_at(region, std.level).index)
+    return f_members[lowest].isin(areas) | own
 
 
 def assess_presence(region: Region, std: PresenceStandard, *, cache: dict | None = None) -> StandardResult:
-    """Count the required facilities in each unit of the standard's level."""
-    units = _units_at(region, std.level)
-    f = region.facilities
-    s_units, f_units = _unit_tables(region, cache)
-    f_unit = _member_of(std.level, f_units, f["in_region"])
-    s_unit = _member_of(std.level, s_units, pd.Series(True, index=region.settlements.index))
-    s = region.settlements
-    pop = s["population"].groupby(s_unit).sum().reindex(units.index, fill_value=0.0)
+    """Count the required facilities in each unit of the standard's level.
+
+    Summary: ``n`` (tested units), ``n_meeting``, ``demand_total``, ``demand_meeting``
+    (people in them), ``missing_total``, ``worst_code``, ``worst_missing``, ``n_not_eligible``.
+    """
+    units = units_at(region, std.level)
+    s_members, f_members = memberships(region, cache)
+    f, s = region.facilities, region.settlements
+    counting = _counting_facilities(region, std, cache) & f["in_region"]
+    f_unit = f_members[std.level].where(counting, "")
+    s_unit = s_members[std.level]
     detail = units.copy()
     detail.insert(0, "standard", std.id)
-    detail["population"] = pop
-    eligible = pop >= std.min_unit_population
+    detail["population"] = s["population"].groupby(s_unit).sum().reindex(units.index, fill_value=0.0)
+    eligible = detail["population"] >= std.min_unit_population
     if std.exclude_classes:
         only_excluded = s["class"].isin(std.exclude_classes).groupby(s_unit).all().reindex(units.index, fill_value=False)
         eligible &= ~only_excluded
     detail["eligible"] = eligible
     missing = pd.Series(0.0, index=units.index)
-    texts = []
     for k, req in enumerate(std.requirements, start=1):
-        mask = f["facility_type"].isin(req.facility_types)
+        mask = f["facility_type"].isin(req.facility_types) & (f_unit != "")
         counts = f.loc[mask, "quantity"].groupby(f_unit[mask]).sum().reindex(units.index, fill_value=0.0)
-        ids = (
-            f.index[mask].to_series().groupby(f_unit[mask]).agg(lambda x: ",".join(sorted(x))).reindex(units.index, fill_value="")
-        )
-        detail[f"req{k}"] = req.text(region.facility_types)
+        ids = f.index[mask].to_series().groupby(f_unit[mask].to_numpy()).agg(lambda x: ",".join(sorted(x)))
+        detail[f"req{k}"] = "/".join(req.facility_types)
         detail[f"count{k}"] = counts
         detail[f"required{k}"] = req.min_count
-        detail[f"ids{k}"] = ids
+        detail[f"ids{k}"] = ids.reindex(units.index, fill_value="")
         missing += np.maximum(req.min_count - counts, 0.0)
-        texts.append(req.text(region.facility_types))
     detail["missing"] = missing
-    detail["passes"] = (missing == 0) | ~eligible
-    detail["reason"] = [
-        ""
-        if ok
-        else "missing: "
-        + "; ".join(
-            f"{req.text(region.facility_types)} (has {row[f'count{k}']:g})"
-            for k, req in enumerate(std.requirements, start=1)
-            if row[f"count{k}"] < req.min_count
-        )
-        for (_, row), ok in zip(detail.iterrows(), detail["passes"], strict=True)
-    ]
+    detail["verdict"] = np.where(~eligible, NOT_TESTED, np.where(missing == 0, MET, NOT_MET))
+    detail["passes"] = detail["verdict"] == MET
     tested = detail[detail["eligible"]]
-    n, n_ok = len(tested), int(tested["passes"].sum())
-    pop_total, pop_ok = float(tested["population"].sum()), float(tested.loc[tested["passes"], "population"].sum())
+    n, n_ok = len(tested), int((tested["verdict"] == MET).sum())
     summary = {
         "n": n,
         "n_meeting": n_ok,
-        "demand_total": pop_total,
-        "demand_meeting": pop_ok,
+        "n_not_eligible": int((~eligible).sum()),
+        "demand_field": "population",
+        "demand_total": float(tested["population"].sum()),
+        "demand_meeting": float(tested.loc[tested["verdict"] == MET, "population"].sum()),
         "missing_total": float(tested["missing"].sum()),
     }
-    if len(units) == 0 or n == 0:
-        verdict = NA
-        summary.update(
-            meeting_text=f"no {std.level} units in the region's units layer" if len(units) == 0 else "no eligible unit",
-            population_text="",
-            worst_text="",
-        )
-    else:
-        verdict = PASS if n_ok == n else FAIL
-        worst = tested.sort_values(["missing", "population"], ascending=[False, False]).iloc[0]
-        summary.update(
-            meeting_text=f"{n_ok}/{n} {std.level} units ({_pct(n_ok, n)})",
-            population_text=f"{pop_ok:,.0f}/{pop_total:,.0f} people ({_pct(pop_ok, pop_total)})",
-            worst_text=(f"{worst['name_zh']}: {worst['missing']:g} missing" if worst["missing"] > 0 else "none missing"),
-        )
-    return StandardResult(std, detail, summary, verdict)
+    level_name = region.vocabulary.level(std.level).name("en")
+    if len(units) == 0:
+        why = Note("no {level} units: give a units layer with level = {key}", {"level": level_name, "key": std.level})
+        return StandardResult(std, detail, summary, NOT_TESTED, why)
+    if n == 0:
+        return StandardResult(std, detail, summary, NOT_TESTED, Note("no {level} unit is eligible", {"level": level_name}))
+    absent = [req.facility_types for req in std.requirements if not _mapped(region, req.facility_types)]
+    if absent:
+        return StandardResult(std, detail, summary, NOT_TESTED, _types_note([t for types in absent for t in types]))
+    worst = tested.sort_values(["missing", "population"], ascending=[False, False], kind="stable").iloc[0]
+    summary.update(worst_code=worst.name, worst_missing=float(worst["missing"]))
+    return StandardResult(std, detail, summary, MET if n_ok == n else NOT_MET)
 
 
-def _quantity_by_unit(region: Region, q: Quantity, level: str, cache: dict | None) -> tuple[pd.Series, pd.Series]:
-    """Sum of a quantity per unit, and how many contributing rows had no value."""
+# --- ratio ------------------------------------------------------------------------------------------------
+
+
+def _quantity_by_unit(region: Region, q: Quantity, level: str, cache: dict | None) -> tuple[pd.Series, pd.Series, int]:
+    """Sum of a quantity per unit, how many contributing rows had no value, and how many rows contribute."""
+    s_members, f_members = memberships(region, cache)
     if q.layer == "facilities":
         f = region.facilities
         mask = f["in_region"] & (f["facility_type"].isin(q.facility_types) if q.facility_types else True)
-        unit = _member_of(level, _unit_tables(region, cache)[1], f["in_region"])[mask]
+        unit = f_members.loc[mask, level]
         values = f.loc[mask, q.field]
     else:
-        s = region.settlements
-        unit = _member_of(level, _unit_tables(region, cache)[0], pd.Series(True, index=s.index))
-        values = s[q.field]
-    return values.fillna(0.0).groupby(unit).sum(), values.isna().groupby(unit).sum()
+        unit = s_members[level]
+        values = region.settlements[q.field]
+    return values.fillna(0.0).groupby(unit).sum(), values.isna().groupby(unit).sum(), int(values.notna().sum())
 
 
 def assess_ratio(region: Region, std: RatioStandard, *, cache: dict | None = None) -> StandardResult:
-    """Compute ``numerator / denominator * per`` per unit and test it against the floor."""
-    units = _units_at(region, std.level)
-    num, num_missing = _quantity_by_unit(region, std.numerator, std.level, cache)
-    den, den_missing = _quantity_by_unit(region, std.denominator, std.level, cache)
+    """Compute ``numerator / denominator * per`` per unit and test it against the floor.
+
+    Summary: ``n``, ``n_meeting``, ``shortfall_total``, ``worst_code``, ``worst_value``.
+    """
+    units = units_at(region, std.level)
+    num, num_missing, num_rows = _quantity_by_unit(region, std.numerator, std.level, cache)
+    den, den_missing, den_rows = _quantity_by_unit(region, std.denominator, std.level, cache)
     detail = units.copy()
     detail.insert(0, "standard", std.id)
     detail["numerator"] = num.reindex(units.index, fill_value=0.0)
@@ -466,30 +498,40 @@ def assess_ratio(region: Region, std: RatioStandard, *, cache: dict | None = Non
     detail["value"] = value
     detail["min_value"] = std.min_value
     # Exactly at the floor passes (up to floating-point rounding of the sums).
-    detail["passes"] = np.isfinite(value) & (value >= std.min_value * (1 - RATIO_RTOL))
+    meets = np.isfinite(value) & (value >= std.min_value * (1 - RTOL))
+    detail["verdict"] = np.where(~np.isfinite(value), NOT_TESTED, np.where(meets, MET, NOT_MET))
+    detail["passes"] = meets
     needed = std.min_value * detail["denominator"] / std.per
-    detail["shortfall"] = np.where(detail["passes"] | ~np.isfinite(value), 0.0, np.maximum(needed - detail["numerator"], 0.0))
+    # Shortfall in whole units of the numerator (beds, doctors): what must be added to meet the floor.
+    short = np.where(meets | ~np.isfinite(value), 0.0, np.maximum(needed - detail["numerator"], 0.0))
+    detail["shortfall"] = np.ceil(short - 1e-9)
     detail["numerator_field"] = f"{std.numerator.layer}.{std.numerator.field}"
     detail["denominator_field"] = f"{std.denominator.layer}.{std.denominator.field}"
     tested = detail[np.isfinite(detail["value"])]
-    n, n_ok = len(tested), int(tested["passes"].sum())
+    n, n_ok = len(tested), int((tested["verdict"] == MET).sum())
     summary = {"n": n, "n_meeting": n_ok, "shortfall_total": float(tested["shortfall"].sum())}
+    for q, rows in ((std.numerator, num_rows), (std.denominator, den_rows)):
+        if rows == 0:
+            types = ", ".join(q.facility_types) if q.facility_types else q.layer
+            why = Note(
+                "no '{field}' values for {types} in the {layer} layer", {"field": q.field, "types": types, "layer": q.layer}
+            )
+            if q.layer == "facilities" and q.facility_types and not _mapped(region, q.facility_types):
+                why = _types_note(q.facility_types)
+            return StandardResult(std, detail, summary, NOT_TESTED, why)
+    if len(units) == 0:
+        level_name = region.vocabulary.level(std.level).name("en")
+        why = Note("no {level} units: give a units layer with level = {key}", {"level": level_name, "key": std.level})
+        return StandardResult(std, detail, summary, NOT_TESTED, why)
     if n == 0:
-        verdict = NA
-        summary.update(meeting_text="denominator is 0 or missing", population_text="", worst_text="")
-    else:
-        verdict = PASS if n_ok == n else FAIL
-        worst = tested.sort_values("value").iloc[0]
-        short = f", {worst['shortfall']:.1f} {std.numerator.field} short" if worst["shortfall"] > 0 else ""
-        summary.update(
-            meeting_text=f"{n_ok}/{n} {std.level} units",
-            population_text="",
-            worst_text=f"{worst['name_zh']}: {worst['value']:.2f} {std.unit}"
-            f" ({worst['numerator']:g}/{worst['denominator']:g}){short}",
-        )
-        if worst["rows_without_value"]:
-            summary["worst_text"] += f"; {worst['rows_without_value']} rows without a value counted as 0"
-    return StandardResult(std, detail, summary, verdict)
+        why = Note("nothing to divide by: {field} sums to 0", {"field": std.denominator.field})
+        return StandardResult(std, detail, summary, NOT_TESTED, why)
+    worst = tested.sort_values("value", kind="stable").iloc[0]
+    summary.update(worst_code=worst.name, worst_value=float(worst["value"]))
+    return StandardResult(std, detail, summary, MET if n_ok == n else NOT_MET)
+
+
+# --- the whole catalogue -------------------------------------------------------------------------------------
 
 
 def assess(region: Region, catalogue: Catalogue, *, progress: Callable | None = None) -> Assessment:
@@ -502,7 +544,7 @@ def assess(region: Region, catalogue: Catalogue, *, progress: Callable | None = 
     catalogue
         The standards (use :meth:`Catalogue.select` for a subset).
     progress
-        Optional wrapper for an iterable (e.g. a tqdm bar); identity by default.
+        Optional wrapper for an iterable (e.g. a progress bar); identity by default.
 
     Returns
     -------
@@ -519,29 +561,45 @@ def assess(region: Region, catalogue: Catalogue, *, progress: Callable | None = 
             results.append(assess_presence(region, std, cache=cache))
         else:
             results.append(assess_ratio(region, std, cache=cache))
-    return Assessment(region=region, catalogue=catalogue, results=tuple(results))
+    profiles = sorted({s.profile for s in catalogue.standards if isinstance(s, AccessStandard)})
+    models = {p: region.travel_model(p).kind for p in profiles}
+    return Assessment(region=region, catalogue=catalogue, results=tuple(results), travel_models=models)
 
 
 def group_summary(assessment: Assessment) -> pd.DataFrame:
-    """Access standards per town and per settlement class: settlements and demand meeting them."""
+    """Access standards per unit (at each level) and per settlement class: settlements and demand meeting them."""
     rows = []
+    region = assessment.region
+    by_cols = [f"{lv}_code" for lv in region.vocabulary.unit_levels] + ["class"]
     for r in assessment.results:
-        if not isinstance(r.standard, AccessStandard) or r.detail.empty:
+        if not isinstance(r.standard, AccessStandard) or r.detail.empty or r.verdict == NOT_TESTED:
             continue
-        for by in ("town_code", "class"):
+        for by in by_cols:
             for key, g in r.detail.groupby(by, sort=True):
                 total = g["demand"].sum()
-                ok = g.loc[g["passes"], "demand"].sum()
+                ok = g.loc[g["verdict"] == MET, "demand"].sum()
                 rows.append(
                     {
                         "standard": r.standard.id,
                         "group_by": by,
                         "group": key,
                         "settlements": len(g),
-                        "settlements_meeting": int(g["passes"].sum()),
+                        "settlements_meeting": int((g["verdict"] == MET).sum()),
                         "demand": total,
                         "demand_meeting": ok,
                         "share_demand_meeting": ok / total if total else np.nan,
                     }
                 )
-    return pd.DataFrame(rows)
+    return pd.DataFrame(
+        rows,
+        columns=[
+            "standard",
+            "group_by",
+            "group",
+            "settlements",
+            "settlements_meeting",
+            "demand",
+            "demand_meeting",
+            "share_demand_meeting",
+        ],
+    )

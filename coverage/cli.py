@@ -1,14 +1,16 @@
 """The ``coverage-plan`` command: a thin layer over the public functions.
 
-Exit status: 0 when the command ran, 1 with ``--fail-on-gap`` when a standard
-fails, 2 for a user error (bad input, bad option) - with a message, never a
-traceback.
+Exit status: 0 when the command ran, 1 with ``--fail-on-gap`` when a standard is
+not met, 2 for a user error (bad input, bad option) - with a message, never a
+traceback - and 130 when interrupted (Ctrl-C or SIGTERM; no output is half-written).
 """
 
 from __future__ import annotations
 
 import argparse
 import logging
+import math
+import signal
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -18,19 +20,62 @@ from .errors import CoverageError
 log = logging.getLogger(__name__)
 
 
+# --- typed option values: a bad number is argparse's own error (exit 2, one line, no traceback) --------------
+
+
+def _number(text: str, *, kind=float, low: float | None = None, low_open: bool = False, high: float | None = None) -> float:
+    try:
+        value = kind(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"'{text}' is not {'a whole number' if kind is int else 'a number'}") from None
+    if isinstance(value, float) and not math.isfinite(value):
+        raise argparse.ArgumentTypeError(f"'{text}' is not a finite number")
+    if low is not None and (value <= low if low_open else value < low):
+        raise argparse.ArgumentTypeError(f"{text} must be {'>' if low_open else '>='} {low:g}")
+    if high is not None and value > high:
+        raise argparse.ArgumentTypeError(f"{text} must be <= {high:g}")
+    return value
+
+
+def positive_int(text: str) -> int:
+    """A whole number >= 1."""
+    return int(_number(text, kind=int, low=1))
+
+
+def positive_float(text: str) -> float:
+    """A finite number > 0."""
+    return _number(text, low=0, low_open=True)
+
+
+def workers_int(text: str) -> int:
+    """A whole number of worker processes, 1 to 256."""
+    return int(_number(text, kind=int, low=1, high=256))
+
+
 def _region_options(p: argparse.ArgumentParser) -> None:
     g = p.add_argument_group("region (default: the bundled Tengger zone)")
     g.add_argument("--region", type=Path, metavar="DIR", help="folder with a region.toml naming its files")
-    g.add_argument("--settlements", type=Path, metavar="FILE", help="settlement points (GeoPackage, GeoJSON, Shapefile, CSV)")
+    g.add_argument(
+        "--settlements",
+        type=Path,
+        metavar="FILE",
+        help="settlement points (GeoPackage [FILE.gpkg:LAYER], GeoJSON, Shapefile, CSV)",
+    )
     g.add_argument("--facilities", type=Path, metavar="FILE", help="facility points")
-    g.add_argument("--roads", type=Path, metavar="FILE", help="roads as OpenStreetMap .osm or .osm.pbf")
-    g.add_argument("--boundary", type=Path, metavar="FILE", help="region outline (polygon)")
-    g.add_argument("--units", type=Path, metavar="FILE", help="towns and gacha/communities (polygons with code, level)")
+    g.add_argument("--roads", type=Path, metavar="FILE", help="roads as OpenStreetMap .osm, .osm.pbf or .osm.bz2 (optional)")
+    g.add_argument("--boundary", type=Path, metavar="FILE", help="region outline (polygon; optional)")
+    g.add_argument("--units", type=Path, metavar="FILE", help="administrative units (polygons with code, level; optional)")
+    g.add_argument("--name", metavar="TEXT", help="the region's name (default: region.toml's)")
     g.add_argument("--coords", choices=["wgs84", "gcj02"], help="datum of point coordinates (gcj02: copied from Amap/Tencent)")
     g.add_argument("--speeds", type=Path, metavar="FILE", help="travel profiles TOML (copy coverage/data/profiles.toml)")
+    g.add_argument("--osm-rules", type=Path, metavar="FILE", help="OSM tagging rules TOML (copy coverage/data/osm_rules.toml)")
     g.add_argument("--facility-types", type=Path, metavar="FILE", help="extra facility types TOML")
     g.add_argument("--no-cache", action="store_true", help="neither read nor write the road-network cache")
     g.add_argument("--cache-dir", type=Path, metavar="DIR", help="road-network cache folder")
+
+
+def _lang_option(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--lang", choices=["zh", "en"], default="en", help="language of everything printed and written")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -43,6 +88,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("info", help="summarise a region: counts, population, extent, what is estimated")
     _region_options(p)
+    _lang_option(p)
     p.add_argument("--types", action="store_true", help="list the known facility types")
 
     p = sub.add_parser("check", help="test every standard and print the scorecard")
@@ -60,9 +106,14 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _check_options(p: argparse.ArgumentParser, *, maps: bool = False) -> None:
-    p.add_argument("--standards", type=Path, metavar="FILE", help="standards catalogue TOML (default: the plan's)")
+    p.add_argument(
+        "--standards",
+        metavar="NAME|FILE[,...]",
+        help="standards catalogue(s): plan (default), gb50180, tdt1062 or a TOML file; several separated by commas",
+    )
     p.add_argument("--only", metavar="ID,...", help="run only these standards")
-    p.add_argument("--lang", choices=["zh", "en"], default="en", help="scorecard language")
+    _lang_option(p)
+    p.add_argument("--wide", action="store_true", help="print the full scorecard (wording, section, counts), whatever the width")
     p.add_argument("--scenario", type=Path, metavar="FILE", help="what-if scenario TOML applied before checking")
     p.add_argument(
         "--out",
@@ -72,7 +123,7 @@ def _check_options(p: argparse.ArgumentParser, *, maps: bool = False) -> None:
         help="write exports (CSV, GeoPackage, Markdown)" + (" and maps" if maps else ""),
     )
     p.add_argument("--indicators", action="store_true", help="also show the plan's indicator table, measured vs target")
-    p.add_argument("--fail-on-gap", action="store_true", help="exit 1 when a standard fails")
+    p.add_argument("--fail-on-gap", action="store_true", help="exit 1 when a standard is not met")
     if not maps:
         p.add_argument("--maps", action="store_true", help="also write the HTML maps and report into --out (default maps/)")
     p.add_argument("--tiles", metavar="NAME|URL", help="add an online basemap (osm, tianditu, or a tile URL); default none")
@@ -82,12 +133,15 @@ def _check_options(p: argparse.ArgumentParser, *, maps: bool = False) -> None:
 
 
 def _site_options(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--standards", type=Path, metavar="FILE", help="standards catalogue TOML")
+    p.add_argument("--standards", metavar="NAME|FILE[,...]", help="standards catalogue(s)")
     p.add_argument("--standard", required=True, metavar="ID[,ID...]", help="access standard(s) to site for")
+    _lang_option(p)
     p.add_argument(
         "--type", dest="facility_type", metavar="TYPE", help="type of the new facility (default: the standard's first)"
     )
-    p.add_argument("--add", type=int, default=1, metavar="K", help="number of new facilities (mclp, pmedian, pcenter)")
+    p.add_argument(
+        "--add", type=positive_int, default=1, metavar="K", help="number of new facilities (>= 1; mclp, pmedian, pcenter)"
+    )
     p.add_argument("--model", choices=["mclp", "lscp", "pmedian", "pcenter"], default="mclp")
     p.add_argument(
         "--candidates",
@@ -95,10 +149,11 @@ def _site_options(p: argparse.ArgumentParser) -> None:
         default="settlements",
         help="candidate sites: settlements (default), roads (road nodes), or a point file",
     )
-    p.add_argument("--spacing-km", type=float, default=5.0, help="thin road-node candidates to this spacing")
+    p.add_argument("--spacing-km", type=positive_float, default=5.0, help="thin road-node candidates to this spacing (> 0)")
     p.add_argument("--exclude", type=Path, metavar="FILE", help="polygons where no new facility may go")
     p.add_argument("--allow-relocate", action="store_true", help="existing facilities of the type may move (K = total sites)")
-    p.add_argument("--budget-curve", type=int, metavar="K", help="coverage for 1..K new facilities")
+    p.add_argument("--budget-curve", type=positive_int, metavar="K", help="coverage for 1..K new facilities (>= 1)")
+    p.add_argument("--time-limit", type=positive_float, default=60.0, metavar="SECONDS", help="solver time limit per solve (> 0)")
     p.add_argument("--out", type=Path, metavar="DIR", default=Path("maps"), help="where to write the sites and the map")
     p.add_argument("--tiles", metavar="NAME|URL")
     p.add_argument("--cdn", action="store_true")
@@ -116,26 +171,33 @@ def region_from_args(args: argparse.Namespace):
         boundary=args.boundary,
         units=args.units,
         coords=args.coords,
+        name=args.name,
         speeds=args.speeds,
         facility_types=args.facility_types,
+        osm_rules=args.osm_rules,
         cache_dir=args.cache_dir,
         use_cache=not args.no_cache,
     )
 
 
 def cmd_info(args: argparse.Namespace) -> int:
-    """Print the region summary."""
+    """Print the region summary (or the facility types)."""
     from .report import region_summary_text
 
     if args.types:
         from .config import load_facility_types
 
         for key, ft in load_facility_types(args.facility_types).items():
-            print(f"{key:<18} {ft.category:<10} {ft.zh} / {ft.en}")
+            print(f"{key:<26} {ft.category:<10} {ft.name(args.lang)}")
         return 0
     region = region_from_args(args)
-    print(region_summary_text(region))
+    print(region_summary_text(region, lang=args.lang))
     return 0
+
+
+def _terminate(signum, frame):
+    # SIGTERM (a scheduler stopping the job, `kill`) ends the run like Ctrl-C: staged outputs are rolled back.
+    raise KeyboardInterrupt
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -144,6 +206,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING, format="%(levelname)s: %(message)s")
     commands = {"info": cmd_info, "check": _lazy("cmd_check"), "map": _lazy("cmd_map"), "site": _lazy("cmd_site")}
+    previous = signal.signal(signal.SIGTERM, _terminate)
     try:
         return commands[args.command](args)
     except CoverageError as exc:
@@ -155,6 +218,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("coverage-plan: interrupted; no output was half-written.", file=sys.stderr)
         return 130
+    finally:
+        signal.signal(signal.SIGTERM, previous)
 
 
 def _lazy(name: str):

@@ -1,6 +1,8 @@
 """The CLI's commands: each one loads, computes with the public functions, prints and writes.
 
 Kept apart from :mod:`coverage.cli` so that ``--help`` stays fast (no geopandas import).
+Every output file of a run is staged and swapped into place at once
+(:func:`coverage.io.atomic_output`).
 """
 
 from __future__ import annotations
@@ -12,8 +14,6 @@ import shlex
 import sys
 from pathlib import Path
 
-from tqdm import tqdm
-
 from . import io
 from .assessment import Assessment, assess, group_summary
 from .cli import region_from_args
@@ -22,21 +22,13 @@ from .report import (
     budget_curve_svg,
     indicator_table,
     scorecard_markdown,
-    scorecard_text,
-    table_text,
     unit_table,
+    words,
 )
 from .standards import load_catalogue
+from .terminal import progress, scorecard_text, table_text
 
 __all__ = ["cmd_check", "cmd_map", "cmd_site", "write_check_outputs"]
-
-
-def _progress(desc: str):
-    # A bar on a terminal; nothing when output is piped, in CI or in tests.
-    def wrap(items):
-        return tqdm(items, desc=desc, leave=False, disable=None, file=sys.stderr)
-
-    return wrap
 
 
 def command_line() -> str:
@@ -44,44 +36,46 @@ def command_line() -> str:
     return "coverage-plan " + " ".join(shlex.quote(a) for a in sys.argv[1:])
 
 
-def _region_and_assessment(args: argparse.Namespace) -> tuple[Assessment, Assessment | None]:
-    """The assessment (of the scenario, if one is given) and the baseline it changes."""
+def _catalogue(args: argparse.Namespace, region):
+    return load_catalogue(
+        args.standards, facility_types=region.facility_types, profiles=region.profiles, vocabulary=region.vocabulary
+    )
+
+
+def _region_and_assessment(args: argparse.Namespace):
+    """The assessment (of the scenario, if one is given), the baseline it changes, and the scenario."""
     region = region_from_args(args)
-    catalogue = load_catalogue(args.standards, facility_types=region.facility_types, profiles=region.profiles)
+    catalogue = _catalogue(args, region)
     catalogue = catalogue.select([i.strip() for i in args.only.split(",")] if args.only else None)
     if getattr(args, "scenario", None):
         from .scenario import apply_scenario, load_scenario
 
         scenario = load_scenario(args.scenario, region=region)
-        baseline = assess(region, catalogue, progress=_progress("baseline"))
-        return assess(apply_scenario(region, scenario), catalogue, progress=_progress("scenario")), baseline
-    return assess(region, catalogue, progress=_progress("standards")), None
+        baseline = assess(region, catalogue, progress=progress("baseline"))
+        after = assess(apply_scenario(region, scenario), catalogue, progress=progress(scenario.name))
+        return after, baseline, scenario
+    return assess(region, catalogue, progress=progress("standards")), None, None
 
 
-def _print_comparison(after: Assessment, baseline: Assessment) -> tuple:
-    from .scenario import compare
+def _print_comparison(after: Assessment, baseline: Assessment, scenario, lang: str):
+    from .scenario import compare, comparison_tables
 
+    _ = words(lang)
     per_settlement, per_standard = compare(baseline, after)
-    print("\nScenario versus baseline:")
-    print(table_text(per_standard))
-    changed = (
-        per_settlement[
-            (per_settlement["passes_before"] != per_settlement["passes_after"]) | (per_settlement["change_min"].abs() > 0.05)
-        ]
-        if len(per_settlement)
-        else per_settlement
-    )
-    if len(changed):
-        print("\nSettlements whose minutes or verdict change:")
-        print(table_text(changed.reset_index().round(1)))
+    standards_table, settlements_table = comparison_tables(per_settlement, per_standard, lang=lang)
+    print("\n" + _("Scenario '{name}' versus the baseline:").format(name=scenario.name))
+    print(table_text(standards_table))
+    if len(settlements_table):
+        print("\n" + _("Settlements whose minutes or verdict change:"))
+        print(table_text(settlements_table))
     return per_settlement, per_standard
 
 
 def write_check_outputs(assessment: Assessment, stage: Path, *, lang: str = "en") -> list[str]:
     """Write the scorecard and per-settlement / per-unit results into a folder; returns file names."""
-    access = access_table(assessment)
-    presence = unit_table(assessment, "presence")
-    ratio = unit_table(assessment, "ratio")
+    access = access_table(assessment, lang=lang)
+    presence = unit_table(assessment, "presence", lang=lang)
+    ratio = unit_table(assessment, "ratio", lang=lang)
     io.write_csv(stage / "scorecard.csv", assessment.scorecard(lang))
     io.atomic_write_text(stage / "scorecard.md", scorecard_markdown(assessment, lang=lang))
     io.write_csv(stage / "settlements_access.csv", access)
@@ -102,12 +96,15 @@ def write_check_outputs(assessment: Assessment, stage: Path, *, lang: str = "en"
 
 def cmd_check(args: argparse.Namespace) -> int:
     """Run every standard, print the scorecard, write exports and maps if asked."""
-    assessment, baseline = _region_and_assessment(args)
-    print(scorecard_text(assessment, lang=args.lang))
-    comparison = _print_comparison(assessment, baseline) if baseline is not None else None
+    _ = words(args.lang)
+    assessment, baseline, scenario = _region_and_assessment(args)
+    if scenario is not None:
+        print(_("Scenario '{name}': {description}").format(name=scenario.name, description=scenario.description or "-"))
+    print(scorecard_text(assessment, lang=args.lang, wide=args.wide))
+    comparison = _print_comparison(assessment, baseline, scenario, args.lang) if baseline is not None else None
     if args.indicators:
         print()
-        print(table_text(indicator_table(assessment.region, assessment.catalogue, lang=args.lang)))
+        print(table_text(indicator_table(assessment, lang=args.lang)))
     out = args.out or (Path("maps") if args.maps else None)
     if out is not None:
         with io.atomic_output(out) as stage:
@@ -117,16 +114,23 @@ def cmd_check(args: argparse.Namespace) -> int:
                 io.write_csv(stage / "scenario_standards.csv", comparison[1])
                 written += ["scenario_settlements.csv", "scenario_standards.csv"]
             if args.maps:
-                written += _write_maps(assessment, stage, args)
-        print(f"\nWrote {len(written)} files to {out}/: {', '.join(written)}")
+                written += _write_maps(assessment, stage, args, scenario=scenario)
+        print("\n" + _("Wrote {n} files to {out}/: {files}").format(n=len(written), out=out, files=", ".join(written)))
     return 1 if args.fail_on_gap and assessment.failing else 0
 
 
-def _write_maps(assessment: Assessment, stage: Path, args: argparse.Namespace) -> list[str]:
+def _write_maps(assessment: Assessment, stage: Path, args: argparse.Namespace, *, scenario=None) -> list[str]:
     from .maps import write_report_and_maps
 
     return write_report_and_maps(
-        assessment, stage, tiles=args.tiles, cdn=args.cdn, command=command_line(), generated=run_date(), lang=args.lang
+        assessment,
+        stage,
+        tiles=args.tiles,
+        cdn=args.cdn,
+        command=command_line(),
+        generated=run_date(),
+        lang=args.lang,
+        scenario=scenario,
     )
 
 
@@ -140,22 +144,31 @@ def run_date() -> str:
 
 def cmd_map(args: argparse.Namespace) -> int:
     """Write the gap maps and the HTML report (and the check exports beside them)."""
-    assessment, _baseline = _region_and_assessment(args)
-    print(scorecard_text(assessment, lang=args.lang))
+    _ = words(args.lang)
+    assessment, _baseline, scenario = _region_and_assessment(args)
+    if scenario is not None:
+        print(_("Scenario '{name}': {description}").format(name=scenario.name, description=scenario.description or "-"))
+    print(scorecard_text(assessment, lang=args.lang, wide=args.wide))
     with io.atomic_output(args.out) as stage:
-        written = write_check_outputs(assessment, stage, lang=args.lang) + _write_maps(assessment, stage, args)
-    print(f"\nWrote {len(written)} files to {args.out}/; open {args.out / 'index.html'} in a browser.")
+        written = write_check_outputs(assessment, stage, lang=args.lang) + _write_maps(assessment, stage, args, scenario=scenario)
+    print(
+        "\n"
+        + _("Wrote {n} files to {out}/; open {index} in a browser.").format(
+            n=len(written), out=args.out, index=args.out / "index.html"
+        )
+    )
     return 1 if args.fail_on_gap and assessment.failing else 0
 
 
 def cmd_site(args: argparse.Namespace) -> int:
     """Recommend sites for new facilities, print them, write the sites and a before/after map."""
     from .maps import save_map, siting_map
-    from .planning import proposed_facilities, site_for_standards
-    from .scenario import compare
+    from .planning import proposed_facilities, site_for_standards, siting_summary
+    from .scenario import compare, comparison_tables
 
+    _ = words(args.lang)
     region = region_from_args(args)
-    catalogue = load_catalogue(args.standards, facility_types=region.facility_types, profiles=region.profiles)
+    catalogue = _catalogue(args, region)
     ids = [i.strip() for i in args.standard.split(",") if i.strip()]
     if args.candidates in ("settlements", "roads"):
         candidates = args.candidates
@@ -176,44 +189,34 @@ def cmd_site(args: argparse.Namespace) -> int:
         allow_relocate=args.allow_relocate,
         budget_k=args.budget_curve,
         assessment=before,
+        time_limit_s=args.time_limit,
     )
-    r = plan.result
     ftype = args.facility_type or plan.standards[0].facility_types[0]
-    print(
-        f"Siting {len(plan.sites)} new {ftype} for {', '.join(ids)} ({r.model}, {len(plan.candidates)} candidates from "
-        f"{args.candidates}):"
-    )
-    status = "proven optimal" if r.proven_optimal else f"not proven optimal, gap {r.gap:.1%} to the bound {r.bound:,.1f}"
-    print(f"  objective {r.objective:,.1f} ({status}; {r.method}, {r.seconds:.2f} s)")
-    for note in r.notes:
-        print(f"  note: {note}")
-    if r.uncoverable:
-        rows = plan.demand.iloc[list(r.uncoverable)]
-        names = ", ".join(
-            f"{region.settlements.loc[s, 'name_zh']} ({s}, {t})"
-            for s, t in zip(rows["settlement_id"], rows["standard"], strict=True)
-        )
-        print(f"  cannot be reached within the standard from any candidate: {names}")
+    print(siting_summary(plan, region, ftype=ftype, source=str(args.candidates), lang=args.lang))
+    if not plan.result.solved:
+        return 0
     print()
     print(table_text(plan.sites.drop(columns="geometry")))
     after_region = region.with_layers(facilities=proposed_facilities(region, plan, ftype))
     after = assess(after_region, catalogue.select(ids))
     per_settlement, per_standard = compare(before, after)
-    print("\nBefore / after:")
-    print(table_text(per_standard))
+    standards_table, _settlements = comparison_tables(per_settlement, per_standard, lang=args.lang)
+    print("\n" + _("Before / after:"))
+    print(table_text(standards_table))
     if plan.curve is not None:
-        print("\nBudget curve (coverage versus new facilities):")
+        print("\n" + _("Budget curve (coverage versus new facilities):"))
         print(table_text(plan.curve.round(3)))
     tag = "-".join(ids)
     with io.atomic_output(args.out) as stage:
         written = [f"sites-{tag}.csv", f"sites-{tag}.gpkg", f"site-{tag}.html", f"site-{tag}-before-after.csv"]
         io.write_csv(stage / written[0], plan.sites)
         io.write_gpkg(stage / written[1], {"sites": plan.sites, "candidates": plan.candidates.reset_index()})
-        save_map(siting_map(before, after, plan, ids[0], tiles=args.tiles, cdn=args.cdn), stage / written[2])
+        save_map(siting_map(before, after, plan, ids[0], tiles=args.tiles, cdn=args.cdn, lang=args.lang), stage / written[2])
         io.write_csv(stage / written[3], per_settlement.reset_index())
         if plan.curve is not None:
             io.write_csv(stage / f"budget-curve-{tag}.csv", plan.curve)
-            io.atomic_write_text(stage / f"budget-curve-{tag}.svg", budget_curve_svg(plan.curve, title=", ".join(ids)))
+            svg = budget_curve_svg(plan.curve, title=", ".join(ids), lang=args.lang)
+            io.atomic_write_text(stage / f"budget-curve-{tag}.svg", svg)
             written += [f"budget-curve-{tag}.csv", f"budget-curve-{tag}.svg"]
-    print(f"\nWrote {', '.join(written)} to {args.out}/")
+    print("\n" + _("Wrote {files} to {out}/").format(files=", ".join(written), out=args.out))
     return 0

@@ -124,6 +124,10 @@ class FacilityType:
     glyph: str
     colour: str
 
+    def name(self, lang: str = "en") -> str:
+        """The type's name in ``"zh"`` or ``"en"``."""
+        return self.zh if lang == "zh" else self.en
+
 
 _FT_SPEC = {k: FieldSpec((str,)) for k in ("zh", "en", "category", "glyph", "colour")}
 
@@ -261,3 +265,106 @@ def load_profiles(path: Path | str | None = None) -> MappingProxyType[str, Profi
             source=label,
         )
     return MappingProxyType(profiles)
+
+
+@dataclass(frozen=True)
+class Term:
+    """A word of a region's vocabulary: a key used in data and catalogues, and its names."""
+
+    key: str
+    zh: str
+    en: str
+
+    def name(self, lang: str = "en") -> str:
+        """The name in ``"zh"`` or ``"en"``."""
+        return self.zh if lang == "zh" else self.en
+
+
+@dataclass(frozen=True)
+class Vocabulary:
+    """A region's settlement classes and its hierarchy of unit levels (the region itself first).
+
+    The bundled zone declares classes ``town`` (镇区) and ``pastoral`` (农村牧区), levels
+    ``zone`` > ``town`` (苏木镇) > ``gacha`` (嘎查); a county may declare 城镇/农村 and
+    县 > 乡镇/街道 > 村/社区.  Standards refer to these keys; validation accepts only them.
+    """
+
+    classes: tuple[Term, ...]
+    levels: tuple[Term, ...]
+    source: str = "(built-in) vocabulary.toml"
+
+    @property
+    def class_keys(self) -> tuple[str, ...]:
+        """The settlement class keys."""
+        return tuple(t.key for t in self.classes)
+
+    @property
+    def level_keys(self) -> tuple[str, ...]:
+        """The level keys, the region's own level first."""
+        return tuple(t.key for t in self.levels)
+
+    @property
+    def region_level(self) -> str:
+        """The level of the whole region (the first)."""
+        return self.levels[0].key
+
+    @property
+    def unit_levels(self) -> tuple[str, ...]:
+        """The levels of the units layer (every level below the region's), from the top."""
+        return self.level_keys[1:]
+
+    def klass(self, key: str) -> Term:
+        """The settlement class with this key."""
+        for t in self.classes:
+            if t.key == key:
+                return t
+        raise KeyError(key)
+
+    def level(self, key: str) -> Term:
+        """The level with this key."""
+        for t in self.levels:
+            if t.key == key:
+                return t
+        raise KeyError(key)
+
+
+_TERM_SPEC = {"key": FieldSpec((str,)), "zh": FieldSpec((str,)), "en": FieldSpec((str,))}
+
+
+def vocabulary_from_table(table: Any, *, where: str) -> Vocabulary:
+    """A :class:`Vocabulary` from a parsed ``[vocabulary]`` table (``class`` and ``level`` lists).
+
+    Raises
+    ------
+    CatalogueError
+        Missing lists, duplicate or empty keys, fewer than two levels.
+    """
+    check_table(table, {"class": FieldSpec((list,)), "level": FieldSpec((list,))}, where=where)
+    parts = {}
+    for name in ("class", "level"):
+        terms = []
+        for k, item in enumerate(table[name], start=1):
+            check_table(item, _TERM_SPEC, where=f"{where}, [[vocabulary.{name}]] #{k}")
+            if not item["key"].strip() or item["key"] != item["key"].strip():
+                raise CatalogueError(
+                    f"{where}, [[vocabulary.{name}]] #{k}: key must be a non-empty word without spaces around it."
+                )
+            terms.append(Term(item["key"], item["zh"], item["en"]))
+        keys = [t.key for t in terms]
+        dup = sorted({k for k in keys if keys.count(k) > 1})
+        if dup:
+            raise CatalogueError(f"{where}: duplicate {name} key(s) {', '.join(dup)}.")
+        parts[name] = tuple(terms)
+    if not parts["class"]:
+        raise CatalogueError(f"{where}: declare at least one settlement class ([[vocabulary.class]]).")
+    if not parts["level"]:
+        raise CatalogueError(f"{where}: declare the levels, the whole region first ([[vocabulary.level]]).")
+    return Vocabulary(classes=parts["class"], levels=parts["level"], source=where)
+
+
+def load_vocabulary(path: Path | str | None = None) -> Vocabulary:
+    """The default vocabulary (``coverage/data/vocabulary.toml``) or a TOML file's ``[vocabulary]``."""
+    data, text, label = read_toml(path, default="vocabulary.toml")
+    if "vocabulary" not in data:
+        raise CatalogueError(f"{label}: no [vocabulary] table.")
+    return vocabulary_from_table(data["vocabulary"], where=where_in(label, text, "vocabulary"))

@@ -19,6 +19,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
+from .config import suggest
 from .errors import InputValidationError, NoCrsError, OutputError, Problem, RoadNetworkError
 from .gcj02 import gcj02_to_wgs84
 from .network import RawRoads
@@ -96,9 +97,13 @@ def read_layer(path: Path | str, *, coords: str = "wgs84") -> gpd.GeoDataFrame:
     NoCrsError
         A spatial file carries no CRS.
     """
-    path = Path(path)
+    path, layer = split_layer(path)
     if not path.exists():
         raise InputValidationError([Problem(str(path), "", "", "file not found.")])
+    if path.is_dir():
+        raise InputValidationError(
+            [Problem(str(path), "", "", "is a folder; give a file (GeoPackage, GeoJSON, Shapefile, CSV).")]
+        )
     suffix = path.suffix.lower()
     if suffix in CSV_SUFFIXES:
         frame, encoding = _read_csv(path)
@@ -137,8 +142,9 @@ def read_layer(path: Path | str, *, coords: str = "wgs84") -> gpd.GeoDataFrame:
         gdf = gpd.GeoDataFrame(attrs, geometry=gpd.points_from_xy(lon, lat), crs="EPSG:4326")
         gdf["row"] = [f"row {i}" for i in range(2, len(gdf) + 2)]  # the header is row 1, as a spreadsheet shows it
     elif suffix in VECTOR_SUFFIXES:
+        layer = _pick_layer(path, layer)
         try:
-            gdf = gpd.read_file(path)
+            gdf = gpd.read_file(path, layer=layer)
         except Exception as exc:  # pyogrio raises several types for unreadable files
             raise InputValidationError([Problem(str(path), "", "", f"cannot be read as a spatial file ({exc}).")]) from None
         if gdf.crs is None:
@@ -187,6 +193,45 @@ def read_layer(path: Path | str, *, coords: str = "wgs84") -> gpd.GeoDataFrame:
     elif coords != "wgs84":
         raise ValueError(f"coords must be 'wgs84' or 'gcj02', got {coords!r}")
     return gdf
+
+
+def split_layer(path: Path | str) -> tuple[Path, str | None]:
+    """``data.gpkg:villages`` -> (``data.gpkg``, ``villages``); a path that exists as given has no layer part."""
+    path = Path(path)
+    text = str(path)
+    if not path.exists() and ":" in text:
+        file, layer = text.rsplit(":", 1)
+        if Path(file).exists() and layer and "/" not in layer and "\\" not in layer:
+            return Path(file), layer
+    return path, None
+
+
+def _pick_layer(path: Path, layer: str | None) -> str | None:
+    """The layer to read: the one named, or the only one; several unnamed is a clear error."""
+    try:
+        import pyogrio
+
+        names = [str(n) for n in pyogrio.list_layers(path)[:, 0]]
+    except Exception:  # unreadable: read_file will say so
+        return layer
+    if layer is not None:
+        if layer not in names:
+            raise InputValidationError(
+                [Problem(str(path), "", "", f"has no layer '{layer}'{suggest(layer, names)}; its layers: {', '.join(names)}.")]
+            )
+        return layer
+    if len(names) > 1:
+        raise InputValidationError(
+            [
+                Problem(
+                    str(path),
+                    "",
+                    "",
+                    f"has {len(names)} layers ({', '.join(names)}); name the one to read as {path}:{names[0]}.",
+                )
+            ]
+        )
+    return None
 
 
 def _gcj02_geometry_to_wgs84(geoms: gpd.GeoSeries) -> gpd.GeoSeries:
@@ -379,13 +424,100 @@ def atomic_write_text(path: Path | str, text: str) -> None:
     atomic_write_bytes(path, text.encode("utf-8"))
 
 
+def _pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except (PermissionError, OSError):
+        return True
+    return True
+
+
+def _owner_pid(folder: Path) -> int | None:
+    """The pid written in a ``.staging-PID-...`` or ``.swap-PID-...`` folder name."""
+    parts = folder.name.split("-")
+    return int(parts[1]) if len(parts) > 2 and parts[1].isdigit() else None
+
+
+def recover_interrupted(out_dir: Path) -> list[str]:
+    """Undo what a killed run left in ``out_dir``: roll back a half-done swap, remove its staging folder.
+
+    Only folders of processes that are no longer running are touched.  Returns what was done.
+    """
+    done = []
+    for folder in sorted(out_dir.glob(".swap-*")):
+        pid = _owner_pid(folder)
+        if pid is None or _pid_alive(pid) or not folder.is_dir():
+            continue
+        _roll_back(out_dir, folder)
+        shutil.rmtree(folder, ignore_errors=True)
+        done.append(f"rolled back the outputs of an interrupted run ({folder.name})")
+    for folder in sorted(out_dir.glob(".staging-*")):
+        pid = _owner_pid(folder)
+        if pid is not None and not _pid_alive(pid) and folder.is_dir():
+            shutil.rmtree(folder, ignore_errors=True)
+            done.append(f"removed the staging folder of an interrupted run ({folder.name})")
+    for line in done:
+        log.warning("%s: %s", out_dir, line)
+    return done
+
+
+def _roll_back(out_dir: Path, swap: Path) -> None:
+    """Restore the previous outputs from a swap folder's journal (each step is one atomic rename)."""
+    try:
+        journal = json.loads((swap / "journal.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return  # the journal is written before anything moves: no journal, nothing moved
+    for name, existed in journal:
+        dest, old = out_dir / name, swap / "old" / name
+        if old.exists():
+            os.replace(old, dest)
+        elif not existed and dest.exists() and dest.is_file():
+            dest.unlink()
+
+
+def _swap_in(stage: Path, out_dir: Path) -> None:
+    """Move every staged file into ``out_dir``, all or nothing: on any failure the previous files are restored."""
+    names = sorted(str(p.relative_to(stage)) for p in stage.rglob("*") if p.is_file())
+    in_the_way = [out_dir / n for n in names if (out_dir / n).is_dir()]
+    if in_the_way:
+        raise OutputError(
+            f"{in_the_way[0]}: a folder is in the way of an output file; move it or choose another folder with --out. "
+            "Nothing was written."
+        )
+    swap = Path(tempfile.mkdtemp(dir=out_dir, prefix=f".swap-{os.getpid()}-"))
+    try:
+        journal = [(n, (out_dir / n).exists()) for n in names]
+        with open(swap / "journal.json", "w", encoding="utf-8") as f:
+            json.dump(journal, f)
+            f.flush()
+            os.fsync(f.fileno())
+        for name, existed in journal:
+            dest = out_dir / name
+            dest.parent.mkdir(parents=True, exist_ok=True)
+            if existed:
+                (swap / "old" / name).parent.mkdir(parents=True, exist_ok=True)
+                os.replace(dest, swap / "old" / name)
+            os.replace(stage / name, dest)
+    except BaseException as exc:
+        _roll_back(out_dir, swap)
+        shutil.rmtree(swap, ignore_errors=True)
+        if isinstance(exc, OSError) and not isinstance(exc, OutputError):
+            raise OutputError(f"{out_dir}: cannot write the outputs ({exc}); nothing was changed.") from None
+        raise
+    shutil.rmtree(swap, ignore_errors=True)
+
+
 @contextlib.contextmanager
 def atomic_output(out_dir: Path | str) -> Iterator[Path]:
-    """Stage outputs in a temporary folder and move them into ``out_dir`` at the end.
+    """Stage outputs in a temporary folder and swap them into ``out_dir`` all at once at the end.
 
-    If the block raises, nothing in ``out_dir`` changes.  Files are moved one by one
-    with :func:`os.replace`, so each output is either the previous or the new
-    version; files in ``out_dir`` that this run does not write are left alone.
+    If the block raises (or the run is interrupted), nothing in ``out_dir`` changes.  The
+    swap moves each file with :func:`os.replace`, the previous version kept aside in a
+    journalled folder; a failure halfway restores every previous file, and a run killed
+    halfway is rolled back by the next run in the same folder.  Files in ``out_dir``
+    that this run does not write are left alone.
 
     Yields
     ------
@@ -395,16 +527,13 @@ def atomic_output(out_dir: Path | str) -> Iterator[Path]:
     out_dir = Path(out_dir)
     try:
         out_dir.mkdir(parents=True, exist_ok=True)
-        stage = Path(tempfile.mkdtemp(dir=out_dir, prefix=".staging-"))
+        recover_interrupted(out_dir)
+        stage = Path(tempfile.mkdtemp(dir=out_dir, prefix=f".staging-{os.getpid()}-"))
     except OSError as exc:
         raise OutputError(f"{out_dir}: cannot write here ({exc.strerror}); choose another folder with --out.") from None
     try:
         yield stage
-        for src in sorted(stage.rglob("*")):
-            if src.is_file():
-                dest = out_dir / src.relative_to(stage)
-                dest.parent.mkdir(parents=True, exist_ok=True)
-                os.replace(src, dest)
+        _swap_in(stage, out_dir)
     finally:
         shutil.rmtree(stage, ignore_errors=True)
 
@@ -414,10 +543,34 @@ def write_json(path: Path | str, obj) -> None:
     atomic_write_text(path, json.dumps(obj, ensure_ascii=False, sort_keys=True, indent=1) + "\n")
 
 
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def neutralise_formulas(frame: pd.DataFrame) -> pd.DataFrame:
+    """Text cells that a spreadsheet would run as a formula, prefixed with ``'`` (OWASP CSV injection).
+
+    Cells starting with ``=``, ``+``, ``-``, ``@``, tab or carriage return are prefixed,
+    unless they are a plain number (``-5``); numeric columns are untouched.
+    """
+    out = frame.copy()
+    for col in out.columns:
+        if out[col].dtype != object and not pd.api.types.is_string_dtype(out[col]):
+            continue
+        text = out[col]
+        is_str = text.map(lambda v: isinstance(v, str))
+        risky = is_str & text.astype(str).str.startswith(_FORMULA_START)
+        if risky.any():
+            numeric = pd.to_numeric(text.where(risky), errors="coerce").notna()
+            fix = risky & ~numeric
+            out.loc[fix, col] = "'" + text[fix].astype(str)
+    return out
+
+
 def write_csv(path: Path | str, frame: pd.DataFrame) -> None:
     """Write a table as CSV for Excel and QGIS: UTF-8 with BOM (so Excel shows Chinese), Unix line ends.
 
     A geometry column of points becomes ``lon``/``lat``; other geometries are dropped.
+    Text cells that a spreadsheet would run as a formula are neutralised.
     """
     frame = pd.DataFrame(frame)
     if "geometry" in frame:
@@ -425,15 +578,28 @@ def write_csv(path: Path | str, frame: pd.DataFrame) -> None:
         if len(geoms) and (geoms.geom_type == "Point").all():
             frame = frame.assign(lon=geoms.x.round(6), lat=geoms.y.round(6))
         frame = frame.drop(columns="geometry")
-    atomic_write_bytes(path, frame.to_csv(index=False, lineterminator="\n").encode("utf-8-sig"))
+    atomic_write_bytes(path, neutralise_formulas(frame).to_csv(index=False, lineterminator="\n").encode("utf-8-sig"))
+
+
+def gpkg_date() -> str:
+    """The date GDAL writes into GeoPackage metadata: ``SOURCE_DATE_EPOCH``'s, else a fixed one (identical bytes)."""
+    import datetime as dt
+
+    epoch = os.environ.get("SOURCE_DATE_EPOCH", "")
+    seconds = int(epoch) if epoch.isdigit() else 0
+    return dt.datetime.fromtimestamp(seconds, tz=dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def write_gpkg(path: Path | str, layers: dict[str, gpd.GeoDataFrame]) -> None:
-    """Write layers into one GeoPackage (written beside, then moved into place)."""
+    """Write layers into one GeoPackage (written beside, then moved into place), byte-identical for identical input."""
+    import pyogrio
+
     path = Path(path)
     tmp = path.with_name(f".{path.name}.tmp.gpkg")
     with contextlib.suppress(FileNotFoundError):
         tmp.unlink()
+    previous = pyogrio.get_gdal_config_option("OGR_CURRENT_DATE")
+    pyogrio.set_gdal_config_options({"OGR_CURRENT_DATE": gpkg_date()})
     try:
         for name, gdf in layers.items():
             if len(gdf):
@@ -441,6 +607,7 @@ def write_gpkg(path: Path | str, layers: dict[str, gpd.GeoDataFrame]) -> None:
         if tmp.exists():
             os.replace(tmp, path)
     finally:
+        pyogrio.set_gdal_config_options({"OGR_CURRENT_DATE": previous})
         with contextlib.suppress(FileNotFoundError):
             tmp.unlink()
 

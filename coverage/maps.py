@@ -1,13 +1,20 @@
-"""Gap maps (folium) and the HTML report: self-contained, offline, escaped.
+"""Gap maps (folium): self-contained, offline, escaped, in the chosen language.
 
 The maps need nothing but Leaflet: layers are plain ``L.geoJSON`` with circle
 markers, ``L.divIcon`` glyphs for facilities and popups bound from feature
 properties, so folium's jQuery, Bootstrap, Font Awesome, awesome-markers and d3
-are not needed.  By default Leaflet itself (from the ``xstatic-leaflet``
-package) is inlined, so no request leaves the page; ``cdn=True`` keeps folium's
-links.  Every user-supplied string is HTML-escaped before it reaches a popup,
-tooltip, legend, layer name or the report; JSON embedded in scripts escapes
-``<``, ``>`` and ``&`` so no string can close a ``<script>``.
+are not needed.  By default Leaflet itself (from the ``xstatic-leaflet`` package)
+is inlined, so no request leaves the page; ``cdn=True`` keeps folium's links.
+Every user-supplied string is HTML-escaped before it reaches a popup, tooltip,
+legend, layer name or the report; JSON embedded in scripts escapes ``<``, ``>``
+and ``&`` so no string can close a ``<script>``.
+
+Two colour vocabularies never meet: verdicts (settlements, units) use the
+Okabe-Ito blues for met and orange to dark red for not met, black for
+unreachable; facilities are rounded squares in Paul Tol's muted colours by
+category (``facility_types.toml``); a proposed site is a gold star.  The scale
+bar is metric and sits below the legend; settlements that overlap on screen are
+spread around their centre, with a line to their true place.
 
 The functions return :class:`folium.Map` objects; only :func:`save_map` and
 :func:`write_report_and_maps` write files.
@@ -25,36 +32,39 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 import shapely
-from branca.element import Element
+from branca.element import Element, MacroElement
 from jinja2 import Template
 
 from . import io
-from .assessment import Assessment, StandardResult, settlement_units
+from .assessment import MET, NOT_MET, NOT_TESTED, Assessment, StandardResult, memberships
+from .i18n import N_
+from .report import display_name, fmt_against, fmt_count, reason_text, region_title, target_text, verdict_word, words
 from .standards import AccessStandard, PresenceStandard, RatioStandard
 from .travel import eligible_facilities, lonlat
 
 __all__ = [
     "access_map",
+    "map_file_names",
     "overview_map",
     "render_html",
-    "report_html",
     "save_map",
     "siting_map",
     "unit_map",
     "write_report_and_maps",
 ]
 
-# Okabe-Ito colours (safe for the common colour-vision deficiencies): blues pass,
-# orange to red fail; unreachable is black.
+# Verdict colours (Okabe-Ito; safe for the common colour-vision deficiencies).
 BANDS = [
-    (0.5, "#0072B2", "≤ 50 % of the limit / 不超过时限一半"),
-    (1.0, "#56B4E9", "within the limit / 达标"),
-    (1.5, "#E69F00", "up to 50 % over / 超出 ≤50%"),
-    (2.0, "#D55E00", "50-100 % over / 超出 50-100%"),
-    (np.inf, "#7F2704", "more than double / 超出一倍以上"),
+    (0.5, "#0072B2", N_("at most half the limit")),
+    (1.0, "#56B4E9", N_("within the limit")),
+    (1.5, "#E69F00", N_("up to 50 % over the limit")),
+    (2.0, "#D55E00", N_("50-100 % over the limit")),
+    (np.inf, "#7F2704", N_("more than double the limit")),
 ]
 UNREACHABLE = "#000000"
 COUNT_COLOURS = ["#0072B2", "#56B4E9", "#E69F00", "#D55E00", "#7F2704"]
+NOT_TESTED_GREY = "#BBBBBB"
+PROPOSED = "#FFD700"
 ROAD_STYLE = {
     "motorway": (4, "#444"),
     "trunk": (4, "#444"),
@@ -89,11 +99,12 @@ def js_json(obj) -> str:
 
 
 class JsonLayer(folium.map.Layer):
-    """A GeoJSON overlay whose features carry their own style, icon, popup and tooltip.
+    """A GeoJSON layer whose features carry their own style, icon, popup and tooltip.
 
     Feature properties used: ``_style`` (Leaflet path options; points become circle
     markers with its ``radius``), ``_icon`` (``L.divIcon`` options: points become
-    markers), ``_popup`` and ``_tooltip`` (HTML, already escaped).
+    markers), ``_popup`` and ``_tooltip`` (HTML, already escaped).  ``overlay=False``
+    makes it a base layer: one of a radio group (before/after, one standard at a time).
     """
 
     _template = Template("""
@@ -112,10 +123,27 @@ class JsonLayer(folium.map.Layer):
         {% endmacro %}
     """)
 
-    def __init__(self, features: list[dict], *, name: str, show: bool = True):
-        super().__init__(name=esc(name), overlay=True, control=True, show=show)
+    def __init__(self, features: list[dict], *, name: str, show: bool = True, overlay: bool = True):
+        super().__init__(name=esc(name), overlay=overlay, control=True, show=show)
         self._name = "JsonLayer"
         self.data = js_json({"type": "FeatureCollection", "features": features})
+
+
+class MapScript(MacroElement):
+    """A script run after the map and its layers exist (``{map}`` and ``{layer}`` are filled in)."""
+
+    _template = Template("{% macro script(this, kwargs) %}{{ this.code }}{% endmacro %}")
+
+    def __init__(self, code: str, layer: folium.map.Layer | None = None):
+        super().__init__()
+        self._name = "MapScript"
+        self._code, self._layer = code, layer
+
+    def render(self, **kwargs):
+        self.code = self._code.replace("{map}", self._parent.get_name())
+        if self._layer is not None:
+            self.code = self.code.replace("{layer}", self._layer.get_name())
+        super().render(**kwargs)
 
 
 def _feature(geom, **props) -> dict:
@@ -144,13 +172,11 @@ def _is_estimated(text: str) -> bool:
 # --- the base map ---------------------------------------------------------------------------
 
 
-def base_map(assessment: Assessment, *, title: str, tiles: str | None = None, cdn: bool = False) -> folium.Map:
-    """A map of the region: boundary, units and roads, offline unless ``cdn``/``tiles`` say otherwise."""
+def base_map(assessment: Assessment, *, title: str, lang: str = "en", tiles: str | None = None, cdn: bool = False) -> folium.Map:
+    """A map of the region: boundary, units and roads, a metric scale, offline unless ``cdn``/``tiles`` say otherwise."""
     region = assessment.region
     minx, miny, maxx, maxy = region.boundary.bounds
-    m = folium.Map(
-        location=[(miny + maxy) / 2, (minx + maxx) / 2], tiles=None, zoom_start=9, control_scale=True, prefer_canvas=False
-    )
+    m = folium.Map(location=[(miny + maxy) / 2, (minx + maxx) / 2], tiles=None, zoom_start=9, control_scale=False)
     if not cdn:
         # Nothing but Leaflet is needed; it is inlined from the xstatic-leaflet package below.
         m.default_js = []
@@ -168,17 +194,18 @@ def base_map(assessment: Assessment, *, title: str, tiles: str | None = None, cd
             ),
             name="leaflet_icons",
         )
-    m.get_root().header.add_child(Element(f"<style>{_CSS}</style>"), name="cp_css")
+    m.get_root().header.add_child(Element(f"<style>{_CSS}</style><script>{_SPREAD_JS}</script>"), name="cp_css")
     m.get_root().html.add_child(Element(f"<div class='cp-title'>{esc(title)}</div>"), name="cp_title")
     if tiles:
-        _add_tiles(m, tiles)
+        _add_tiles(m, tiles, lang)
     m.fit_bounds([[miny, minx], [maxy, maxx]])
-    _add_units(m, assessment)
-    _add_roads(m, region)
+    MapScript("L.control.scale({metric: true, imperial: false, position: 'bottomleft', maxWidth: 150}).addTo({map});").add_to(m)
+    _add_units(m, assessment, lang)
+    _add_roads(m, region, lang)
     return m
 
 
-def _add_tiles(m: folium.Map, tiles: str) -> None:
+def _add_tiles(m: folium.Map, tiles: str, lang: str) -> None:
     from .errors import CoverageError
 
     key = tiles.lower()
@@ -203,15 +230,17 @@ def _add_tiles(m: folium.Map, tiles: str) -> None:
     folium.TileLayer(
         tiles=url,
         attr=esc(attr),
-        name="basemap (online)",
-        overlay=False,
+        name=words(lang)("basemap (online)"),
+        overlay=True,
         control=True,
         subdomains="01234567" if "tianditu" in key else "abc",
     ).add_to(m)
 
 
-def _add_units(m: folium.Map, assessment: Assessment) -> None:
+def _add_units(m: folium.Map, assessment: Assessment, lang: str) -> None:
+    _ = words(lang)
     region = assessment.region
+    schematic_units = len(region.units) and region.units["geom_source"].map(_is_estimated).any()
     feats = [
         _feature(
             region.boundary,
@@ -219,33 +248,35 @@ def _add_units(m: folium.Map, assessment: Assessment) -> None:
                 "color": "#222",
                 "weight": 3,
                 "fill": False,
-                # The zone outline is as schematic as the unit polygons it is made of.
-                "dashArray": "8 4" if len(region.units) and region.units["geom_source"].map(_is_estimated).any() else None,
+                "dashArray": "8 4" if schematic_units or region.boundary_estimated else None,
             },
-            _tooltip=esc(f"{region.name_zh} / {region.name_en}"),
+            _tooltip=esc(region_title(region, lang)),
         )
     ]
+    top = region.vocabulary.unit_levels[0] if region.vocabulary.unit_levels else ""
     for code, u in region.units.iterrows():
-        town = u["level"] == "town"
+        upper = u["level"] == top
         schematic = _is_estimated(u["geom_source"])
         feats.append(
             _feature(
                 u.geometry,
                 _style={
-                    "color": "#444" if town else "#888",
-                    "weight": 2 if town else 1,
+                    "color": "#444" if upper else "#888",
+                    "weight": 2 if upper else 1,
                     "fill": False,
                     "dashArray": "6 4" if schematic else None,
                 },
-                _tooltip=esc(f"{u['name_zh']} / {u['name_en']} ({code})" + (" — schematic outline" if schematic else "")),
+                _tooltip=esc(f"{display_name(u, lang, code)} ({code})" + (_(" — schematic outline") if schematic else "")),
             )
         )
-    JsonLayer(feats, name="boundaries / 边界").add_to(m)
+    JsonLayer(feats, name=_("boundaries")).add_to(m)
 
 
-def _add_roads(m: folium.Map, region) -> None:
-    net = region.network
-    edges = net.edges_gdf()
+def _add_roads(m: folium.Map, region, lang: str) -> None:
+    if region.network is None:
+        return
+    _ = words(lang)
+    edges = region.network.edges_gdf()
     keep = edges.clip_by_rect(*region.boundary.buffer(0.3).bounds)
     edges = edges.assign(geometry=keep)[~keep.is_empty]
     feats = []
@@ -257,158 +288,199 @@ def _add_roads(m: folium.Map, region) -> None:
                 _feature(
                     geom,
                     _style={"color": colour, "weight": weight, "opacity": 0.8, "dashArray": "4 4" if schematic else None},
-                    _tooltip=esc(f"{hw}" + (" — schematic, not surveyed / 示意道路" if schematic else "")),
+                    _tooltip=esc(f"{hw}" + (_(" — schematic, not surveyed") if schematic else "")),
                 )
             )
-    JsonLayer(feats, name="roads / 道路").add_to(m)
+    JsonLayer(feats, name=_("roads")).add_to(m)
 
 
-# --- access maps -----------------------------------------------------------------------------
+# --- facilities ---------------------------------------------------------------------------------------
 
 
-def _band(minutes: float, limit: float) -> tuple[str, str]:
+def _facility_icon(colour: str, glyph: str, estimated: bool) -> dict:
+    border = "2px dashed #222" if estimated else "2px solid #222"
+    return {
+        "html": f"<div class='cp-fac' style='background:{esc(colour)};border:{border}'>{esc(glyph)}</div>",
+        "className": "cp-fac-wrap",
+        "iconSize": [22, 22],
+        "iconAnchor": [11, 11],
+    }
+
+
+def _facility_features(assessment: Assessment, types, lang: str) -> list[dict]:
+    _ = words(lang)
+    region = assessment.region
+    f = region.facilities[region.facilities["facility_type"].isin(list(types))]
+    feats = []
+    for fid, row in f.sort_index().iterrows():
+        ft = region.facility_types[row["facility_type"]]
+        popup = _table(
+            [
+                (_("Facility"), display_name(row, lang, fid)),
+                (_("Type"), ft.name(lang)),
+                (_("Id"), fid),
+                (_("Quantity"), f"{row['quantity']:g}"),
+                (_("Beds"), "" if pd.isna(row.get("beds")) else f"{row['beds']:g}"),
+                (_("Location source"), row["coord_source"]),
+                (_("Attribute source"), row["attr_source"]),
+                (_("In the region"), _("yes") if row["in_region"] else _("no (outside the region)")),
+            ]
+        )
+        feats.append(
+            _feature(
+                row.geometry,
+                _icon=_facility_icon(ft.colour, ft.glyph, _is_estimated(row["coord_source"])),
+                _popup=popup,
+                _tooltip=esc(f"{display_name(row, lang, fid)} ({ft.name(lang)})"),
+            )
+        )
+    return feats
+
+
+def _facility_legend(region, types, lang: str) -> list[tuple[str, str, str]]:
+    seen, rows = set(), []
+    for t in sorted(set(types)):
+        ft = region.facility_types[t]
+        if t not in seen:
+            rows.append(("square", ft.colour, f"{ft.glyph} {ft.name(lang)}"))
+            seen.add(t)
+    return rows
+
+
+# --- access maps ---------------------------------------------------------------------------------------------
+
+
+def _band(minutes: float, limit: float, lang: str) -> tuple[str, str]:
+    _ = words(lang)
     if not np.isfinite(minutes):
-        return UNREACHABLE, "unreachable / 不可达"
+        return UNREACHABLE, _("unreachable")
     for frac, colour, label in BANDS:
         if minutes <= limit * frac * (1 + 1e-9):
-            return colour, label
-    return BANDS[-1][1], BANDS[-1][2]
+            return colour, _(label)
+    return BANDS[-1][1], _(BANDS[-1][2])
 
 
 def _radius(pop: float) -> float:
     return float(min(4 + 2.2 * np.sqrt(max(pop, 0) / 100), 22))
 
 
-def _facility_features(assessment: Assessment, types, *, name_of=None) -> list[dict]:
-    region = assessment.region
-    f = region.facilities[region.facilities["facility_type"].isin(types)]
-    feats = []
-    for fid, row in f.sort_index().iterrows():
-        ft = region.facility_types[row["facility_type"]]
-        est = _is_estimated(row["coord_source"])
-        border = "2px dashed #222" if est else "2px solid #222"
-        icon_html = f"<div class='cp-fac' style='background:{esc(ft.colour)};border:{border}'>{esc(ft.glyph)}</div>"
-        popup = _table(
-            [
-                ("设施 / Facility", f"{row['name_zh']} / {row['name_en']}"),
-                ("类型 / Type", f"{ft.zh} / {ft.en}"),
-                ("编号 / Id", fid),
-                ("数量 / Quantity", f"{row['quantity']:g}"),
-                ("床位 / Beds", "" if pd.isna(row["beds"]) else f"{row['beds']:g}"),
-                ("位置来源 / Location source", row["coord_source"]),
-                ("属性来源 / Attribute source", row["attr_source"]),
-                ("区内 / In region", "yes" if row["in_region"] else "no (referral, outside the region)"),
-            ]
-        )
-        feats.append(
-            _feature(
-                row.geometry,
-                _icon={"html": icon_html, "className": "cp-fac-wrap", "iconSize": [22, 22], "iconAnchor": [11, 11]},
-                _popup=popup,
-                _tooltip=esc(f"{row['name_zh']} / {row['name_en']}"),
-            )
-        )
-    return feats
-
-
 def access_map(
-    assessment: Assessment, std_id: str, *, tiles: str | None = None, cdn: bool = False, with_service_area: bool = True
+    assessment: Assessment,
+    std_id: str,
+    *,
+    lang: str = "en",
+    tiles: str | None = None,
+    cdn: bool = False,
+    with_service_area: bool = True,
 ) -> folium.Map:
     """The gap map of one access standard.
 
     Settlements coloured by minutes to the nearest eligible facility relative to
     the standard's limit and sized by population; eligible facilities; the
     service area within the limit (including the off-road fringe); a side panel
-    listing failing settlements with their shortfall.
+    listing failing settlements with their reason in plain words.
     """
+    _ = words(lang)
     r = assessment.result(std_id)
     std = r.standard
     if not isinstance(std, AccessStandard):
         raise ValueError(f"{std_id} is not an access standard")
     region = assessment.region
-    m = base_map(assessment, title=f"{std.title_zh} / {std.title_en} — {r.verdict}", tiles=tiles, cdn=cdn)
+    m = base_map(assessment, title=f"{std.title(lang)} — {verdict_word(r.verdict, lang)}", lang=lang, tiles=tiles, cdn=cdn)
     if len(r.detail):
         # Open on the settlements the standard applies to (the town blocks for walking standards).
         minx, miny, maxx, maxy = gpd.GeoSeries(region.settlements.geometry.loc[r.detail.index]).total_bounds
         m.fit_bounds([[miny - 0.01, minx - 0.01], [maxy + 0.01, maxx + 0.01]])
     eligible = eligible_facilities(region.facilities, std.facility_types, count_outside_region=std.count_outside_region)
     if with_service_area and len(eligible):
-        model = region.travel_model(std.profile)
-        area = model.service_area(lonlat(eligible), std.max_minutes * 60.0)
-        # Simplify to about 25 m (driving) or 5 m (walking), in degrees of latitude.
-        area_wgs = area.simplify((25.0 if std.profile == "drive" else 5.0) / 111_000)
-        JsonLayer(
-            [
-                _feature(
-                    area_wgs,
-                    _style={"color": "#0072B2", "weight": 1, "fillColor": "#56B4E9", "fillOpacity": 0.18},
-                    _tooltip=esc(
-                        f"reachable within {std.max_minutes:g} min ({std.profile}, incl. off-road "
-                        f"{region.profiles[std.profile].offroad_kmh:g} km/h) / {std.max_minutes:g}分钟可达范围"
-                    ),
-                )
-            ],
-            name=f"service area {std.max_minutes:g} min / 服务范围",
-        ).add_to(m)
-    JsonLayer(_facility_features(assessment, std.facility_types), name="facilities / 设施").add_to(m)
-    JsonLayer(_settlement_features(assessment, r), name="settlements / 居民点").add_to(m)
+        _service_area_layer(m, assessment, std, eligible, lang)
+    JsonLayer(_facility_features(assessment, std.facility_types, lang), name=_("facilities")).add_to(m)
+    layer = JsonLayer(_settlement_features(assessment, r, lang), name=_("settlements"))
+    layer.add_to(m)
+    MapScript("cpSpread({map}, {layer});", layer).add_to(m)
     folium.LayerControl(collapsed=False).add_to(m)
-    _add_legend(m, assessment, r)
-    _add_failing_panel(m, r)
+    _add_legend(m, assessment, r, lang)
+    _add_failing_panel(m, assessment, r, lang)
     return m
 
 
-def _settlement_features(assessment: Assessment, r: StandardResult) -> list[dict]:
+def _service_area_layer(m, assessment: Assessment, std: AccessStandard, eligible, lang: str) -> None:
+    _ = words(lang)
+    region = assessment.region
+    model = region.travel_model(std.profile)
+    area = model.service_area(lonlat(eligible), std.max_minutes * 60.0)
+    # Simplify to about 25 m (driving) or 5 m (walking), in degrees of latitude.
+    area = area.simplify((25.0 if std.profile == "drive" else 5.0) / 111_000)
+    label = _("reachable within {minutes} min ({model})").format(minutes=f"{std.max_minutes:g}", model=model.label(lang))
+    JsonLayer(
+        [
+            _feature(
+                area, _style={"color": "#0072B2", "weight": 1, "fillColor": "#56B4E9", "fillOpacity": 0.18}, _tooltip=esc(label)
+            )
+        ],
+        name=_("service area {minutes} min").format(minutes=f"{std.max_minutes:g}"),
+    ).add_to(m)
+
+
+def _settlement_popup(region, row, sid, std: AccessStandard, lang: str, minutes: str) -> str:
+    _ = words(lang)
+    fac = region.facilities.loc[row["nearest_facility"]] if row["nearest_facility"] else None
+    verdict = verdict_word(row["verdict"], lang)
+    if row["verdict"] == NOT_MET and np.isfinite(row["shortfall_min"]):
+        verdict += _(" (+{m} min)").format(m=f"{row['shortfall_min']:.1f}")
+    route = {"road": _("road network"), "direct": _("straight across country"), "terrain": _("terrain and roads")}.get(
+        row["via"], "-"
+    )
+    return _table(
+        [
+            (_("Settlement"), display_name(row, lang, sid)),
+            (_("Id"), sid),
+            (_("Population"), fmt_count(row["population"])),
+            (_("Minutes (limit {limit})").format(limit=f"{std.max_minutes:g}"), minutes),
+            (_("Nearest facility"), "" if fac is None else display_name(fac, lang, row["nearest_facility"])),
+            (_("Route"), route),
+            (_("To the road"), f"{row['snap_m'] / 1000:.2f} km"),
+            (_("Verdict"), verdict),
+            (_("Why"), reason_text(row, std, region, lang)),
+            (_("Location source"), row["coord_source"]),
+        ]
+    )
+
+
+def _settlement_features(assessment: Assessment, r: StandardResult, lang: str, *, minutes_col: str = "minutes") -> list[dict]:
+    _ = words(lang)
     std = r.standard
     region = assessment.region
     feats = []
     for sid, row in r.detail.sort_index().iterrows():
-        colour, label = _band(row["minutes"], std.max_minutes)
-        est = _is_estimated(row["coord_source"])
-        minutes = "unreachable / 不可达" if not np.isfinite(row["minutes"]) else f"{row['minutes']:.1f}"
-        verdict = (
-            "PASS 达标"
-            if row["passes"]
-            else f"FAIL 未达标 (+{row['shortfall_min']:.1f} min)"
-            if np.isfinite(row["shortfall_min"])
-            else "FAIL 未达标 (unreachable)"
-        )
-        fac = region.facilities.loc[row["nearest_facility"]] if row["nearest_facility"] else None
-        popup = _table(
-            [
-                ("居民点 / Settlement", f"{row['name_zh']} / {row['name_en']}"),
-                ("编号 / Id", sid),
-                ("人口 / Population", f"{row['population']:,.0f}"),
-                (f"分钟 / Minutes (limit {std.max_minutes:g})", minutes),
-                ("最近设施 / Nearest facility", "" if fac is None else f"{fac['name_zh']} / {fac['name_en']}"),
-                ("路径 / Route", {"road": "road network / 道路", "direct": "across country / 越野直达"}.get(row["via"], "-")),
-                ("到道路距离 / To the road", f"{row['snap_m'] / 1000:.2f} km"),
-                ("结论 / Verdict", verdict),
-                ("原因 / Why", row["reason"]),
-                ("位置来源 / Location source", row["coord_source"]),
-            ]
-        )
+        colour, label = _band(row[minutes_col], std.max_minutes, lang)
+        meets = row["verdict"] == MET
+        minutes = _("unreachable") if not np.isfinite(row[minutes_col]) else fmt_against(row[minutes_col], std.max_minutes, meets)
         style = {
             "radius": _radius(row["population"]),
             "fillColor": colour,
             "fillOpacity": 0.9,
-            "color": "#000" if not row["passes"] else "#fff",
-            "weight": 2.5 if not row["passes"] else 1.5,
-            "dashArray": "3 3" if est else None,
+            "color": "#000" if not meets else "#fff",
+            "weight": 2.5 if not meets else 1.5,
+            "dashArray": "3 3" if _is_estimated(row["coord_source"]) else None,
         }
         feats.append(
             _feature(
                 region.settlements.geometry.loc[sid],
                 _style=style,
-                _popup=popup,
-                _tooltip=esc(f"{row['name_zh']} {minutes} min — {label}"),
+                _popup=_settlement_popup(region, row, sid, std, lang, minutes),
+                _tooltip=esc(
+                    _("{name}: {minutes} min — {band}").format(name=display_name(row, lang, sid), minutes=minutes, band=label)
+                ),
             )
         )
     return feats
 
 
-def _legend_html(title: str, rows: list[tuple[str, str]], notes: list[str]) -> str:
-    items = "".join(f"<div><span class='cp-sw' style='background:{esc(c)}'></span>{esc(t)}</div>" for c, t in rows)
+def _legend_html(title: str, rows: list[tuple[str, str, str]], notes: list[str]) -> str:
+    items = "".join(
+        f"<div><span class='cp-sw cp-{esc(shape)}' style='background:{esc(c)}'></span>{esc(t)}</div>" for shape, c, t in rows
+    )
     return (
         f"<div class='cp-legend'><b>{esc(title)}</b>{items}"
         + "".join(f"<div class='cp-note'>{esc(n)}</div>" for n in notes)
@@ -416,74 +488,75 @@ def _legend_html(title: str, rows: list[tuple[str, str]], notes: list[str]) -> s
     )
 
 
-def _data_notes(assessment: Assessment) -> list[str]:
+def _data_notes(assessment: Assessment, lang: str) -> list[str]:
+    _ = words(lang)
     region = assessment.region
-    notes = [
-        "Dashed outline = estimated location / 虚线边框 = 估算位置",
-        "Dashed road = schematic, not surveyed / 虚线道路 = 示意",
-    ]
     n_est = int(region.settlements["coord_source"].map(_is_estimated).sum())
     n_fac = int(region.facilities["coord_source"].map(_is_estimated).sum())
-    notes.append(
-        f"{n_est} of {len(region.settlements)} settlement points and {n_fac} of {len(region.facilities)} "
-        "facility points are estimated."
-    )
-    return notes
+    return [
+        _("Dashed outline = estimated location; dashed road = schematic, not surveyed."),
+        _("{n} of {total} settlement points and {nf} of {totalf} facility points are estimated.").format(
+            n=n_est, total=len(region.settlements), nf=n_fac, totalf=len(region.facilities)
+        ),
+    ]
 
 
-def _add_legend(m: folium.Map, assessment: Assessment, r: StandardResult) -> None:
+def _add_legend(m: folium.Map, assessment: Assessment, r: StandardResult, lang: str) -> None:
+    _ = words(lang)
     std = r.standard
-    rows = [(c, f"{label}") for _, c, label in BANDS] + [(UNREACHABLE, "unreachable / 不可达")]
-    types = sorted(set(std.facility_types))
-    fac_rows = [
-        (
-            assessment.region.facility_types[t].colour,
-            f"{assessment.region.facility_types[t].glyph} {assessment.region.facility_types[t].zh} / "
-            f"{assessment.region.facility_types[t].en}",
-        )
-        for t in types
-    ]
+    region = assessment.region
+    rows = [("circle", c, _(label)) for _f, c, label in BANDS] + [("circle", UNREACHABLE, _("unreachable"))]
+    rows += _facility_legend(region, std.facility_types, lang)
     notes = [
-        f"Limit: {std.max_minutes:g} min by {std.profile}; circle size = population; black ring = fails.",
-        *_data_notes(assessment),
-        f"Standard: {std.wording} ({std.section})",
+        _("Target: {target}").format(target=target_text(std, region, lang)),
+        _("Circle size = population; black ring = not met; squares = facilities."),
+        region.travel_model(std.profile).label(lang),
+        *_data_notes(assessment, lang),
+        _("Source: {wording} ({section})").format(wording=std.wording, section=std.section),
     ]
-    m.get_root().html.add_child(
-        Element(_legend_html("Minutes to nearest facility / 到最近设施分钟数", rows + fac_rows, notes)), name="cp_legend"
-    )
+    if std.has_reading:
+        notes.append(_("[reading]: {reading}").format(reading=std.reading_text(lang)))
+    if r.verdict == NOT_TESTED and r.why is not None:
+        notes.insert(0, _("Not tested: {why}").format(why=r.why.text(lang)))
+    m.get_root().html.add_child(Element(_legend_html(_("Minutes to the nearest facility"), rows, notes)), name="cp_legend")
 
 
-def _add_failing_panel(m: folium.Map, r: StandardResult) -> None:
-    failing = r.detail[~r.detail["passes"]].sort_values(["shortfall_min", "population"], ascending=[False, False])
+def _add_failing_panel(m: folium.Map, assessment: Assessment, r: StandardResult, lang: str) -> None:
+    _ = words(lang)
+    region = assessment.region
+    failing = r.detail[r.detail["verdict"] == NOT_MET].sort_values(["shortfall_min", "population"], ascending=[False, False])
     items = []
-    for _sid, row in failing.iterrows():
-        over = "unreachable" if not np.isfinite(row["shortfall_min"]) else f"+{row['shortfall_min']:.1f} min"
-        items.append(
-            f"<li><b>{esc(row['name_zh'])}</b> {esc(row['name_en'])}: {esc(over)}, "
-            f"{row['population']:,.0f} people — {esc(row['reason'])}</li>"
+    for sid, row in failing.iterrows():
+        over = (
+            _("unreachable") if not np.isfinite(row["shortfall_min"]) else _("+{m} min").format(m=f"{row['shortfall_min']:.1f}")
         )
-    body = "<ol>" + "".join(items) + "</ol>" if items else "<p>None: every settlement meets this standard.</p>"
-    m.get_root().html.add_child(
-        Element(f"<div class='cp-panel'><b>Failing settlements / 未达标居民点 ({len(items)})</b>{body}</div>"), name="cp_panel"
-    )
+        items.append(
+            f"<li><b>{esc(display_name(row, lang, sid))}</b>: {esc(over)}, {esc(fmt_count(row['population']))} "
+            f"{esc(_('people'))} — {esc(reason_text(row, r.standard, region, lang))}</li>"
+        )
+    body = "<ol>" + "".join(items) + "</ol>" if items else f"<p>{esc(_('None: every settlement meets this standard.'))}</p>"
+    title = _("Settlements not meeting the standard ({n})").format(n=len(items))
+    m.get_root().html.add_child(Element(f"<div class='cp-panel'><b>{esc(title)}</b>{body}</div>"), name="cp_panel")
 
 
 # --- overview and unit maps ------------------------------------------------------------------
 
 
 def failures_per_settlement(assessment: Assessment) -> pd.DataFrame:
-    """For each settlement: the standards it fails (access, and presence of its gacha/town)."""
+    """For each settlement: the standards it does not meet (its own access standards and its units' presence standards)."""
     region = assessment.region
-    units = settlement_units(region)
+    units = memberships(region)[0]
     failed: dict[str, list[str]] = {sid: [] for sid in region.settlements.index}
     for r in assessment.results:
         std = r.standard
+        if r.verdict == NOT_TESTED:
+            continue
         if isinstance(std, AccessStandard):
-            for sid in r.detail.index[~r.detail["passes"]]:
+            for sid in r.detail.index[r.detail["verdict"] == NOT_MET]:
                 failed[sid].append(std.id)
-        elif isinstance(std, PresenceStandard) and std.level in ("gacha", "town"):
-            bad = set(r.detail.index[~r.detail["passes"]])
-            col = units["gacha" if std.level == "gacha" else "town"]
+        elif isinstance(std, PresenceStandard) and std.level in region.vocabulary.unit_levels:
+            bad = set(r.detail.index[r.detail["verdict"] == NOT_MET])
+            col = units[std.level]
             for sid in col.index[col.isin(bad)]:
                 failed[sid].append(std.id)
     return pd.DataFrame(
@@ -491,10 +564,11 @@ def failures_per_settlement(assessment: Assessment) -> pd.DataFrame:
     )
 
 
-def overview_map(assessment: Assessment, *, tiles: str | None = None, cdn: bool = False) -> folium.Map:
-    """Per settlement, how many standards it fails (its own access standards and its unit's presence standards)."""
+def overview_map(assessment: Assessment, *, lang: str = "en", tiles: str | None = None, cdn: bool = False) -> folium.Map:
+    """Per settlement, how many standards it does not meet (its own access standards and its units' presence standards)."""
+    _ = words(lang)
     region = assessment.region
-    m = base_map(assessment, title="All standards: failures per settlement / 各居民点未达标项数", tiles=tiles, cdn=cdn)
+    m = base_map(assessment, title=_("All standards: standards not met per settlement"), lang=lang, tiles=tiles, cdn=cdn)
     fails = failures_per_settlement(assessment)
     feats = []
     for sid, row in region.settlements.sort_index().iterrows():
@@ -502,13 +576,13 @@ def overview_map(assessment: Assessment, *, tiles: str | None = None, cdn: bool 
         colour = COUNT_COLOURS[min(n, len(COUNT_COLOURS) - 1)]
         popup = _table(
             [
-                ("居民点 / Settlement", f"{row['name_zh']} / {row['name_en']}"),
-                ("编号 / Id", sid),
-                ("人口 / Population", f"{row['population']:,.0f}"),
-                ("类别 / Class", row["class"]),
-                ("未达标项数 / Standards failed", n),
-                ("未达标 / Failing", fails.loc[sid, "failed"] or "-"),
-                ("位置来源 / Location source", row["coord_source"]),
+                (_("Settlement"), display_name(row, lang, sid)),
+                (_("Id"), sid),
+                (_("Population"), fmt_count(row["population"])),
+                (_("Class"), region.vocabulary.klass(row["class"]).name(lang)),
+                (_("Standards not met"), n),
+                (_("Not met"), fails.loc[sid, "failed"] or "-"),
+                (_("Location source"), row["coord_source"]),
             ]
         )
         style = {
@@ -519,145 +593,170 @@ def overview_map(assessment: Assessment, *, tiles: str | None = None, cdn: bool 
             "weight": 1.5,
             "dashArray": "3 3" if _is_estimated(row["coord_source"]) else None,
         }
-        feats.append(_feature(row.geometry, _style=style, _popup=popup, _tooltip=esc(f"{row['name_zh']}: {n} failing")))
+        tip = _("{name}: {n} not met").format(name=display_name(row, lang, sid), n=n)
+        feats.append(_feature(row.geometry, _style=style, _popup=popup, _tooltip=esc(tip)))
     types = sorted(set(region.facilities["facility_type"]))
-    JsonLayer(_facility_features(assessment, types), name="facilities / 设施", show=False).add_to(m)
-    JsonLayer(feats, name="settlements / 居民点").add_to(m)
+    JsonLayer(_facility_features(assessment, types, lang), name=_("facilities"), show=False).add_to(m)
+    layer = JsonLayer(feats, name=_("settlements"))
+    layer.add_to(m)
+    MapScript("cpSpread({map}, {layer});", layer).add_to(m)
     folium.LayerControl(collapsed=False).add_to(m)
-    rows = [(c, f"{k}{'+' if k == len(COUNT_COLOURS) - 1 else ''} standards failed") for k, c in enumerate(COUNT_COLOURS)]
-    m.get_root().html.add_child(
-        Element(_legend_html("Standards failed / 未达标项数", rows, _data_notes(assessment))), name="cp_legend"
-    )
+    rows = [
+        ("circle", c, _("{k}{plus} standards not met").format(k=k, plus="+" if k == len(COUNT_COLOURS) - 1 else ""))
+        for k, c in enumerate(COUNT_COLOURS)
+    ]
+    notes = [*_data_notes(assessment, lang), _("Standards not tested are not counted.")]
+    m.get_root().html.add_child(Element(_legend_html(_("Standards not met"), rows, notes)), name="cp_legend")
     return m
 
 
-def unit_map(assessment: Assessment, kind: str, *, tiles: str | None = None, cdn: bool = False) -> folium.Map:
-    """Presence or ratio standards per unit: one layer per standard, units coloured by shortfall."""
+def _unit_row(std, row, code, region, lang: str) -> tuple[str, list, str]:
+    """Colour, popup lines and status of one unit for a presence or ratio standard."""
+    _ = words(lang)
+    if isinstance(std, PresenceStandard):
+        missing = row["missing"]
+        if row["verdict"] == NOT_TESTED:
+            colour = NOT_TESTED_GREY
+        else:
+            colour = COUNT_COLOURS[0] if missing == 0 else COUNT_COLOURS[min(int(np.ceil(missing)) + 1, len(COUNT_COLOURS) - 1)]
+        lines = [
+            (
+                "/".join(region.facility_types[t].name(lang) for t in req.facility_types),
+                f"{row[f'count{k}']:g} / {req.min_count:g} ({row[f'ids{k}'] or '-'})",
+            )
+            for k, req in enumerate(std.requirements, start=1)
+        ]
+        if row["verdict"] == NOT_TESTED:
+            status = _("not tested (not eligible)")
+        elif row["verdict"] == MET:
+            status = verdict_word(MET, lang)
+        else:
+            status = _("not met: {n} missing").format(n=f"{missing:g}")
+        return colour, lines, status
+    assert isinstance(std, RatioStandard)
+    meets = row["verdict"] == MET
+    colour = NOT_TESTED_GREY if row["verdict"] == NOT_TESTED else (COUNT_COLOURS[0] if meets else COUNT_COLOURS[3])
+    value = fmt_against(row["value"], std.min_value, meets, upper=False, decimals=2) if np.isfinite(row["value"]) else "-"
+    lines = [
+        (_("value"), f"{value} {std.unit(lang)}"),
+        (_("floor"), f"{std.min_value:g}"),
+        (_("numerator"), f"{fmt_count(row['numerator'])} ({row['numerator_field']})"),
+        (_("denominator"), f"{fmt_count(row['denominator'])} ({row['denominator_field']})"),
+        (_("shortfall"), fmt_count(row["shortfall"])),
+    ]
+    return colour, lines, verdict_word(row["verdict"], lang)
+
+
+def unit_map(assessment: Assessment, kind: str, *, lang: str = "en", tiles: str | None = None, cdn: bool = False) -> folium.Map:
+    """Presence or ratio standards per unit: one layer per standard (a radio choice), units coloured by shortfall."""
+    _ = words(lang)
     region = assessment.region
-    title = "Facilities per unit / 设施配置" if kind == "presence" else "Ratios / 比例指标"
-    m = base_map(assessment, title=title, tiles=tiles, cdn=cdn)
-    geoms = {"zone": region.boundary, **dict(zip(region.units.index, region.units.geometry, strict=True))}
+    title = _("Facilities per unit") if kind == "presence" else _("Ratios")
+    m = base_map(assessment, title=title, lang=lang, tiles=tiles, cdn=cdn)
+    geoms = {region.vocabulary.region_level: region.boundary, **dict(zip(region.units.index, region.units.geometry, strict=True))}
     results = [r for r in assessment.results if r.standard.kind == kind and not r.detail.empty]
-    # Open on the first failing standard: that is what the planner came to see.
-    shown = next((r for r in results if r.verdict == "FAIL"), results[0] if results else None)
+    # Open on the first standard not met: that is what the planner came to see.
+    shown = next((r for r in results if r.verdict == NOT_MET), results[0] if results else None)
     for r in results:
         std = r.standard
         feats = []
         for code, row in r.detail.sort_index().iterrows():
-            if isinstance(std, PresenceStandard):
-                missing = row["missing"]
-                colour = (
-                    "#BBBBBB"
-                    if not row["eligible"]
-                    else COUNT_COLOURS[0]
-                    if missing == 0
-                    else COUNT_COLOURS[min(int(np.ceil(missing)) + 1, len(COUNT_COLOURS) - 1)]
-                )
-                lines = [
-                    (f"{row[f'req{k}']}", f"{row[f'count{k}']:g} ({row[f'ids{k}'] or '-'})")
-                    for k in range(1, len(std.requirements) + 1)
-                ]
-                status = (
-                    "not tested (not concentrated)"
-                    if not row["eligible"]
-                    else ("PASS" if row["passes"] else f"FAIL: {missing:g} missing")
-                )
-            else:
-                assert isinstance(std, RatioStandard)
-                colour = COUNT_COLOURS[0] if row["passes"] else COUNT_COLOURS[3]
-                lines = [
-                    ("value", f"{row['value']:.2f} {std.unit}"),
-                    ("floor", f"{std.min_value:g}"),
-                    ("numerator", f"{row['numerator']:g} ({row['numerator_field']})"),
-                    ("denominator", f"{row['denominator']:g} ({row['denominator_field']})"),
-                    ("shortfall", f"{row['shortfall']:.1f}"),
-                ]
-                status = "PASS" if row["passes"] else "FAIL"
+            colour, lines, status = _unit_row(std, row, code, region, lang)
             popup = _table(
                 [
-                    ("标准 / Standard", f"{std.title_zh} / {std.title_en}"),
-                    ("条款 / Section", std.section),
-                    ("单元 / Unit", f"{row['name_zh']} / {row['name_en']} ({code})"),
+                    (_("Standard"), std.title(lang)),
+                    (_("Section"), std.section),
+                    (_("Unit"), f"{display_name(row, lang, code)} ({code})"),
                     *lines,
-                    ("结论 / Verdict", status),
+                    (_("Verdict"), status),
                 ]
             )
+            tip = f"{display_name(row, lang, code)}: {status}"
             feats.append(
                 _feature(
                     geoms[code],
                     _style={"color": "#333", "weight": 1, "fillColor": colour, "fillOpacity": 0.55},
                     _popup=popup,
-                    _tooltip=esc(f"{row['name_zh']}: {status}"),
+                    _tooltip=esc(tip),
                 )
             )
-        JsonLayer(feats, name=f"{std.id} ({r.verdict})", show=r is shown).add_to(m)
+        name = f"{std.title(lang)} — {verdict_word(r.verdict, lang)}"
+        JsonLayer(feats, name=name, show=r is shown, overlay=False).add_to(m)
     folium.LayerControl(collapsed=False).add_to(m)
     rows = [
-        (COUNT_COLOURS[0], "meets the standard / 达标"),
-        (COUNT_COLOURS[2], "1 facility missing / 缺1处"),
-        (COUNT_COLOURS[3], "2 missing (ratio: below the floor) / 缺2处"),
-        (COUNT_COLOURS[4], "3+ missing / 缺3处以上"),
-        ("#BBBBBB", "not tested / 不适用"),
+        ("square", COUNT_COLOURS[0], _("meets the standard")),
+        ("square", COUNT_COLOURS[2], _("1 facility missing")),
+        ("square", COUNT_COLOURS[3], _("2 missing (ratio: below the floor)")),
+        ("square", COUNT_COLOURS[4], _("3 or more missing")),
+        ("square", NOT_TESTED_GREY, _("not tested")),
     ]
-    m.get_root().html.add_child(
-        Element(
-            _legend_html(
-                title,
-                rows,
-                ["Unit outlines are schematic where dashed / 虚线为示意边界", "Tick one layer at a time in the layer control."],
-            )
-        ),
-        name="cp_legend",
-    )
+    notes = [_("Choose the standard in the layer list (one at a time)."), _("Dashed unit outlines are schematic.")]
+    m.get_root().html.add_child(Element(_legend_html(title, rows, notes)), name="cp_legend")
     return m
 
 
 def siting_map(
-    before: Assessment, after: Assessment, plan, std_id: str, *, tiles: str | None = None, cdn: bool = False
+    before: Assessment, after: Assessment, plan, std_id: str, *, lang: str = "en", tiles: str | None = None, cdn: bool = False
 ) -> folium.Map:
-    """Before/after map of a siting answer: the access map after building, the proposed sites, and who was failing before."""
-    m = access_map(after, std_id, tiles=tiles, cdn=cdn)
+    """Before/after map of a siting answer: settlements as they are and after building (a switch), and the proposed sites."""
+    _ = words(lang)
+    rb, ra = before.result(std_id), after.result(std_id)
+    std = ra.standard
+    region = after.region
+    title = _("{title}: {n} proposed site(s)").format(title=std.title(lang), n=len(plan.sites))
+    m = base_map(after, title=title, lang=lang, tiles=tiles, cdn=cdn)
+    if len(ra.detail):
+        minx, miny, maxx, maxy = gpd.GeoSeries(region.settlements.geometry.loc[ra.detail.index]).total_bounds
+        m.fit_bounds([[miny - 0.01, minx - 0.01], [maxy + 0.01, maxx + 0.01]])
+    existing = eligible_facilities(before.region.facilities, std.facility_types, count_outside_region=std.count_outside_region)
+    JsonLayer(_facility_features(before, existing["facility_type"].unique(), lang), name=_("existing facilities")).add_to(m)
+    after_layer = JsonLayer(_settlement_features(after, ra, lang), name=_("settlements after building"), overlay=False)
+    before_layer = JsonLayer(_settlement_features(before, rb, lang), name=_("settlements as they are"), overlay=False, show=False)
+    after_layer.add_to(m)
+    before_layer.add_to(m)
+    for layer in (after_layer, before_layer):
+        MapScript("cpSpread({map}, {layer});", layer).add_to(m)
+    JsonLayer(_site_features(plan, lang), name=_("proposed sites")).add_to(m)
+    folium.LayerControl(collapsed=False).add_to(m)
+    rows = [("circle", c, _(label)) for _f, c, label in BANDS] + [("circle", UNREACHABLE, _("unreachable"))]
+    rows += _facility_legend(region, existing["facility_type"].unique(), lang)
+    rows.append(("star", PROPOSED, _("proposed site (numbered in build order)")))
+    notes = [
+        _("Switch between 'as they are' and 'after building' in the layer list."),
+        _("Target: {target}").format(target=target_text(std, region, lang)),
+        *_data_notes(after, lang),
+    ]
+    m.get_root().html.add_child(Element(_legend_html(_("Minutes to the nearest facility"), rows, notes)), name="cp_legend")
+    _add_failing_panel(m, after, ra, lang)
+    return m
+
+
+def _site_features(plan, lang: str) -> list[dict]:
+    _ = words(lang)
     feats = []
     for row in plan.sites.itertuples():
         popup = _table(
             [
-                ("拟建 / Proposed site", f"#{row.rank}"),
-                ("候选 / Candidate", row.candidate),
-                ("名称 / Name", row.name),
-                ("坐标 / Lon, lat", f"{row.lon:.5f}, {row.lat:.5f}"),
-                ("最近居民点 / Nearest settlement", f"{row.nearest_settlement_name} ({row.distance_km:g} km)"),
-                ("新增达标 / Newly covered", f"{row.newly_covered:,.0f}"),
-                ("居民点 / Settlements", row.settlements),
+                (_("Proposed site"), f"#{row.rank}"),
+                (_("Candidate"), row.candidate),
+                (_("Name"), row.name),
+                (_("Lon, lat"), f"{row.lon:.5f}, {row.lat:.5f}"),
+                (_("Nearest settlement"), f"{row.nearest_settlement_name} ({row.distance_km:g} km)"),
+                (_("Newly covered"), fmt_count(row.newly_covered)),
+                (_("Settlements"), row.settlements),
             ]
         )
-        feats.append(
-            _feature(
-                row.geometry,
-                _icon={
-                    "html": f"<div class='cp-new'>{row.rank}</div>",
-                    "className": "cp-fac-wrap",
-                    "iconSize": [26, 26],
-                    "iconAnchor": [13, 13],
-                },
-                _popup=popup,
-                _tooltip=esc(f"proposed site #{row.rank}"),
-            )
-        )
-    JsonLayer(feats, name="proposed sites / 拟建选址").add_to(m)
-    was = before.result(std_id).detail
-    ring = [
-        _feature(
-            before.region.settlements.geometry.loc[sid],
-            _style={"radius": _radius(r["population"]) + 5, "fill": False, "color": "#D55E00", "weight": 2, "dashArray": "2 3"},
-            _tooltip=esc(f"{r['name_zh']}: failing before ({r['minutes']:.0f} min)"),
-        )
-        for sid, r in was[~was["passes"]].sort_index().iterrows()
-    ]
-    JsonLayer(ring, name="failing before / 原未达标").add_to(m)
-    return m
+        icon = {
+            "html": f"<div class='cp-new'><span>★</span><b>{row.rank}</b></div>",
+            "className": "cp-fac-wrap",
+            "iconSize": [30, 30],
+            "iconAnchor": [15, 15],
+        }
+        feats.append(_feature(row.geometry, _icon=icon, _popup=popup, _tooltip=esc(_("proposed site #{n}").format(n=row.rank))))
+    return feats
 
 
-# --- rendering and the report -------------------------------------------------------------------
+# --- rendering -------------------------------------------------------------------------------------------------
 
 _ID = re.compile(r"(?<=_)[0-9a-f]{32}(?![0-9a-f])")
 
@@ -690,62 +789,6 @@ def map_file_names(assessment: Assessment) -> dict[str, str]:
     return names
 
 
-def report_html(assessment: Assessment, *, maps: dict[str, str], command: str, generated: str, lang: str = "en") -> str:
-    """The report page: scorecard, links to the maps, assumptions and data sources (no script, no external asset)."""
-    region, cat = assessment.region, assessment.catalogue
-    card = assessment.scorecard(lang)
-    head = "".join(f"<th>{esc(c)}</th>" for c in card.columns)
-    body = []
-    for _, row in card.iterrows():
-        verdict = row.iloc[-1]
-        cls = "pass" if verdict in ("PASS", "达标") else "fail" if verdict in ("FAIL", "未达标") else ""
-        link = maps.get(row["id"]) or maps.get(assessment.result(row["id"]).standard.kind)
-        cells = [f"<td><a href='{esc(link)}'>{esc(row['id'])}</a></td>" if link else f"<td>{esc(row['id'])}</td>"]
-        cells += [
-            f"<td class='{cls}'>{esc(v)}</td>" if k == len(row) - 2 else f"<td>{esc(v)}</td>" for k, v in enumerate(row.iloc[1:])
-        ]
-        body.append("<tr>" + "".join(cells) + "</tr>")
-    map_links = "".join(f"<li><a href='{esc(f)}'>{esc(k)}</a></li>" for k, f in maps.items())
-    prof_rows = []
-    for name, p in region.profiles.items():
-        speeds = ", ".join(f"{k} {v:g}" for k, v in p.speeds_kmh.items())
-        prof_rows.append(
-            f"<tr><td>{esc(name)}</td><td>{esc(p.description)}</td><td>{esc(speeds)}</td>"
-            f"<td>{p.offroad_kmh:g}</td><td>{p.max_snap_m / 1000:g} km</td><td>{esc(p.source)}</td></tr>"
-        )
-    est = region.estimated_summary()
-    est_rows = "".join(
-        f"<tr><td>{esc(r.layer)}</td><td>{esc(r.field)}</td><td>{r.estimated} of {r.total}</td></tr>" for r in est.itertuples()
-    )
-    files = "".join(f"<li>{esc(k)}: <code>{esc(v)}</code></li>" for k, v in sorted(region.files.items()))
-    return f"""<!DOCTYPE html>
-<html lang="{"zh" if lang == "zh" else "en"}"><head><meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<title>{esc(region.name_zh)} — service coverage report</title>
-<style>{_REPORT_CSS}</style></head><body>
-<h1>{esc(region.name_zh)} / {esc(region.name_en)}</h1>
-<p class="meta" id="run-info">Generated {esc(generated)} by <code>{esc(command)}</code></p>
-<h2>Scorecard / 达标情况</h2>
-<p>Standards: {esc(cat.name_zh)} / {esc(cat.name_en)} ({esc(cat.source)}); catalogue <code>{esc(cat.path)}</code>.
-{len(assessment.results) - len(assessment.failing)} of {len(assessment.results)} standards met.</p>
-<table class="card"><thead><tr>{head}</tr></thead><tbody>{"".join(body)}</tbody></table>
-<h2>Maps / 地图</h2><ul>{map_links}</ul>
-<iframe src="{esc(maps["overview"])}" title="overview map"></iframe>
-<h2>Assumptions / 假设</h2>
-<table><thead><tr><th>profile</th><th>description</th><th>speeds by road class (km/h)</th><th>off-road km/h</th>
-<th>max snap</th><th>source</th></tr></thead><tbody>{"".join(prof_rows)}</tbody></table>
-<p>Travel runs from each settlement to its nearest eligible facility: an off-road access leg to the nearest road node,
-the road network (one-way streets honoured when driving), and a leg from the road to the facility; a straight
-cross-country trip is used when faster. Readings of the plan that its text leaves open are written as comments
-in the catalogue file.</p>
-<h2>Data / 数据</h2><ul>{files}</ul>
-<table><thead><tr><th>layer</th><th>field</th><th>estimated or schematic</th></tr></thead><tbody>{est_rows}</tbody></table>
-<p class="warn">Estimated values are flagged in each row's source columns, drawn with dashed outlines on the maps, and
-must be replaced with surveyed data before decisions are taken.</p>
-</body></html>
-"""
-
-
 def write_report_and_maps(
     assessment: Assessment,
     out_dir: Path,
@@ -755,44 +798,80 @@ def write_report_and_maps(
     command: str = "",
     generated: str = "",
     lang: str = "en",
+    scenario=None,
 ) -> list[str]:
     """Write every map and ``index.html`` into ``out_dir``; returns the file names written."""
+    from .report_html import report_html
+
     names = map_file_names(assessment)
     for key, fname in names.items():
         if key == "overview":
-            m = overview_map(assessment, tiles=tiles, cdn=cdn)
+            m = overview_map(assessment, lang=lang, tiles=tiles, cdn=cdn)
         elif key in ("presence", "ratio"):
-            m = unit_map(assessment, key, tiles=tiles, cdn=cdn)
+            m = unit_map(assessment, key, lang=lang, tiles=tiles, cdn=cdn)
         else:
-            m = access_map(assessment, key, tiles=tiles, cdn=cdn)
+            m = access_map(assessment, key, lang=lang, tiles=tiles, cdn=cdn)
         save_map(m, Path(out_dir) / fname)
-    io.atomic_write_text(
-        Path(out_dir) / "index.html", report_html(assessment, maps=names, command=command, generated=generated, lang=lang)
-    )
+    page = report_html(assessment, maps=names, command=command, generated=generated, lang=lang, scenario=scenario)
+    io.atomic_write_text(Path(out_dir) / "index.html", page)
     return [*names.values(), "index.html"]
 
 
 _CSS = """
 .cp-title{position:absolute;top:10px;left:50px;z-index:1000;background:#fff;padding:4px 10px;font:bold 15px sans-serif;
- border:1px solid #999;border-radius:4px;max-width:60%}
-.cp-legend{position:absolute;bottom:24px;left:10px;z-index:1000;background:#fff;padding:8px;font:12px sans-serif;
- border:1px solid #999;border-radius:4px;max-width:340px;max-height:45%;overflow:auto}
-.cp-sw{display:inline-block;width:14px;height:14px;margin-right:6px;vertical-align:middle;border:1px solid #333;border-radius:7px}
+ border:1px solid #999;border-radius:4px;max-width:55%}
+.cp-legend{position:absolute;bottom:48px;left:10px;z-index:1000;background:#fff;padding:8px;font:12px sans-serif;
+ border:1px solid #999;border-radius:4px;max-width:330px;max-height:calc(100% - 140px);overflow:auto}
+.leaflet-bottom.leaflet-left .leaflet-control-scale{margin-bottom:12px}
+.cp-sw{display:inline-block;width:14px;height:14px;margin-right:6px;vertical-align:middle;border:1px solid #333}
+.cp-circle{border-radius:7px}.cp-square{border-radius:3px}
+.cp-star{border:none;background:none!important;width:auto;height:auto}.cp-star::before{content:'★';color:#FFD700;
+ -webkit-text-stroke:1px #000;font-size:16px}
 .cp-note{margin-top:4px;color:#333;font-style:italic}
 .cp-panel{position:absolute;bottom:24px;right:10px;z-index:1000;background:#fff;padding:8px;font:12px sans-serif;
  border:1px solid #999;border-radius:4px;width:300px;max-height:40%;overflow:auto}
 .cp-panel ol{padding-left:18px;margin:4px 0}
-.cp-fac{width:18px;height:18px;border-radius:9px;color:#fff;font:bold 11px sans-serif;text-align:center;line-height:18px}
-.cp-new{width:22px;height:22px;border-radius:11px;background:#000;color:#FFD700;border:2px solid #FFD700;
- font:bold 13px sans-serif;text-align:center;line-height:22px}
+.cp-fac{width:18px;height:18px;border-radius:4px;color:#fff;font:bold 11px sans-serif;text-align:center;line-height:18px}
+.cp-new{position:relative;width:30px;height:30px;text-align:center}
+.cp-new span{font-size:30px;line-height:30px;color:#FFD700;-webkit-text-stroke:1.5px #000}
+.cp-new b{position:absolute;left:0;right:0;top:9px;font:bold 11px sans-serif;color:#000}
 .cp-pop th{text-align:left;padding-right:6px;vertical-align:top;white-space:nowrap}
 .cp-pop{font:12px sans-serif}
-.leaflet-control-layers{margin-top:60px!important}
+.leaflet-control-layers{margin-top:60px!important;max-height:45vh;overflow:auto}
 """
 
-_REPORT_CSS = """
-body{font:14px sans-serif;margin:20px;max-width:1400px}
-table{border-collapse:collapse;margin:8px 0}td,th{border:1px solid #bbb;padding:3px 6px;vertical-align:top}
-th{background:#eee}.pass{background:#cfe6f5}.fail{background:#f6d2b8;font-weight:bold}
-.meta{color:#555}.warn{color:#8a3b00}iframe{width:100%;height:600px;border:1px solid #999}
+# Spread circle markers that overlap on screen around their common centre, with a thin line to
+# each one's true place; recomputed at every zoom (at close zoom they sit where they are).
+_SPREAD_JS = """
+function cpSpread(map, group) {
+  var marks = [], legs = L.layerGroup();
+  group.eachLayer(function (l) { if (l.getRadius) { l._cpHome = l.getLatLng(); marks.push(l); } });
+  function place() {
+    legs.clearLayers();
+    if (!map.hasLayer(group)) { return; }
+    legs.addTo(map);
+    var pts = marks.map(function (m) { return map.latLngToLayerPoint(m._cpHome); });
+    var done = marks.map(function () { return false; });
+    for (var i = 0; i < marks.length; i++) {
+      if (done[i]) { continue; }
+      var grp = [i]; done[i] = true;
+      for (var j = i + 1; j < marks.length; j++) {
+        if (!done[j] && pts[i].distanceTo(pts[j]) < marks[i].getRadius() + marks[j].getRadius()) { grp.push(j); done[j] = true; }
+      }
+      if (grp.length === 1) { marks[i].setLatLng(marks[i]._cpHome); continue; }
+      var c = L.point(0, 0), rmax = 0;
+      grp.forEach(function (k) { c = c.add(pts[k]); rmax = Math.max(rmax, marks[k].getRadius()); });
+      c = c.divideBy(grp.length);
+      var ring = rmax * grp.length / Math.PI + rmax + 2;
+      grp.forEach(function (k, n) {
+        var a = 2 * Math.PI * n / grp.length - Math.PI / 2;
+        var ll = map.layerPointToLatLng(c.add(L.point(ring * Math.cos(a), ring * Math.sin(a))));
+        marks[k].setLatLng(ll);
+        L.polyline([marks[k]._cpHome, ll], {color: '#333', weight: 1, interactive: false}).addTo(legs);
+      });
+    }
+  }
+  map.on('zoomend', place); map.on('baselayerchange overlayadd overlayremove', place);
+  place();
+}
 """

@@ -9,6 +9,7 @@ settlements each one newly brings within the standard.
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 
 import geopandas as gpd
@@ -120,6 +121,8 @@ class SitingPlan:
         The demand rows: ``standard``, ``settlement_id``, ``weight``, ``covered_before``.
     curve
         Budget curve rows (if asked).
+    asked
+        How many sites were asked for (``len(sites)`` may be fewer: more add no coverage).
     """
 
     result: SitingResult
@@ -128,6 +131,7 @@ class SitingPlan:
     candidates: gpd.GeoDataFrame
     demand: pd.DataFrame
     curve: pd.DataFrame | None = None
+    asked: int = 1
 
 
 def _demand_and_cover(region: Region, assessment: Assessment, standards, cands_xy):
@@ -148,7 +152,7 @@ def _demand_and_cover(region: Region, assessment: Assessment, standards, cands_x
         model = region.travel_model(std.profile)
         mat = model.matrix(lonlat(region.settlements.loc[det.index]), cands_xy, cutoff_s=std.max_minutes * 60.0)
         times = sp.csr_array((mat.seconds + ZERO_COST_S, (mat.origin, mat.destination)), shape=mat.shape)
-        before = det["passes"].to_numpy()
+        before = (det["verdict"] == "met").to_numpy()
         rows.append(
             pd.DataFrame(
                 {
@@ -193,50 +197,8 @@ def nearest_equivalent_sites(sites, times: sp.csr_array, weights: np.ndarray) ->
     return tuple(chosen)
 
 
-def site_for_standards(
-    region: Region,
-    catalogue: Catalogue,
-    standard_ids: list[str],
-    *,
-    facility_type: str | None = None,
-    k: int = 1,
-    model: str = "mclp",
-    candidates: str | gpd.GeoDataFrame = "settlements",
-    spacing_km: float = 5.0,
-    exclude: gpd.GeoDataFrame | None = None,
-    allow_relocate: bool = False,
-    budget_k: int | None = None,
-    assessment: Assessment | None = None,
-) -> SitingPlan:
-    """Recommend sites for new facilities against one or more access standards.
-
-    Parameters
-    ----------
-    region, catalogue
-        The region and the catalogue holding the standards.
-    standard_ids
-        Access standards to serve at once (a new health centre counts for several).
-    facility_type
-        Type of the new facility (must be eligible for every standard); default:
-        the first type of the first standard.
-    k
-        New facilities (MCLP, p-median, p-center).
-    model
-        ``"mclp"``, ``"lscp"``, ``"pmedian"`` or ``"pcenter"`` (the last two take one standard).
-    candidates, spacing_km, exclude
-        See :func:`candidate_sites`.
-    allow_relocate
-        Let existing eligible facilities move: they join the candidates and
-        nobody counts as covered beforehand; ``k`` is then the total number of sites.
-    budget_k
-        Also compute the budget curve for 1..budget_k (MCLP).
-    assessment
-        The current assessment (recomputed if not given).
-
-    Returns
-    -------
-    SitingPlan
-    """
+def access_standards(catalogue: Catalogue, standard_ids: list[str], facility_type: str | None) -> tuple[list, str]:
+    """The access standards to site for, and the new facility's type (eligible for every one of them)."""
     stds = []
     for sid in standard_ids:
         std = catalogue.get(sid)
@@ -253,77 +215,143 @@ def site_for_standards(
                 f"a new '{ftype}' does not count for '{std.id}' (it counts {', '.join(std.facility_types)}); "
                 "choose --type accordingly."
             )
+    return stds, ftype
+
+
+def _with_relocation(region: Region, cands: gpd.GeoDataFrame, std: AccessStandard) -> tuple[Region, gpd.GeoDataFrame]:
+    """Existing eligible facilities become candidates and leave the region (they may move)."""
+    f = region.facilities
+    existing = eligible_facilities(f, std.facility_types, count_outside_region=False)
+    movable = gpd.GeoDataFrame(
+        {"name": existing["name_zh"].to_numpy(), "source": "existing facility"},
+        geometry=existing.geometry.to_numpy(),
+        crs="EPSG:4326",
+        index=pd.Index([f"existing-{i}" for i in existing.index], name="id"),
+    )
+    return region.with_layers(facilities=f.drop(index=existing.index)), pd.concat([cands, movable])
+
+
+def site_for_standards(
+    region: Region,
+    catalogue: Catalogue,
+    standard_ids: list[str],
+    *,
+    facility_type: str | None = None,
+    k: int = 1,
+    model: str = "mclp",
+    candidates: str | gpd.GeoDataFrame = "settlements",
+    spacing_km: float = 5.0,
+    exclude: gpd.GeoDataFrame | None = None,
+    allow_relocate: bool = False,
+    budget_k: int | None = None,
+    assessment: Assessment | None = None,
+    time_limit_s: float = 60.0,
+) -> SitingPlan:
+    """Recommend sites for new facilities against one or more access standards.
+
+    Parameters
+    ----------
+    region, catalogue
+        The region and the catalogue holding the standards.
+    standard_ids
+        Access standards to serve at once (a new health centre counts for several).
+    facility_type
+        Type of the new facility (must be eligible for every standard); default:
+        the first type of the first standard.
+    k
+        New facilities (MCLP, p-median, p-center); at least 1.
+    model
+        ``"mclp"``, ``"lscp"``, ``"pmedian"`` or ``"pcenter"`` (the last two take one standard).
+    candidates, spacing_km, exclude
+        See :func:`candidate_sites`.
+    allow_relocate
+        Let existing eligible facilities move: they join the candidates and
+        nobody counts as covered beforehand; ``k`` is then the total number of sites.
+    budget_k
+        Also compute the budget curve for 1..budget_k (MCLP), with the same solver and
+        polishing as the recommendation (the two agree at the same k).
+    assessment
+        The current assessment (recomputed if not given).
+    time_limit_s
+        Time limit of each solver call; an unfinished solve reports its gap.
+
+    Returns
+    -------
+    SitingPlan
+    """
+    if k < 1 or (budget_k is not None and budget_k < 1) or not np.isfinite(time_limit_s) or time_limit_s <= 0:
+        raise CoverageError("siting needs k >= 1, a budget curve of >= 1 sites and a positive time limit.")
+    if model not in ("mclp", "lscp", "pmedian", "pcenter"):
+        raise CoverageError(f"unknown model '{model}': use mclp, lscp, pmedian or pcenter.")
+    stds, _ftype = access_standards(catalogue, standard_ids, facility_type)
     if model in ("pmedian", "pcenter") and len(stds) > 1:
         raise CoverageError(f"{model} sites for one standard at a time; give a single --standard.")
-    if assessment is None:
-        assessment = assess(region, catalogue.select([s.id for s in stds]))
+    selected = catalogue.select([s.id for s in stds])
     cands = candidate_sites(region, candidates, spacing_km=spacing_km, exclude=exclude)
     if allow_relocate:
-        f = region.facilities
-        existing = eligible_facilities(f, stds[0].facility_types, count_outside_region=False)
-        cands = pd.concat(
-            [
-                cands,
-                gpd.GeoDataFrame(
-                    {"name": existing["name_zh"].to_numpy(), "source": "existing facility"},
-                    geometry=existing.geometry.to_numpy(),
-                    crs="EPSG:4326",
-                    index=pd.Index([f"existing-{i}" for i in existing.index], name="id"),
-                ),
-            ]
-        )
-        region = region.with_layers(facilities=f.drop(index=existing.index))
-        assessment = assess(region, catalogue.select([s.id for s in stds]))
-    cands_xy = lonlat(cands)
+        region, cands = _with_relocation(region, cands, stds[0])
+        assessment = None
+    assessment = assessment or assess(region, selected)
     # With relocation the assessment is of the region without the movable facilities, so
     # "covered before" counts only what the fixed ones (e.g. referral hospitals) provide.
-    demand, times = _demand_and_cover(region, assessment, stds, cands_xy)
+    demand, times = _demand_and_cover(region, assessment, stds, lonlat(cands))
     cover = sp.csr_array(times.astype(bool))
     todo = ~demand["covered_before"].to_numpy()
     weights = np.where(todo, demand["weight"].to_numpy(dtype=float), 0.0)
     curve = None
     if model == "mclp":
-        result = solve_mclp(cover, weights, k)
-        result = _polished(result, times, weights)
+
+        def solve(kk: int) -> SitingResult:
+            return _polished(solve_mclp(cover, weights, kk, time_limit_s=time_limit_s), times, weights)
+
+        result = solve(k)
         if budget_k:
-            base = float(demand.loc[~todo, "weight"].sum())
-            curve = pd.DataFrame(
-                budget_curve(cover, weights, budget_k, base_weight=base, total_weight=float(demand["weight"].sum()))
-            )
-            for col in ("optimal_sites",):
-                curve[col] = [", ".join(cands.index[list(s)]) for s in curve[col]]
-            curve["build_order_site"] = [cands.index[int(j)] if j >= 0 else "" for j in curve["build_order_site"]]
+            curve = _curve(cover, weights, demand, todo, cands, budget_k, lambda kk: result if kk == k else solve(kk))
     elif model == "lscp":
-        std = stds[0]
-        share = std.required_share if len(stds) == 1 else 1.0
-        need_rows = todo
-        sub = sp.csr_array(cover[np.flatnonzero(need_rows)])
-        w_sub = demand["weight"].to_numpy(dtype=float)[need_rows]
-        # The required share is of all demand; what is already met counts towards it.
-        met = float(demand.loc[~todo, "weight"].sum())
-        total = float(demand["weight"].sum())
-        needed_share = max(0.0, (share * total - met) / w_sub.sum()) if w_sub.sum() > 0 else 0.0
-        result = solve_lscp(sub, w_sub, required_share=min(1.0, needed_share))
-        result = _polished(result, times, weights)
-        rows = np.flatnonzero(need_rows)
-        result = SitingResult(**{**result.__dict__, "uncoverable": tuple(int(rows[i]) for i in result.uncoverable)})
+        result = _lscp(cover, times, weights, demand, todo, stds, time_limit_s)
     else:
-        std = stds[0]
-        cutoff = max(std.max_minutes * 60.0 * 4, 3600.0)
-        mat = region.travel_model(std.profile).matrix(
-            lonlat(region.settlements.loc[demand["settlement_id"]]), cands_xy, cutoff_s=cutoff
-        )
-        times = sp.coo_array((mat.seconds, (mat.origin, mat.destination)), shape=mat.shape)
-        current = demand["minutes_before"].to_numpy() * 60.0
-        w = demand["weight"].to_numpy(dtype=float)
-        if model == "pmedian":
-            result = solve_pmedian(times, w, k, current=current, penalty=cutoff)
-        elif model == "pcenter":
-            result = solve_pcenter(times, k, current=current, penalty=cutoff, weights=w)
-        else:
-            raise CoverageError(f"unknown model '{model}': use mclp, lscp, pmedian or pcenter.")
+        result = _median_or_center(region, stds[0], model, k, demand, cands, time_limit_s)
     sites = _describe_sites(region, cands, result, cover, demand, todo)
-    return SitingPlan(result=result, sites=sites, standards=tuple(stds), candidates=cands, demand=demand, curve=curve)
+    return SitingPlan(result=result, sites=sites, standards=tuple(stds), candidates=cands, demand=demand, curve=curve, asked=k)
+
+
+def _curve(cover, weights, demand, todo, cands, budget_k: int, solve) -> pd.DataFrame:
+    base = float(demand.loc[~todo, "weight"].sum())
+    curve = pd.DataFrame(
+        budget_curve(cover, weights, budget_k, base_weight=base, total_weight=float(demand["weight"].sum()), solve=solve)
+    )
+    curve["optimal_sites"] = [", ".join(cands.index[list(s)]) for s in curve["optimal_sites"]]
+    curve["build_order_site"] = [cands.index[int(j)] if j >= 0 else "" for j in curve["build_order_site"]]
+    return curve
+
+
+def _lscp(cover, times, weights, demand, todo, stds, time_limit_s: float) -> SitingResult:
+    """The fewest sites reaching the standard's required share (of all demand; what is met already counts)."""
+    share = stds[0].required_share if len(stds) == 1 else 1.0
+    rows = np.flatnonzero(todo)
+    w_sub = demand["weight"].to_numpy(dtype=float)[todo]
+    met = float(demand.loc[~todo, "weight"].sum())
+    total = float(demand["weight"].sum())
+    needed = max(0.0, (share * total - met) / w_sub.sum()) if w_sub.sum() > 0 else 0.0
+    result = solve_lscp(sp.csr_array(cover[rows]), w_sub, required_share=min(1.0, needed), time_limit_s=time_limit_s)
+    result = _polished(result, times, weights)
+    return dataclasses.replace(result, uncoverable=tuple(int(rows[i]) for i in result.uncoverable))
+
+
+def _median_or_center(
+    region: Region, std: AccessStandard, model: str, k: int, demand, cands, time_limit_s: float
+) -> SitingResult:
+    """p-median or p-center on travel times up to 4x the standard's limit (at least an hour)."""
+    cutoff = max(std.max_minutes * 60.0 * 4, 3600.0)
+    mat = region.travel_model(std.profile).matrix(
+        lonlat(region.settlements.loc[demand["settlement_id"]]), lonlat(cands), cutoff_s=cutoff
+    )
+    times = sp.coo_array((mat.seconds, (mat.origin, mat.destination)), shape=mat.shape)
+    current = demand["minutes_before"].to_numpy() * 60.0
+    w = demand["weight"].to_numpy(dtype=float)
+    if model == "pmedian":
+        return solve_pmedian(times, w, k, current=current, penalty=cutoff, time_limit_s=time_limit_s)
+    return solve_pcenter(times, k, current=current, penalty=cutoff, weights=w, time_limit_s=time_limit_s)
 
 
 def _polished(result: SitingResult, times: sp.csr_array, weights: np.ndarray) -> SitingResult:
@@ -331,7 +359,7 @@ def _polished(result: SitingResult, times: sp.csr_array, weights: np.ndarray) ->
     if moved == tuple(result.sites):
         return result
     note = "sites moved to the equivalent candidate nearest the settlements they serve (coverage unchanged)"
-    return SitingResult(**{**result.__dict__, "sites": moved, "notes": (*result.notes, note)})
+    return dataclasses.replace(result, sites=moved, notes=(*result.notes, note))
 
 
 def _describe_sites(
@@ -409,3 +437,60 @@ def proposed_facilities(region: Region, plan: SitingPlan, facility_type: str) ->
         index=pd.Index([f"NEW-{r}" for r in plan.sites["rank"]], name="id"),
     )
     return pd.concat([f, new])
+
+
+def siting_summary(plan: SitingPlan, region: Region, *, ftype: str, source: str, lang: str = "en") -> str:
+    """What ``coverage-plan site`` prints first: what was asked, how many sites add coverage and why, how sure it is."""
+    from .report import display_name, words
+
+    _ = words(lang)
+    r = plan.result
+    ids = ", ".join(s.id for s in plan.standards)
+    kind = region.facility_types[ftype].name(lang)
+    lines = []
+    if not r.solved:
+        lines.append(
+            _("Asked for {k} new {type} for {ids}: no answer ({status}).").format(
+                k=plan.asked, type=kind, ids=ids, status=r.status
+            )
+        )
+    else:
+        n = len(plan.sites)
+        if r.model in ("mclp", "pmedian", "pcenter") and n < plan.asked:
+            why = _("more sites add no coverage: every settlement a candidate can bring within the standard is reached")
+            if r.model == "pcenter":
+                why = _("more sites do not lower the worst travel time")
+            lines.append(
+                _("Asked for {k} new {type} for {ids}; {n} add coverage ({why}).").format(
+                    k=plan.asked, type=kind, ids=ids, n=n, why=why
+                )
+            )
+        else:
+            lines.append(_("Asked for {k} new {type} for {ids}; {n} recommended.").format(k=plan.asked, type=kind, ids=ids, n=n))
+        status = (
+            _("proven optimal")
+            if r.proven_optimal
+            else _("not proven optimal: gap {gap} to the bound {bound}").format(gap=f"{r.gap:.1%}", bound=f"{r.bound:,.1f}")
+        )
+        lines.append(
+            _("  model {model} on {n} candidates from {source}; objective {objective} ({status}; {method}, {seconds} s)").format(
+                model=r.model,
+                n=len(plan.candidates),
+                source=source,
+                objective=f"{r.objective:,.1f}",
+                status=status,
+                method=r.method,
+                seconds=f"{r.seconds:.2f}",
+            )
+        )
+    lines.append(_("  solver: {status}").format(status=r.status))
+    for note in r.notes:
+        lines.append(_("  note: {note}").format(note=note))
+    if r.uncoverable:
+        rows = plan.demand.iloc[list(r.uncoverable)]
+        names = ", ".join(
+            f"{display_name(region.settlements.loc[s], lang, s)} ({s}, {t})"
+            for s, t in zip(rows["settlement_id"], rows["standard"], strict=True)
+        )
+        lines.append(_("  cannot be reached within the standard from any candidate: {names}").format(names=names))
+    return "\n".join(lines)

@@ -8,6 +8,7 @@ reusing an on-disk cache keyed by the inputs' content.
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import os
 from dataclasses import dataclass, field
@@ -20,7 +21,19 @@ import pandas as pd
 import shapely
 
 from . import io
-from .config import FacilityType, Profile, load_facility_types, load_profiles, read_toml
+from .config import (
+    FacilityType,
+    FieldSpec,
+    Profile,
+    Vocabulary,
+    check_table,
+    load_facility_types,
+    load_profiles,
+    load_vocabulary,
+    read_toml,
+    suggest,
+    vocabulary_from_table,
+)
 from .errors import CatalogueError, CoverageError, InputValidationError, Problem
 from .network import RoadNetwork, build_road_network
 from .osm import OsmRules, exclusion_report, load_osm_rules
@@ -32,7 +45,7 @@ __all__ = ["BUNDLED_REGION", "Region", "default_cache_dir", "load_region"]
 
 log = logging.getLogger(__name__)
 
-BUNDLED_REGION = Path(__file__).resolve().parent.parent / "geodata" / "tengger"
+BUNDLED_REGION = Path(__file__).resolve().parent / "data" / "regions" / "tengger"
 CACHE_VERSION = "roads-v2"  # bump when RoadNetwork's layout or meaning changes
 
 
@@ -70,6 +83,13 @@ class Region:
         Known facility types.
     osm_rules
         The OSM tagging rules the road network is read with.
+    vocabulary
+        The region's settlement classes and levels of units.
+    complete_types
+        Facility types the facility layer is declared complete for (``"*"``: all): a
+        type absent from the layer then means "none exist" rather than "not mapped".
+    boundary_estimated
+        True when no boundary was given (the settlements' hull plus 5 km stands for it).
     """
 
     name_zh: str
@@ -84,6 +104,9 @@ class Region:
     profiles: MappingProxyType[str, Profile]
     facility_types: MappingProxyType[str, FacilityType]
     osm_rules: OsmRules = field(default_factory=load_osm_rules)
+    vocabulary: Vocabulary = field(default_factory=load_vocabulary)
+    complete_types: frozenset = frozenset()
+    boundary_estimated: bool = False
     _graphs: dict[str, RoutingGraph] = field(default_factory=dict, repr=False)
 
     def lonlat(self, gdf: gpd.GeoDataFrame) -> np.ndarray:
@@ -115,20 +138,15 @@ class Region:
         network: RoadNetwork | None = None,
         profiles=None,
     ) -> Region:
-        """A copy with some layers replaced (for what-if scenarios)."""
-        return Region(
-            self.name_zh,
-            self.name_en,
-            self.boundary,
-            self.units,
-            self.settlements if settlements is None else settlements,
-            self.facilities if facilities is None else facilities,
-            self.network if network is None else network,
-            self.crs,
-            dict(self.files),
-            self.profiles if profiles is None else profiles,
-            self.facility_types,
-            self.osm_rules,
+        """A copy with some layers replaced (for what-if scenarios); routing graphs are rebuilt when needed."""
+        return dataclasses.replace(
+            self,
+            settlements=self.settlements if settlements is None else settlements,
+            facilities=self.facilities if facilities is None else facilities,
+            network=self.network if network is None else network,
+            profiles=self.profiles if profiles is None else profiles,
+            files=dict(self.files),
+            _graphs={} if network is not None else self._graphs,
         )
 
     def estimated_summary(self) -> pd.DataFrame:
@@ -161,24 +179,63 @@ def _utm_crs(boundary: shapely.Geometry) -> str:
     return f"EPSG:{32600 + zone if c.y >= 0 else 32700 + zone}"
 
 
-_REGION_KEYS = {"name_zh", "name_en", "boundary", "units", "settlements", "facilities", "roads", "coords"}
+_LAYER_KEYS = ("boundary", "units", "settlements", "facilities", "roads")
+_REGION_SPEC = {
+    "name_zh": FieldSpec((str,), required=False),
+    "name_en": FieldSpec((str,), required=False),
+    **{k: FieldSpec((str,), required=False) for k in _LAYER_KEYS},
+    "coords": FieldSpec((str,), required=False),
+    "complete_types": FieldSpec((list,), required=False),
+    "vocabulary": FieldSpec((dict,), required=False),
+}
+COORDS = ("wgs84", "gcj02")
 
 
-def _region_manifest(region_dir: Path) -> dict[str, str]:
-    manifest = region_dir / "region.toml"
-    if not manifest.exists():
+@dataclass(frozen=True)
+class Manifest:
+    """What a region folder's ``region.toml`` says (every key optional but the point layers)."""
+
+    base: Path | None
+    data: dict
+    label: str = ""
+
+    def file(self, key: str) -> Path | None:
+        """The path of a layer named in the manifest (relative to its folder)."""
+        return self.base / self.data[key] if self.base is not None and key in self.data else None
+
+
+def read_manifest(region_dir: Path) -> Manifest:
+    """Read and check a region folder's ``region.toml``.
+
+    Raises
+    ------
+    CatalogueError
+        No manifest, unknown keys (with a suggestion), wrong types, an unknown ``coords``.
+    """
+    path = region_dir / "region.toml"
+    if not region_dir.is_dir():
+        raise CatalogueError(f"{region_dir}: not a folder; --region takes a folder holding a region.toml.")
+    if not path.exists():
         raise CatalogueError(
             f"{region_dir}: no region.toml here; a region folder needs one naming its files "
-            "(see geodata/tengger/region.toml), or give --settlements/--facilities/--roads/--boundary."
+            "(see coverage/data/regions/tengger/region.toml), or give --settlements and --facilities."
         )
-    data, _text, label = read_toml(manifest, default="")
-    unknown = set(data) - _REGION_KEYS
-    if unknown:
-        raise CatalogueError(f"{label}: unknown key(s) {', '.join(sorted(unknown))}; allowed: {', '.join(sorted(_REGION_KEYS))}.")
-    for key in ("boundary", "settlements", "facilities", "roads"):
+    data, _text, label = read_toml(path, default="")
+    check_table(data, _REGION_SPEC, where=label)
+    for key in ("settlements", "facilities"):
         if key not in data:
             raise CatalogueError(f"{label}: missing key '{key}' (the file name of that layer).")
-    return data
+    if "coords" in data and data["coords"] not in COORDS:
+        hint = suggest(data["coords"].replace("-", "").lower(), COORDS) or suggest(data["coords"], COORDS)
+        raise CatalogueError(f"{label}: coords = '{data['coords']}' is not {' or '.join(COORDS)}{hint}.")
+    return Manifest(region_dir, data, label)
+
+
+def region_vocabulary(manifest: Manifest) -> Vocabulary:
+    """The region's declared vocabulary, or the default one."""
+    if "vocabulary" in manifest.data:
+        return vocabulary_from_table(manifest.data["vocabulary"], where=f"{manifest.label}, [vocabulary]")
+    return load_vocabulary()
 
 
 def load_region(
@@ -190,6 +247,7 @@ def load_region(
     boundary: Path | str | None = None,
     units: Path | str | None = None,
     coords: str | None = None,
+    name: str | None = None,
     margin_km: float = 40.0,
     speeds: Path | str | None = None,
     facility_types: Path | str | None = None,
@@ -205,10 +263,15 @@ def load_region(
         Folder with ``region.toml``; default the bundled Tengger zone.  Files
         given separately override the folder's.
     settlements, facilities, roads, boundary, units
-        Individual files (GeoPackage, GeoJSON, Shapefile, CSV; roads as
-        ``.osm`` or ``.osm.pbf``).
+        Individual files (GeoPackage - ``FILE.gpkg:LAYER`` picks a layer -, GeoJSON,
+        Shapefile, CSV; roads as OpenStreetMap ``.osm``, ``.osm.pbf`` or ``.osm.bz2``).
+        Only settlements and facilities are required: without roads, travel is a
+        straight-line estimate; without a boundary, the region is the settlements'
+        hull plus 5 km (flagged as estimated).
     coords
         ``"wgs84"`` or ``"gcj02"`` for the point files' coordinates.
+    name
+        The region's name (default: ``region.toml``'s ``name_zh``/``name_en``).
     margin_km
         Roads and facilities this far outside the boundary are kept (referral
         hospitals across a border, roads that leave and re-enter).
@@ -230,36 +293,60 @@ def load_region(
     RoadNetworkError, CatalogueError
         For unusable road files or configuration.
     """
-    manifest: dict[str, str] = {}
-    base: Path | None = None
-    if region_dir is not None or not any((settlements, facilities, roads, boundary)):
-        base = Path(region_dir) if region_dir is not None else BUNDLED_REGION
-        manifest = _region_manifest(base)
-
-    def pick(given, key):
-        if given is not None:
-            return Path(given)
-        if key in manifest:
-            return base / manifest[key]
-        return None
-
-    files = {
-        k: pick(v, k)
-        for k, v in (
-            ("settlements", settlements),
-            ("facilities", facilities),
-            ("roads", roads),
-            ("boundary", boundary),
-            ("units", units),
-        )
-    }
-    missing = [k for k in ("settlements", "facilities", "roads", "boundary") if files[k] is None]
+    given = {"settlements": settlements, "facilities": facilities, "roads": roads, "boundary": boundary, "units": units}
+    manifest = Manifest(None, {})
+    if region_dir is not None or not (settlements or facilities):
+        manifest = read_manifest(Path(region_dir) if region_dir is not None else BUNDLED_REGION)
+    files = {k: Path(v) if v is not None else manifest.file(k) for k, v in given.items()}
+    missing = [k for k in ("settlements", "facilities") if files[k] is None]
     if missing:
         raise CatalogueError(f"missing input: give --{' --'.join(missing)} (or --region DIR with a region.toml).")
-    coords = coords or manifest.get("coords", "wgs84")
+    coords = coords or manifest.data.get("coords", "wgs84")
+    if coords not in COORDS:
+        raise CatalogueError(f"--coords {coords}: use {' or '.join(COORDS)}.")
+    vocabulary = region_vocabulary(manifest)
     ftypes = load_facility_types(facility_types)
     profiles = load_profiles(speeds)
     rules = load_osm_rules(osm_rules)
+    _check_modes(profiles, rules)
+    layers, boundary_geom = _read_layers(files, coords=coords, vocabulary=vocabulary, ftypes=ftypes, margin_km=margin_km)
+    crs = _utm_crs(boundary_geom)
+    network = None
+    if files["roads"] is not None:
+        cache = (cache_dir or default_cache_dir()) if use_cache else None
+        network = _load_network(files["roads"], boundary_geom, crs=crs, margin_km=margin_km, cache_dir=cache, rules=rules)
+        report_exclusions(files["roads"], network, rules)
+        if coords == "wgs84":
+            warn_if_gcj02({str(files[k]): layers[k] for k in ("settlements", "facilities")}, network, crs=crs)
+    name_zh, name_en = _region_names(manifest, name)
+    return Region(
+        name_zh=name_zh,
+        name_en=name_en,
+        boundary=boundary_geom,
+        units=layers.get("units", _empty_units()),
+        settlements=layers["settlements"],
+        facilities=layers["facilities"],
+        network=network,
+        crs=crs,
+        files={k: str(v) for k, v in files.items() if v is not None},
+        profiles=profiles,
+        facility_types=ftypes,
+        osm_rules=rules,
+        vocabulary=vocabulary,
+        complete_types=frozenset(manifest.data.get("complete_types", [])),
+        boundary_estimated=files["boundary"] is None,
+    )
+
+
+def _region_names(manifest: Manifest, name: str | None) -> tuple[str, str]:
+    """The region's Chinese and English names: ``--name``, else the manifest's; never a file name."""
+    if name:
+        has_cjk = any("\u3400" <= ch <= "\u9fff" for ch in name)
+        return (name, manifest.data.get("name_en", "")) if has_cjk else (manifest.data.get("name_zh", ""), name)
+    return manifest.data.get("name_zh", ""), manifest.data.get("name_en", "")
+
+
+def _check_modes(profiles, rules: OsmRules) -> None:
     for prof in profiles.values():
         if prof.mode not in rules.modes:
             raise CatalogueError(
@@ -267,27 +354,41 @@ def load_region(
                 f"({rules.source}): use {', '.join(rules.modes)}."
             )
 
-    problems: list[Problem] = []
-    boundary_geom = _read_boundary(files["boundary"], problems)
-    units_gdf = gpd.GeoDataFrame(
-        {"name_zh": [], "name_en": [], "level": [], "parent_code": [], "geom_source": []}, geometry=[], crs="EPSG:4326"
+
+def _empty_units() -> gpd.GeoDataFrame:
+    return gpd.GeoDataFrame(
+        {"name_zh": [], "name_en": [], "level": [], "parent_code": [], "geom_source": []},
+        geometry=[],
+        crs="EPSG:4326",
+        index=pd.Index([], name="code", dtype=str),
     )
-    layers = {}
-    for key, fn in (
-        ("settlements", lambda raw, src: validate_settlements(raw, source=src, boundary=boundary_geom)),
-        (
-            "facilities",
-            lambda raw, src: validate_facilities(
-                raw, source=src, facility_types=ftypes, boundary=boundary_geom, far_km=margin_km * 2.5
-            ),
+
+
+def _read_layers(files: dict, *, coords: str, vocabulary: Vocabulary, ftypes, margin_km: float) -> tuple[dict, shapely.Geometry]:
+    """Read and validate every point and polygon layer, collecting every problem before raising once."""
+    problems: list[Problem] = []
+    raw: dict[str, gpd.GeoDataFrame] = {}
+    for key in ("settlements", "facilities", "units"):
+        if files[key] is not None:
+            try:
+                raw[key] = io.read_layer(files[key], coords=coords if key != "units" else "wgs84")
+            except InputValidationError as exc:
+                problems.extend(exc.problems)
+    if files["boundary"] is not None:
+        boundary_geom = _read_boundary(files["boundary"], problems)
+    else:
+        boundary_geom = _hull_boundary([raw[k] for k in ("settlements", "facilities") if k in raw])
+    validators = {
+        "settlements": lambda r, src: validate_settlements(r, source=src, boundary=boundary_geom, vocabulary=vocabulary),
+        "facilities": lambda r, src: validate_facilities(
+            r, source=src, facility_types=ftypes, boundary=boundary_geom, far_km=margin_km * 2.5
         ),
-        ("units", lambda raw, src: validate_units(raw, source=src)),
-    ):
-        if files[key] is None:
-            continue
+        "units": lambda r, src: validate_units(r, source=src, vocabulary=vocabulary),
+    }
+    layers = {}
+    for key, layer in raw.items():
         try:
-            raw = io.read_layer(files[key], coords=coords if key != "units" else "wgs84")
-            layers[key] = fn(raw, str(files[key]))
+            layers[key] = validators[key](layer, str(files[key]))
         except InputValidationError as exc:
             problems.extend(exc.problems)
     if "facilities" in layers and not layers["facilities"]["in_region"].any():
@@ -302,34 +403,17 @@ def load_region(
         )
     if problems:
         raise InputValidationError(problems)
-    if "units" in layers:
-        units_gdf = layers["units"]
-    crs = _utm_crs(boundary_geom)
-    network = _load_network(
-        files["roads"],
-        boundary_geom,
-        crs=crs,
-        margin_km=margin_km,
-        cache_dir=(cache_dir or default_cache_dir()) if use_cache else None,
-        rules=rules,
-    )
-    report_exclusions(files["roads"], network, rules)
-    if coords == "wgs84":
-        warn_if_gcj02({str(files[k]): layers[k] for k in ("settlements", "facilities")}, network, crs=crs)
-    return Region(
-        name_zh=manifest.get("name_zh", ""),
-        name_en=manifest.get("name_en", files["boundary"].stem),
-        boundary=boundary_geom,
-        units=units_gdf,
-        settlements=layers["settlements"],
-        facilities=layers["facilities"],
-        network=network,
-        crs=crs,
-        files={k: str(v) for k, v in files.items() if v is not None},
-        profiles=profiles,
-        facility_types=ftypes,
-        osm_rules=rules,
-    )
+    return layers, boundary_geom
+
+
+def _hull_boundary(frames: list[gpd.GeoDataFrame]) -> shapely.Geometry:
+    """Without a boundary file: the convex hull of the points plus 5 km (an estimate, flagged as such)."""
+    pts = [g for f in frames for g in f.geometry if g is not None and not g.is_empty and g.geom_type == "Point"]
+    hull = shapely.convex_hull(shapely.MultiPoint(pts)) if pts else shapely.Polygon()
+    if hull.is_empty:
+        return hull
+    crs = _utm_crs(hull.buffer(0.01))
+    return gpd.GeoSeries([hull], crs="EPSG:4326").to_crs(crs).buffer(5000).to_crs("EPSG:4326").iloc[0]
 
 
 def warn_if_gcj02(layers: dict[str, gpd.GeoDataFrame], network: RoadNetwork, *, crs: str) -> list[str]:

@@ -1,239 +1,575 @@
-"""Text and tables for people: region summary, scorecard, Markdown exports.
+"""Words and tables for people: the scorecard, exports, region summary, indicator table, in the chosen language.
 
-Pure functions from results to strings/frames; writing files is the caller's job
-(:mod:`coverage.io`).
+Pure functions from results to strings and frames; writing files is the caller's
+job (:mod:`coverage.io`).  Every message goes through the gettext catalogue
+(:mod:`coverage.i18n`): ``_ = words(lang)``, then ``_("English text")``.
+Numbers are shown so that they never contradict their verdict: a value that fails
+a limit is never printed as the limit itself (120.014 minutes against 120 shows
+as 120.01, not 120.0); people and staff are whole numbers; shortfalls are rounded
+up to whole beds or doctors.
 """
 
 from __future__ import annotations
 
 import html
+import math
 from pathlib import Path
 
 import geopandas as gpd
 import numpy as np
 import pandas as pd
-from pyproj import Geod
 
+from .assessment import MET, NOT_MET, NOT_TESTED, Assessment, StandardResult
+from .i18n import N_, translator
 from .region import Region
+from .standards import AccessStandard, PresenceStandard, RatioStandard
 
 __all__ = [
     "access_table",
     "budget_curve_svg",
+    "display_name",
+    "headline",
     "indicator_table",
     "region_summary_text",
+    "scorecard_frame",
     "scorecard_markdown",
-    "scorecard_text",
-    "table_text",
     "unit_table",
+    "words",
 ]
 
 
-def table_text(frame: pd.DataFrame, *, max_width: int = 60) -> str:
-    """A plain-text table (wide cells cut with an ellipsis) for terminals."""
-    cols = list(frame.columns)
-    cells = [[str(c) for c in cols]] + [[_cut(v, max_width) for v in row] for row in frame.astype(object).itertuples(index=False)]
-    widths = [max(_width(r[i]) for r in cells) for i in range(len(cols))]
-    lines = []
-    for k, row in enumerate(cells):
-        lines.append("  ".join(_pad(v, w) for v, w in zip(row, widths, strict=True)).rstrip())
-        if k == 0:
-            lines.append("  ".join("-" * w for w in widths))
-    return "\n".join(lines)
+def words(lang: str = "en"):
+    """The gettext function of a language: ``_ = words("zh"); _("met")``."""
+    return translator(lang).gettext
 
 
-def _cut(value, n: int) -> str:
-    text = "" if value is None or (isinstance(value, float) and pd.isna(value)) else str(value)
-    text = text.replace("\n", " ")
-    return text if _width(text) <= n else text[: n - 1] + "…"
+# --- numbers that agree with their verdicts -----------------------------------------------------
 
 
-def _width(text: str) -> int:
-    # CJK characters take two terminal columns.
-    return sum(2 if ord(ch) >= 0x2E80 else 1 for ch in text)
+def fmt_against(value: float, limit: float, meets: bool, *, upper: bool = True, decimals: int = 1) -> str:
+    """``value`` with enough decimals that the shown number is on the same side of ``limit`` as the verdict.
+
+    ``upper``: the limit is a maximum (minutes); otherwise a minimum (ratios).
+    """
+    if not math.isfinite(value):
+        return "∞"
+    for d in range(decimals, 7):
+        shown = round(value, d)
+        ok = (shown <= limit) if upper else (shown >= limit)
+        if ok == meets:
+            return f"{value:,.{d}f}"
+    return f"{value:,.6f}"
 
 
-def _pad(text: str, width: int) -> str:
-    return text + " " * (width - _width(text))
+def fmt_share(part: float, whole: float, required: float | None = None, meets: bool | None = None) -> str:
+    """A percentage that agrees with the verdict on a required share."""
+    if not whole:
+        return "-"
+    share = part / whole
+    if required is None or meets is None:
+        return f"{share:.0%}"
+    return fmt_against(share * 100, required * 100, meets, upper=False, decimals=0) + "%"
 
 
-def region_summary_text(region: Region) -> str:
-    """What ``coverage-plan info`` prints: counts, population, extent, what is estimated."""
-    s, f = region.settlements, region.facilities
-    minx, miny, maxx, maxy = region.boundary.bounds
-    area_km2 = abs(Geod(ellps="WGS84").geometry_area_perimeter(region.boundary)[0]) / 1e6
-    lines = [
-        f"Region: {region.name_zh} / {region.name_en}".strip(),
-        f"  boundary: {region.files.get('boundary', '')}",
-        f"  extent: {minx:.3f}-{maxx:.3f} E, {miny:.3f}-{maxy:.3f} N, {area_km2:,.0f} km2; metric CRS {region.crs}",
-        "",
-        f"Settlements: {len(s)} ({region.files.get('settlements', '')})",
-        f"  population {s['population'].sum():,.0f}; elderly (60+) {s['elderly_population'].sum(min_count=1):,.0f}",
-    ]
-    by_class = s.groupby("class")["population"].agg(["count", "sum"])
-    for klass, row in by_class.iterrows():
-        lines.append(f"  {klass:<9} {int(row['count']):>4} settlements, population {row['sum']:,.0f}")
-    if len(region.units):
-        towns = region.units[region.units["level"] == "town"]
-        lines.append(f"Units: {len(towns)} towns, {int((region.units['level'] == 'gacha').sum())} gacha/communities")
-        for code, town in towns.iterrows():
-            members = region.units.index[region.units["parent_code"] == code]
-            pop = s.loc[s["unit_code"].isin(members) | (s["town_code"] == code), "population"].sum()
-            lines.append(
-                f"  {code} {town['name_zh']} / {town['name_en']}: {len(members)} gacha/communities, population {pop:,.0f}"
+def fmt_count(x: float) -> str:
+    """People, beds, doctors: whole numbers with thousands separators."""
+    return f"{x:,.0f}" if math.isfinite(x) else "-"
+
+
+def display_name(row, lang: str = "en", ident: str = "") -> str:
+    """A settlement's, facility's or unit's name in the language, else in the other, else its id."""
+    first, second = ("name_zh", "name_en") if lang == "zh" else ("name_en", "name_zh")
+    for key in (first, second):
+        value = row.get(key, "") if hasattr(row, "get") else ""
+        if isinstance(value, str) and value.strip():
+            return value
+    return str(ident or getattr(row, "name", ""))
+
+
+def region_title(region: Region, lang: str = "en") -> str:
+    """The region's name: both names when both exist, never a file name."""
+    zh, en = region.name_zh.strip(), region.name_en.strip()
+    names = [n for n in ((zh, en) if lang == "zh" else (en, zh)) if n]
+    _ = words(lang)
+    return " / ".join(names) if names else _("(unnamed region)")
+
+
+# --- the scorecard ---------------------------------------------------------------------------
+
+
+BASIS_MARK = {"plan": "", "reading": N_("reading"), "national": N_("national")}
+
+
+def mark(std, threshold: str, lang: str) -> str:
+    """``" [reading]"``/``" [解读]"`` after a figure that is not the source text's own number."""
+    basis = std.basis_of(threshold)
+    return f" [{words(lang)(BASIS_MARK[basis])}]" if BASIS_MARK.get(basis) else ""
+
+
+def profile_name(profile: str, lang: str) -> str:
+    """``drive`` -> "by car" / 驾车."""
+    _ = words(lang)
+    return {"drive": _("by car"), "walk": _("on foot")}.get(profile, profile)
+
+
+def requirement_text(req, region: Region, lang: str) -> str:
+    """E.g. ``2 x table-tennis table`` / ``乒乓球台 2处``."""
+    types = region.facility_types
+    names = "/".join(types[t].zh if lang == "zh" else types[t].en for t in req.facility_types if t in types)
+    return f"{names} {req.min_count:g}" if lang == "zh" else f"{req.min_count:g} x {names}"
+
+
+def level_name(region: Region, level: str, lang: str) -> str:
+    """A level's name in the language."""
+    return region.vocabulary.level(level).name(lang)
+
+
+def target_text(std, region: Region, lang: str = "en") -> str:
+    """The standard's target with the basis of each figure marked."""
+    _ = words(lang)
+    if isinstance(std, AccessStandard):
+        demand = _("residents") if std.demand == "population" else _("elderly")
+        return _("{mode} <= {minutes} min{m1}; {share} of {demand}{m2}").format(
+            mode=profile_name(std.profile, lang),
+            minutes=f"{std.max_minutes:g}",
+            m1=mark(std, "max_minutes", lang),
+            share=f"{std.required_share:.0%}",
+            demand=demand,
+            m2=mark(std, "required_share", lang),
+        )
+    if isinstance(std, PresenceStandard):
+        need = " + ".join(requirement_text(r, region, lang) for r in std.requirements)
+        where = level_name(region, std.level, lang)
+        each = _("{need} in the {level}{m}") if std.level == region.vocabulary.region_level else _("{need} in each {level}{m}")
+        text = each.format(need=need, level=where, m=mark(std, "min_count", lang))
+        if std.min_unit_population > 0:
+            text += _(" (units of >= {n} residents{m})").format(
+                n=f"{std.min_unit_population:g}", m=mark(std, "min_unit_population", lang)
             )
-    lines += [
-        "",
-        f"Facilities: {len(f)} ({region.files.get('facilities', '')}); "
-        f"{int((~f['in_region']).sum())} outside the region (referral)",
-    ]
-    counts = f.groupby("facility_type")["quantity"].agg(["count", "sum"]).sort_index().astype(int)
-    unit_col = f["unit_code"].map(lambda c: c[:9] if c else "outside")
-    per_town = pd.crosstab(f["facility_type"], unit_col)
-    table = counts.rename(columns={"count": "rows", "sum": "quantity"}).join(per_town)
-    table.insert(0, "name", [region.facility_types[t].zh + " / " + region.facility_types[t].en for t in table.index])
-    lines.append(table_text(table.reset_index().rename(columns={"facility_type": "type"})))
-    net = region.network
-    lines += ["", f"Roads: {net.n_edges} segments, {net.length_m.sum() / 1000:,.0f} km ({region.files.get('roads', '')})"]
-    by_hw = pd.Series(net.length_m / 1000).groupby(net.highway).sum().sort_values(ascending=False)
-    lines.append("  " + ", ".join(f"{k} {v:,.0f} km" for k, v in by_hw.items()))
+        return text
+    return _(">= {value} {unit}{m}").format(value=f"{std.min_value:g}", unit=std.unit(lang), m=mark(std, "min_value", lang))
+
+
+def _meeting_texts(r: StandardResult, region: Region, lang: str) -> tuple[str, str]:
+    _ = words(lang)
+    s, std = r.summary, r.standard
+    n, k = s.get("n", 0), s.get("n_meeting", 0)
+    if r.verdict == NOT_TESTED or n == 0:
+        return "", ""
+    if isinstance(std, AccessStandard):
+        count = _("{k}/{n} settlements ({pct})").format(k=k, n=n, pct=fmt_share(k, n))
+        who = _("residents") if std.demand == "population" else _("elderly")
+        meets = r.verdict == MET
+        pop = _("{ok}/{total} {who} ({pct})").format(
+            ok=fmt_count(s["demand_meeting"]),
+            total=fmt_count(s["demand_total"]),
+            who=who,
+            pct=fmt_share(s["demand_meeting"], s["demand_total"], std.required_share, meets),
+        )
+        return count, pop
+    level = level_name(region, std.level, lang)
+    count = _("{k}/{n} {level} ({pct})").format(k=k, n=n, level=level, pct=fmt_share(k, n))
+    if isinstance(std, PresenceStandard):
+        pop = _("{ok}/{total} residents ({pct})").format(
+            ok=fmt_count(s["demand_meeting"]),
+            total=fmt_count(s["demand_total"]),
+            pct=fmt_share(s["demand_meeting"], s["demand_total"]),
+        )
+        return count, pop
+    return count, ""
+
+
+FIELD_LABELS = {
+    "beds": N_("beds"),
+    "nursing_beds": N_("nursing beds"),
+    "gps": N_("GPs"),
+    "doctors": N_("practising doctors"),
+    "quantity": N_("facilities"),
+    "standardised": N_("standardised institutions"),
+    "pupils": N_("children"),
+    "population": N_("residents"),
+    "elderly_population": N_("elderly residents"),
+}
+
+
+def field_label(name: str, lang: str) -> str:
+    """A data field in words (``nursing_beds`` -> "nursing beds" / 护理型床位)."""
+    return words(lang)(FIELD_LABELS.get(name, name))
+
+
+def worst_text(r: StandardResult, region: Region, lang: str = "en") -> str:
+    """The worst case of a standard in words (or why it was not tested)."""
+    _ = words(lang)
+    std, s = r.standard, r.summary
+    if r.verdict == NOT_TESTED:
+        return _("not tested: {why}").format(why=r.why.text(lang) if r.why else "")
+    if isinstance(std, AccessStandard):
+        row = r.detail.loc[s["worst_id"]]
+        name = display_name(row, lang, s["worst_id"])
+        if not np.isfinite(s["worst_minutes"]):
+            text = _("{name}: unreachable").format(name=name)
+        else:
+            meets = bool(row["verdict"] == MET)
+            text = _("{name}: {minutes} min").format(name=name, minutes=fmt_against(s["worst_minutes"], std.max_minutes, meets))
+        if s["n_unreachable"] > 1:
+            text += _(" (+{n} more unreachable)").format(n=s["n_unreachable"] - 1)
+        return text
+    row = r.detail.loc[s["worst_code"]]
+    whole_region = s["worst_code"] == region.vocabulary.region_level
+    unit = display_name(row, lang, s["worst_code"])
+    if isinstance(std, PresenceStandard):
+        if row["missing"] <= 0:
+            return _("none missing")
+        lacking = [
+            requirement_text(type(req)(req.facility_types, req.min_count - row[f"count{k}"]), region, lang)
+            for k, req in enumerate(std.requirements, start=1)
+            if row[f"count{k}"] < req.min_count
+        ]
+        if whole_region:
+            return _("{n} missing ({what})").format(n=f"{row['missing']:g}", what="; ".join(lacking))
+        return _("{unit}: {n} missing ({what})").format(unit=unit, n=f"{row['missing']:g}", what="; ".join(lacking))
+    meets = bool(row["verdict"] == MET)
+    text = _("{value} {units} ({num}/{den})") if whole_region else _("{unit}: {value} {units} ({num}/{den})")
+    text = text.format(
+        unit=unit,
+        value=fmt_against(row["value"], std.min_value, meets, upper=False, decimals=2),
+        units=std.unit(lang),
+        num=fmt_count(row["numerator"]),
+        den=fmt_count(row["denominator"]),
+    )
+    if row["shortfall"] > 0:
+        text += _("; {n} {what} short").format(n=fmt_count(row["shortfall"]), what=field_label(std.numerator.field, lang))
+    if row["rows_without_value"]:
+        text += _("; {n} rows without a value counted as 0").format(n=int(row["rows_without_value"]))
+    return text
+
+
+VERDICT_WORDS = {MET: N_("MET"), NOT_MET: N_("NOT MET"), NOT_TESTED: N_("NOT TESTED")}
+
+
+def verdict_word(verdict: str, lang: str = "en") -> str:
+    """MET / NOT MET / NOT TESTED in the language."""
+    return words(lang)(VERDICT_WORDS[verdict])
+
+
+def scorecard_frame(assessment: Assessment, *, lang: str = "en") -> pd.DataFrame:
+    """One row per standard: title, source wording and section, target (bases marked), meeting, worst case, verdict."""
+    _ = words(lang)
+    region = assessment.region
+    rows = []
+    for r in assessment.results:
+        s = r.standard
+        count, pop = _meeting_texts(r, region, lang)
+        rows.append(
+            {
+                "id": s.id,
+                _("standard"): s.title(lang),
+                _("plan wording"): s.wording,
+                _("section"): s.section,
+                _("target"): target_text(s, region, lang),
+                _("meeting (count)"): count,
+                _("meeting (population)"): pop,
+                _("worst case"): worst_text(r, region, lang),
+                _("verdict"): verdict_word(r.verdict, lang),
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+def headline(assessment: Assessment, *, lang: str = "en") -> str:
+    """How many standards are met, not met and not tested, e.g. ``1 met, 12 not met, 4 not tested (of 17 standards).``."""
+    _ = words(lang)
+    c = assessment.counts()
+    return _("{met} met, {not_met} not met, {not_tested} not tested (of {n} standards).").format(
+        met=c[MET], not_met=c[NOT_MET], not_tested=c[NOT_TESTED], n=len(assessment.results)
+    )
+
+
+def travel_line(assessment: Assessment, *, lang: str = "en") -> str:
+    """Which travel model produced the times, per profile."""
+    _ = words(lang)
+    region = assessment.region
+    labels = [region.travel_model(p).label(lang) for p in sorted(assessment.travel_models)]
+    return _("Travel times: {models}.").format(models=join_list(labels, lang)) if labels else ""
+
+
+def join_list(items, lang: str = "en") -> str:
+    """Items joined the way the language writes a list (``; `` or ``；``)."""
+    return ("；" if lang == "zh" else "; ").join(items)
+
+
+def basis_legend(lang: str = "en") -> str:
+    """The line explaining the basis marks."""
+    _ = words(lang)
+    return _(
+        "Unmarked figures are the source text's own; [reading] marks this tool's reading where the text gives no number "
+        "(argued in the catalogue and the report); [national] a national standard's figure."
+    )
+
+
+def sources_line(assessment: Assessment, *, lang: str = "en") -> str:
+    """The catalogue and how much of the input is estimated."""
+    _ = words(lang)
+    cat = assessment.catalogue
+    return _("Sources: {catalogue} ({source}); estimated inputs: {estimated}.").format(
+        catalogue=cat.name_zh if lang == "zh" else cat.name_en,
+        source=cat.source,
+        estimated=estimated_note(assessment.region, lang),
+    )
+
+
+def estimated_note(region: Region, lang: str = "en") -> str:
+    """How much of the input is estimated, in one line."""
+    _ = words(lang)
     est = region.estimated_summary()
-    lines += ["", "Estimated or schematic data (from the layers' source columns):"]
-    for _, row in est.iterrows():
-        lines.append(f"  {row['layer']:<12} {row['field']:<13} {row['estimated']:>4} of {row['total']:<4} estimated/schematic")
-    return "\n".join(lines)
-
-
-# --- assessment exports ------------------------------------------------------------
-
-
-def access_table(assessment) -> gpd.GeoDataFrame:
-    """Every access result, one row per standard x settlement, with point geometry (WGS84)."""
-    from .standards import AccessStandard
-
-    frames = [r.detail for r in assessment.results if isinstance(r.standard, AccessStandard) and len(r.detail)]
-    region = assessment.region
-    if not frames:
-        return gpd.GeoDataFrame({"standard": []}, geometry=[], crs="EPSG:4326")
-    long = pd.concat(frames)
-    long.index.name = "settlement_id"
-    long = long.reset_index()
-    long["minutes"] = long["minutes"].round(3)
-    long["margin_min"] = long["margin_min"].round(3)
-    long["shortfall_min"] = long["shortfall_min"].round(3)
-    long["snap_m"] = long["snap_m"].round(1)
-    geometry = region.settlements.geometry.reindex(long["settlement_id"]).to_numpy()
-    return gpd.GeoDataFrame(long, geometry=geometry, crs="EPSG:4326")
-
-
-def unit_table(assessment, kind: str) -> gpd.GeoDataFrame:
-    """Presence or ratio results, one row per standard x unit, with unit polygons (the boundary for the zone)."""
-    frames = [
-        r.detail.reset_index().rename(columns={"index": "code"})
-        for r in assessment.results
-        if r.standard.kind == kind and len(r.detail)
+    parts = [
+        _("{n} of {total} {layer} ({field})").format(n=row.estimated, total=row.total, layer=_(row.layer), field=row.field)
+        for row in est.itertuples()
+        if row.estimated
     ]
+    if region.boundary_estimated:
+        parts.append(_("the boundary (hull of the points + 5 km)"))
+    return join_list(parts, lang) if parts else _("none flagged")
+
+
+def not_joined_line(assessment: Assessment, *, lang: str = "en") -> str:
+    """The settlements too far from any road to join the network (they travel across country only)."""
+    _ = words(lang)
     region = assessment.region
-    if not frames:
-        return gpd.GeoDataFrame({"standard": []}, geometry=[], crs="EPSG:4326")
-    long = pd.concat(frames, ignore_index=True)
-    geoms = {"zone": region.boundary, **dict(zip(region.units.index, region.units.geometry, strict=True))}
-    return gpd.GeoDataFrame(long, geometry=[geoms.get(c) for c in long["code"]], crs="EPSG:4326")
+    far: dict[str, float] = {}
+    for r in assessment.results:
+        if r.standard.kind == "access" and len(r.detail) and "snap_m" in r.detail:
+            limit = region.profiles[r.standard.profile].max_snap_m
+            sel = r.detail[r.detail["snap_m"] > limit]
+            far.update({display_name(row, lang, sid): row["snap_m"] for sid, row in sel.iterrows()})
+    if not far or region.network is None:
+        return ""
+    listed = ", ".join(f"{name} {d / 1000:.0f} km" for name, d in sorted(far.items()))
+    text = _(
+        "Not joined to the road network (farther than the profile's max_snap_m; reached across country only, if at all): {listed}."
+    )
+    return text.format(listed=listed)
 
 
-def scorecard_markdown(assessment, *, lang: str = "en") -> str:
+def scorecard_markdown(assessment: Assessment, *, lang: str = "en") -> str:
     """The scorecard as Markdown, with the catalogue and data it came from."""
+    _ = words(lang)
     card = assessment.scorecard(lang)
-    cat, region = assessment.catalogue, assessment.region
+    region = assessment.region
     lines = [
-        f"# {'基本公共服务标准达标情况' if lang == 'zh' else 'Scorecard'}: {region.name_zh} / {region.name_en}",
+        f"# {_('Scorecard')}: {region_title(region, lang)}",
         "",
-        f"Standards: {cat.name_zh} / {cat.name_en} ({cat.source}); catalogue `{cat.path}`.",
+        headline(assessment, lang=lang),
         "",
         "| " + " | ".join(card.columns) + " |",
         "|" + "---|" * len(card.columns),
     ]
     for row in card.itertuples(index=False):
         lines.append("| " + " | ".join(str(v).replace("|", "\\|").replace("\n", " ") for v in row) + " |")
+    data = "; ".join(f"{_(k)}: `{Path(v).name}`" for k, v in sorted(region.files.items()))
     lines += [
         "",
-        "Data: " + "; ".join(f"{k}: `{Path(v).name}`" for k, v in sorted(region.files.items())) + ".",
-        "Estimated or schematic inputs: " + estimated_note(region) + ".",
+        basis_legend(lang),
+        travel_line(assessment, lang=lang),
+        sources_line(assessment, lang=lang),
+        _("Data: {files}.").format(files=data),
     ]
-    return "\n".join(lines) + "\n"
+    return "\n".join(line for line in lines if line is not None) + "\n"
 
 
-def estimated_note(region: Region) -> str:
-    """One line saying how much of the input is estimated."""
-    est = region.estimated_summary().set_index(["layer", "field"])
-    parts = []
-    for (layer, fld), row in est.iterrows():
-        if row["estimated"]:
-            parts.append(f"{row['estimated']}/{row['total']} {layer} ({fld})")
-    return ", ".join(parts) if parts else "none flagged"
+# --- exports --------------------------------------------------------------------------------------------
 
 
-def scorecard_text(assessment, *, lang: str = "en") -> str:
-    """What ``coverage-plan check`` prints."""
-    card = assessment.scorecard(lang).drop(columns=["规划原文" if lang == "zh" else "plan wording"])
-    region, cat = assessment.region, assessment.catalogue
-    failing = assessment.failing
-    head = f"{region.name_zh} / {region.name_en} — {cat.name_zh if lang == 'zh' else cat.name_en}"
-    lines = [head, table_text(card, max_width=48), ""]
-    n = len(assessment.results)
-    lines.append(f"{n - len(failing)} of {n} standards met; failing: {', '.join(failing) if failing else 'none'}.")
-    off_road: dict[str, float] = {}
-    for r in assessment.results:
-        if r.standard.kind == "access" and len(r.detail):
-            limit = region.profiles[r.standard.profile].max_snap_m
-            far = r.detail[r.detail["snap_m"] > limit]
-            off_road.update({f"{row['name_zh']} ({sid})": row["snap_m"] for sid, row in far.iterrows()})
-    if off_road:
-        listed = ", ".join(f"{name} {d / 1000:.0f} km" for name, d in sorted(off_road.items()))
-        lines.append(
-            f"Not joined to the road network (farther than the profile's max_snap_m; reached across country only, "
-            f"if at all): {listed}."
+def reason_text(row, std: AccessStandard, region: Region, lang: str = "en") -> str:
+    """Why a settlement fails an access standard, in plain words."""
+    _ = words(lang)
+    code = row["reason_code"]
+    if not code:
+        return ""
+    prof = region.profiles[std.profile]
+    snap_km = row["snap_m"] / 1000
+    if code == "no_facility":
+        return _("no eligible facility in the region")
+    if code == "isolated":
+        return _("no road within {km:g} km, and no trip across country").format(km=prof.max_snap_m / 1000)
+    if code == "no_route":
+        return _("no eligible facility can be reached from its part of the road network")
+    if code == "offroad_only":
+        return _("no road within {limit:g} km; {km:.1f} km off road at {kmh:g} km/h takes {minutes} min").format(
+            limit=prof.max_snap_m / 1000,
+            km=row["access_min"] / 60 * prof.offroad_kmh,
+            kmh=prof.offroad_kmh,
+            minutes=f"{row['minutes']:.0f}",
         )
-    lines.append(f"Sources: catalogue {cat.path} ({cat.source}); estimated inputs: {estimated_note(region)}.")
+    if code == "long_offroad":
+        return _("{km:.1f} km off road to the nearest road at {kmh:g} km/h ({leg} min), then {road} min by road").format(
+            km=snap_km, kmh=prof.offroad_kmh, leg=f"{row['access_min']:.0f}", road=f"{row['network_min'] + row['egress_min']:.0f}"
+        )
+    return _("nearest eligible facility {minutes} min away, {over} min over the limit").format(
+        minutes=fmt_against(row["minutes"], std.max_minutes, False), over=f"{row['shortfall_min']:.1f}"
+    )
+
+
+def access_table(assessment: Assessment, *, lang: str = "en") -> gpd.GeoDataFrame:
+    """Every access result, one row per standard x settlement, with point geometry (WGS84)."""
+    region = assessment.region
+    frames = []
+    for r in assessment.results:
+        if not isinstance(r.standard, AccessStandard) or not len(r.detail):
+            continue
+        d = r.detail.copy()
+        if r.verdict == NOT_TESTED:
+            d["verdict"] = NOT_TESTED
+        d["reason"] = (
+            [reason_text(row, r.standard, region, lang) for _, row in d.iterrows()] if (d["reason_code"] != "").any() else ""
+        )
+        frames.append(d)
+    if not frames:
+        return gpd.GeoDataFrame({"standard": []}, geometry=[], crs="EPSG:4326")
+    long = pd.concat(frames)
+    long.index.name = "settlement_id"
+    long = long.reset_index().drop(columns=["passes"])
+    for col in ("minutes", "margin_min", "shortfall_min", "access_min", "network_min", "egress_min"):
+        long[col] = long[col].round(3)
+    long["snap_m"] = long["snap_m"].round(1)
+    geometry = region.settlements.geometry.reindex(long["settlement_id"]).to_numpy()
+    return gpd.GeoDataFrame(long, geometry=geometry, crs="EPSG:4326")
+
+
+def unit_table(assessment: Assessment, kind: str, *, lang: str = "en") -> gpd.GeoDataFrame:
+    """Presence or ratio results, one row per standard x unit, with unit polygons (the boundary for the region)."""
+    region = assessment.region
+    frames = []
+    for r in assessment.results:
+        if r.standard.kind != kind or not len(r.detail):
+            continue
+        d = r.detail.reset_index().rename(columns={"index": "code"}).drop(columns=["passes"])
+        if r.verdict == NOT_TESTED:
+            d["verdict"] = NOT_TESTED
+        d["reason"] = r.why.text(lang) if r.why else ""
+        frames.append(d)
+    if not frames:
+        return gpd.GeoDataFrame({"standard": []}, geometry=[], crs="EPSG:4326")
+    long = pd.concat(frames, ignore_index=True)
+    geoms = {region.vocabulary.region_level: region.boundary, **dict(zip(region.units.index, region.units.geometry, strict=True))}
+    return gpd.GeoDataFrame(long, geometry=[geoms.get(c) for c in long["code"]], crs="EPSG:4326")
+
+
+# --- info -------------------------------------------------------------------------------------------------
+
+
+def region_summary_text(region: Region, *, lang: str = "en") -> str:
+    """What ``coverage-plan info`` prints: counts, population, extent, what is estimated."""
+    from pyproj import Geod
+
+    from .terminal import table_text
+
+    _ = words(lang)
+    s, f = region.settlements, region.facilities
+    minx, miny, maxx, maxy = region.boundary.bounds
+    area_km2 = abs(Geod(ellps="WGS84").geometry_area_perimeter(region.boundary)[0]) / 1e6
+    lines = [
+        _("Region: {name}").format(name=region_title(region, lang)),
+        _("  boundary: {file}").format(file=region.files.get("boundary", _("(hull of the points + 5 km, estimated)"))),
+        _("  extent: {w:.3f}-{e:.3f} E, {s:.3f}-{n:.3f} N, {area} km2").format(
+            w=minx, e=maxx, s=miny, n=maxy, area=fmt_count(area_km2)
+        ),
+        "",
+        _("Settlements: {n} ({file})").format(n=len(s), file=region.files.get("settlements", "")),
+        _("  population {pop}; elderly (60+) {eld}").format(
+            pop=fmt_count(s["population"].sum()),
+            eld=fmt_count(s["elderly_population"].sum(min_count=1)) if s["elderly_population"].notna().any() else "-",
+        ),
+    ]
+    by_class = s.groupby("class")["population"].agg(["count", "sum"])
+    for klass, row in by_class.iterrows():
+        lines.append(
+            _("  {cls}: {n} settlements, population {pop}").format(
+                cls=region.vocabulary.klass(klass).name(lang), n=int(row["count"]), pop=fmt_count(row["sum"])
+            )
+        )
+    for lv in region.vocabulary.unit_levels:
+        n = int((region.units["level"] == lv).sum()) if len(region.units) else 0
+        lines.append(_("Units: {n} {level}").format(n=n, level=level_name(region, lv, lang)))
+    lines += [
+        "",
+        _("Facilities: {n} ({file}); {out} outside the region (referral)").format(
+            n=len(f), file=region.files.get("facilities", ""), out=int((~f["in_region"]).sum())
+        ),
+    ]
+    counts = f.groupby("facility_type")["quantity"].agg(["count", "sum"]).sort_index()
+    table = pd.DataFrame(
+        {
+            _("type"): counts.index,
+            _("name"): [region.facility_types[t].name(lang) for t in counts.index],
+            _("rows"): counts["count"].astype(int).to_numpy(),
+            _("quantity"): counts["sum"].map(fmt_count).to_numpy(),
+        }
+    )
+    lines.append(table_text(table))
+    net = region.network
+    if net is None:
+        lines += ["", _("Roads: none given; travel is a straight-line estimate.")]
+    else:
+        lines += [
+            "",
+            _("Roads: {n} segments, {km} km ({file})").format(
+                n=net.n_edges, km=fmt_count(net.length_m.sum() / 1000), file=region.files.get("roads", "")
+            ),
+        ]
+        by_hw = pd.Series(net.length_m / 1000).groupby(net.highway).sum().sort_values(ascending=False)
+        lines.append("  " + ", ".join(f"{k} {v:,.0f} km" for k, v in by_hw.items()))
+    lines += [
+        "",
+        _("Estimated or schematic data (from the layers' source columns): {note}.").format(note=estimated_note(region, lang)),
+    ]
     return "\n".join(lines)
 
 
-# --- the plan's indicator table --------------------------------------------------------
+# --- the plan's indicator table --------------------------------------------------------------------------------
 
 
-def indicator_table(region: Region, catalogue, *, lang: str = "en") -> pd.DataFrame:
+def indicator_table(assessment: Assessment, *, lang: str = "en") -> pd.DataFrame:
     """The plan's indicator table, with a 'measured' column where a ratio standard of the catalogue computes it.
 
     An indicator's ``measure`` names a ratio standard (e.g. ``doctor-density``); the
-    measured value is that standard's zone-level ratio on the region's data.
+    measured value is that standard's value on the region's data, or why it is not measured.
     """
-    from .assessment import assess_ratio
     from .config import read_toml
-    from .standards import RatioStandard
 
+    _ = words(lang)
     data, _text, _label = read_toml(None, default="indicators.toml")
-    ratios = {s.id: s for s in catalogue.standards if isinstance(s, RatioStandard) and s.level == "zone"}
+    results = {r.standard.id: r for r in assessment.results if isinstance(r.standard, RatioStandard)}
     rows = []
     for ind in data["indicator"]:
         measured = ""
-        if ind.get("measure") in ratios:
-            value = assess_ratio(region, ratios[ind["measure"]]).detail.loc["zone", "value"]
-            measured = f"{value:.2f}" if np.isfinite(value) else "-"
+        r = results.get(ind.get("measure", ""))
+        if r is not None:
+            if r.verdict == NOT_TESTED:
+                measured = _("not measured: {why}").format(why=r.why.text(lang) if r.why else "")
+            else:
+                row = r.detail.iloc[0]
+                measured = fmt_against(row["value"], r.standard.min_value, row["verdict"] == MET, upper=False, decimals=2)
         v = ind["values"]
         rows.append(
             {
-                "indicator": ind["name_zh"] if lang == "zh" else ind["name_en"],
+                _("indicator"): ind["name_zh"] if lang == "zh" else ind["name_en"],
                 "2015": v[0],
                 "2016": v[1],
                 "2017": v[2],
-                "2020 target": v[3],
-                "measured from data": measured,
+                _("2020 target"): v[3],
+                _("measured from data"): measured,
             }
         )
     return pd.DataFrame(rows)
 
 
-def budget_curve_svg(curve, *, title: str) -> str:
+# --- charts ------------------------------------------------------------------------------------------------------
+
+
+def budget_curve_svg(curve, *, title: str, lang: str = "en") -> str:
     """A small SVG line chart of the budget curve (no plotting library needed)."""
+    _ = words(lang)
     w, h, pad = 520, 320, 50
     ks = curve["k"].to_numpy()
     kmax = max(int(ks.max()), 1)
@@ -250,13 +586,27 @@ def budget_curve_svg(curve, *, title: str) -> str:
         f"<text x='{pad - 6}' y='{pt(0, s)[1] + 4:.1f}' font-size='11' text-anchor='end'>{s:.0%}</text>"
         for s in (0, 0.25, 0.5, 0.75, 1.0)
     )
+    esc = html.escape
     return (
         f"<svg xmlns='http://www.w3.org/2000/svg' width='{w}' height='{h}'>"
         f"<rect width='100%' height='100%' fill='white'/><text x='{w / 2}' y='20' text-anchor='middle' font-size='13'>"
-        f"{html.escape(title)}: share of demand meeting the standard</text>"
+        f"{esc(title)}: {esc(_('share of demand meeting the standard'))}</text>"
         f"<line x1='{pad}' y1='{h - pad}' x2='{w - pad}' y2='{h - pad}' stroke='black'/>"
         f"<line x1='{pad}' y1='{pad}' x2='{pad}' y2='{h - pad}' stroke='black'/>{ticks}{yt}{''.join(lines)}"
-        f"<text x='{w - pad}' y='{pad}' font-size='11' text-anchor='end' fill='#0072B2'>optimal for each k</text>"
-        f"<text x='{w - pad}' y='{pad + 14}' font-size='11' text-anchor='end' fill='#D55E00'>build order</text>"
-        f"<text x='{w / 2}' y='{h - 10}' font-size='11' text-anchor='middle'>new facilities</text></svg>\n"
+        f"<text x='{w - pad}' y='{pad}' font-size='11' text-anchor='end' fill='#0072B2'>{esc(_('optimal for each k'))}</text>"
+        f"<text x='{w - pad}' y='{pad + 14}' font-size='11' text-anchor='end' fill='#D55E00'>{esc(_('build order'))}</text>"
+        f"<text x='{w / 2}' y='{h - 10}' font-size='11' text-anchor='middle'>{esc(_('new facilities'))}</text></svg>\n"
     )
+
+
+# Words shown through a variable (layer and file roles, profile names): marked here for the catalogue.
+_DYNAMIC_WORDS = (
+    N_("settlements"),
+    N_("facilities"),
+    N_("units"),
+    N_("roads"),
+    N_("boundary"),
+    N_("drive"),
+    N_("walk"),
+    N_("population"),
+)

@@ -1,8 +1,9 @@
 """What-if scenarios: add, remove or move facilities, close or upgrade roads, change speeds.
 
-A scenario is a small TOML file::
+A scenario is a small TOML file (examples: ``coverage/data/regions/tengger/scenarios/``)::
 
-    name = "Winter: Temowula track closed, clinic moved"
+    name = "Winter: the track to Temowula is closed"
+    description = "Snow closes the desert track; does the 2-hour circle still hold?"
 
     [[add]]
     id = "N1"
@@ -21,7 +22,7 @@ A scenario is a small TOML file::
 
     [[road]]
     action = "close"            # or "upgrade" (with highway = "secondary")
-    name = "track to Temowula"  # matches ways whose name contains this text
+    name = "Temowula"           # matches ways whose name contains this text
 
     [[speed]]
     profile = "drive"
@@ -29,12 +30,15 @@ A scenario is a small TOML file::
     kmh = 10.0
 
 :func:`apply_scenario` returns a new :class:`~coverage.region.Region`;
-:func:`compare` sets two assessments side by side.
+:func:`compare` sets two assessments side by side.  The scenario's name and
+description appear in every output.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import difflib
+import math
 from dataclasses import dataclass
 from pathlib import Path
 from types import MappingProxyType
@@ -44,13 +48,13 @@ import numpy as np
 import pandas as pd
 from shapely.geometry import Point
 
-from .assessment import Assessment
+from .assessment import MET, Assessment
 from .config import FieldSpec, check_table, read_toml, suggest
 from .errors import CatalogueError
 from .region import Region
 from .standards import AccessStandard
 
-__all__ = ["Scenario", "apply_scenario", "compare", "load_scenario"]
+__all__ = ["Scenario", "apply_scenario", "compare", "comparison_tables", "load_scenario"]
 
 
 @dataclass(frozen=True)
@@ -58,6 +62,7 @@ class Scenario:
     """The changes of a what-if scenario."""
 
     name: str
+    description: str = ""
     add: tuple[dict, ...] = ()
     remove: tuple[str, ...] = ()
     move: tuple[dict, ...] = ()
@@ -66,36 +71,94 @@ class Scenario:
     path: str = ""
 
 
+_NUM = (int, float)
 _SPECS = {
     "add": {
         "id": FieldSpec((str,)),
         "facility_type": FieldSpec((str,)),
-        "lon": FieldSpec((int, float)),
-        "lat": FieldSpec((int, float)),
+        "lon": FieldSpec(_NUM),
+        "lat": FieldSpec(_NUM),
         "name_zh": FieldSpec((str,), required=False),
         "name_en": FieldSpec((str,), required=False),
-        "quantity": FieldSpec((int, float), required=False),
-        "beds": FieldSpec((int, float), required=False),
-        "nursing_beds": FieldSpec((int, float), required=False),
-        "gps": FieldSpec((int, float), required=False),
-        "doctors": FieldSpec((int, float), required=False),
+        **{
+            k: FieldSpec(_NUM, required=False)
+            for k in ("quantity", "beds", "nursing_beds", "gps", "doctors", "standardised", "pupils")
+        },
     },
     "remove": {"id": FieldSpec((str,))},
-    "move": {"id": FieldSpec((str,)), "lon": FieldSpec((int, float)), "lat": FieldSpec((int, float))},
+    "move": {"id": FieldSpec((str,)), "lon": FieldSpec(_NUM), "lat": FieldSpec(_NUM)},
     "road": {"action": FieldSpec((str,)), "name": FieldSpec((str,)), "highway": FieldSpec((str,), required=False)},
-    "speed": {"profile": FieldSpec((str,)), "highway": FieldSpec((str,)), "kmh": FieldSpec((int, float))},
+    "speed": {"profile": FieldSpec((str,)), "highway": FieldSpec((str,)), "kmh": FieldSpec(_NUM)},
 }
+_TOP = {"name", "description", *_SPECS}
+
+
+def _check_numbers(label: str, key: str, k: int, item: dict) -> None:
+    """Finite, in range: coordinates in degrees, counts not negative, speeds positive."""
+    where = f"{label}, [[{key}]] #{k}"
+    for field, value in item.items():
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            continue
+        if not math.isfinite(value):
+            raise CatalogueError(f"{where}: {field} = {value!r} is not a finite number.")
+    if "lon" in item and not -180 <= item["lon"] <= 180:
+        raise CatalogueError(f"{where}: lon = {item['lon']!r} is not a longitude (-180 to 180 degrees).")
+    if "lat" in item and not -90 <= item["lat"] <= 90:
+        raise CatalogueError(f"{where}: lat = {item['lat']!r} is not a latitude (-90 to 90 degrees).")
+    if key == "speed" and item["kmh"] <= 0:
+        raise CatalogueError(f"{where}: speed for {item['highway']} must be a positive number of km/h, got {item['kmh']!r}.")
+    for field in ("quantity", "beds", "nursing_beds", "gps", "doctors", "standardised", "pupils"):
+        if field in item and item[field] < 0:
+            raise CatalogueError(f"{where}: {field} must not be negative, got {item[field]!r}.")
+
+
+def _closest(word: str, choices, n: int = 5) -> str:
+    close = difflib.get_close_matches(word, list(choices), n=n, cutoff=0.3)
+    pool = close or sorted(choices)[:n]
+    return ", ".join(f"'{c}'" for c in pool)
+
+
+def _check_against_region(label: str, parts: dict, region: Region) -> None:
+    ids = set(region.facilities.index)
+    for key in ("remove", "move"):
+        for item in parts[key]:
+            if item["id"] not in ids:
+                raise CatalogueError(
+                    f"{label}: [[{key}]] id '{item['id']}' is not a facility; closest ids: {_closest(item['id'], ids)}."
+                )
+    for item in parts["add"]:
+        if item["facility_type"] not in region.facility_types:
+            raise CatalogueError(
+                f"{label}: [[add]] '{item['id']}': unknown facility type '{item['facility_type']}'"
+                f"{suggest(item['facility_type'], list(region.facility_types))}."
+            )
+        if item["id"] in ids:
+            raise CatalogueError(f"{label}: [[add]] id '{item['id']}' already exists.")
+    for item in parts["speed"]:
+        if item["profile"] not in region.profiles:
+            raise CatalogueError(
+                f"{label}: unknown profile '{item['profile']}'{suggest(item['profile'], list(region.profiles))}."
+            )
+    if parts["road"]:
+        if region.network is None:
+            raise CatalogueError(f"{label}: [[road]] changes need a road network (give --roads).")
+        names = sorted(set(region.network.name.tolist()) - {""})
+        for item in parts["road"]:
+            if not any(item["name"] in n for n in names):
+                raise CatalogueError(
+                    f"{label}: no road whose name contains '{item['name']}'; road names like it: {_closest(item['name'], names)}."
+                )
 
 
 def load_scenario(path: Path | str, *, region: Region | None = None) -> Scenario:
-    """Read and check a scenario file (against the region's ids and types when given)."""
+    """Read and check a scenario file (against the region's ids, types, profiles and road names when given)."""
     data, _text, label = read_toml(path, default="")
-    allowed = {"name", *_SPECS}
     for key in data:
-        if key not in allowed:
-            raise CatalogueError(
-                f"{label}: unknown key '{key}'{suggest(key, sorted(allowed))}; allowed: {', '.join(sorted(allowed))}."
-            )
+        if key not in _TOP:
+            raise CatalogueError(f"{label}: unknown key '{key}'{suggest(key, sorted(_TOP))}; allowed: {', '.join(sorted(_TOP))}.")
+    for key in ("name", "description"):
+        if key in data and not isinstance(data[key], str):
+            raise CatalogueError(f"{label}: '{key}' must be a text.")
     parts: dict[str, list] = {}
     for key, spec in _SPECS.items():
         items = data.get(key, [])
@@ -103,40 +166,18 @@ def load_scenario(path: Path | str, *, region: Region | None = None) -> Scenario
             raise CatalogueError(f"{label}: '{key}' must be written [[{key}]] (a list of tables).")
         for k, item in enumerate(items, start=1):
             check_table(item, spec, where=f"{label}, [[{key}]] #{k}")
+            _check_numbers(label, key, k, item)
         parts[key] = items
     for item in parts["road"]:
         if item["action"] not in ("close", "upgrade"):
             raise CatalogueError(f"{label}: road action '{item['action']}' is not 'close' or 'upgrade'.")
         if item["action"] == "upgrade" and "highway" not in item:
             raise CatalogueError(f"{label}: road upgrade of '{item['name']}' needs highway = \"...\" (the new class).")
-    for item in parts["speed"]:
-        if item["kmh"] <= 0:
-            raise CatalogueError(f"{label}: speed for {item['highway']} must be positive.")
     if region is not None:
-        ids = set(region.facilities.index)
-        for key in ("remove", "move"):
-            for item in parts[key]:
-                if item["id"] not in ids:
-                    raise CatalogueError(
-                        f"{label}: [[{key}]] id '{item['id']}' is not a facility{suggest(item['id'], sorted(ids))}."
-                    )
-        for item in parts["add"]:
-            if item["facility_type"] not in region.facility_types:
-                raise CatalogueError(
-                    f"{label}: [[add]] '{item['id']}': unknown facility type '{item['facility_type']}'"
-                    f"{suggest(item['facility_type'], list(region.facility_types))}."
-                )
-            if item["id"] in ids:
-                raise CatalogueError(f"{label}: [[add]] id '{item['id']}' already exists.")
-        for item in parts["speed"]:
-            if item["profile"] not in region.profiles:
-                raise CatalogueError(f"{label}: unknown profile '{item['profile']}'.")
-        names = region.network.name
-        for item in parts["road"]:
-            if not (np.char.find(names.astype(str), item["name"]) >= 0).any():
-                raise CatalogueError(f"{label}: no road whose name contains '{item['name']}'.")
+        _check_against_region(label, parts, region)
     return Scenario(
         name=str(data.get("name", Path(path).stem)),
+        description=str(data.get("description", "")),
         add=tuple(parts["add"]),
         remove=tuple(i["id"] for i in parts["remove"]),
         move=tuple(parts["move"]),
@@ -158,13 +199,14 @@ def apply_scenario(region: Region, scenario: Scenario) -> Region:
         new = gpd.GeoDataFrame(
             {
                 "facility_type": [a["facility_type"] for a in scenario.add],
-                "name_zh": [a.get("name_zh", a["id"]) for a in scenario.add],
-                "name_en": [a.get("name_en", a["id"]) for a in scenario.add],
+                "name_zh": [a.get("name_zh", "") for a in scenario.add],
+                "name_en": [a.get("name_en", "") for a in scenario.add],
                 "unit_code": "",
                 "quantity": [float(a.get("quantity", 1)) for a in scenario.add],
                 **{
                     c: [float(a[c]) if c in a else np.nan for a in scenario.add]
-                    for c in ("beds", "nursing_beds", "gps", "doctors")
+                    for c in ("beds", "nursing_beds", "gps", "doctors", "standardised", "pupils")
+                    if c in f
                 },
                 "in_region": [bool(region.boundary.contains(Point(a["lon"], a["lat"]))) for a in scenario.add],
                 "coord_source": f"added by scenario '{scenario.name}'",
@@ -188,7 +230,7 @@ def apply_scenario(region: Region, scenario: Scenario) -> Region:
         speeds = dict(p.speeds_kmh)
         speeds[item["highway"]] = float(item["kmh"])
         profiles[item["profile"]] = dataclasses.replace(p, speeds_kmh=MappingProxyType(speeds))
-    return region.with_layers(facilities=f, network=network, profiles=MappingProxyType(profiles))
+    return region.with_layers(facilities=f, network=network if scenario.roads else None, profiles=MappingProxyType(profiles))
 
 
 def compare(before: Assessment, after: Assessment) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -206,17 +248,20 @@ def compare(before: Assessment, after: Assessment) -> tuple[pd.DataFrame, pd.Dat
         if not isinstance(rb.standard, AccessStandard):
             continue
         ra = after.result(rb.standard.id)
-        both = rb.detail[["name_zh", "demand", "minutes", "passes"]].merge(
-            ra.detail[["minutes", "passes"]], left_index=True, right_index=True, how="left", suffixes=("", "_after")
+        both = rb.detail[["name_zh", "demand", "minutes", "verdict"]].merge(
+            ra.detail[["minutes", "verdict"]], left_index=True, right_index=True, how="left", suffixes=("", "_after")
         )
-        both = both.rename(columns={"minutes": "minutes_before", "passes": "passes_before"})
+        both = both.rename(columns={"minutes": "minutes_before", "verdict": "verdict_before"})
         both.insert(0, "standard", rb.standard.id)
         both["change_min"] = both["minutes_after"] - both["minutes_before"]
+        both["meets_before"] = both["verdict_before"] == MET
+        both["meets_after"] = both["verdict_after"] == MET
         rows.append(both)
     per_settlement = pd.concat(rows) if rows else pd.DataFrame()
     summary = []
     for rb in before.results:
         ra = after.result(rb.standard.id)
+        b, a = rb.summary.get("demand_meeting"), ra.summary.get("demand_meeting")
         summary.append(
             {
                 "standard": rb.standard.id,
@@ -224,11 +269,45 @@ def compare(before: Assessment, after: Assessment) -> tuple[pd.DataFrame, pd.Dat
                 "verdict_after": ra.verdict,
                 "meeting_before": rb.summary.get("n_meeting"),
                 "meeting_after": ra.summary.get("n_meeting"),
-                "demand_meeting_before": rb.summary.get("demand_meeting"),
-                "demand_meeting_after": ra.summary.get("demand_meeting"),
-                "change": (ra.summary.get("demand_meeting") or 0) - (rb.summary.get("demand_meeting") or 0)
-                if rb.summary.get("demand_meeting") is not None
-                else None,
+                "demand_meeting_before": b,
+                "demand_meeting_after": a,
+                "change": (a or 0) - (b or 0) if b is not None or a is not None else None,
             }
         )
     return per_settlement, pd.DataFrame(summary)
+
+
+def comparison_tables(
+    per_settlement: pd.DataFrame, per_standard: pd.DataFrame, *, lang: str = "en"
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The comparison for people: verdicts in words, whole people, only the settlements that change."""
+    from .report import fmt_count, verdict_word, words
+
+    _ = words(lang)
+    std = pd.DataFrame(
+        {
+            "id": per_standard["standard"],
+            _("before"): per_standard["verdict_before"].map(lambda v: verdict_word(v, lang)),
+            _("after"): per_standard["verdict_after"].map(lambda v: verdict_word(v, lang)),
+            _("people meeting before"): per_standard["demand_meeting_before"].map(lambda x: fmt_count(x) if pd.notna(x) else "-"),
+            _("people meeting after"): per_standard["demand_meeting_after"].map(lambda x: fmt_count(x) if pd.notna(x) else "-"),
+            _("change"): per_standard["change"].map(lambda x: f"{x:+,.0f}" if pd.notna(x) else "-"),
+        }
+    )
+    if not len(per_settlement):
+        return std, pd.DataFrame()
+    changed = per_settlement[
+        (per_settlement["meets_before"] != per_settlement["meets_after"]) | (per_settlement["change_min"].abs() > 0.05)
+    ]
+    settlements = pd.DataFrame(
+        {
+            "id": changed.index,
+            "standard": changed["standard"].to_numpy(),
+            _("name"): changed["name_zh"].to_numpy(),
+            _("minutes before"): changed["minutes_before"].map(lambda m: f"{m:.1f}" if np.isfinite(m) else "∞").to_numpy(),
+            _("minutes after"): changed["minutes_after"].map(lambda m: f"{m:.1f}" if np.isfinite(m) else "∞").to_numpy(),
+            _("before"): changed["verdict_before"].map(lambda v: verdict_word(v, lang)).to_numpy(),
+            _("after"): changed["verdict_after"].map(lambda v: verdict_word(v, lang)).to_numpy(),
+        }
+    )
+    return std, settlements

@@ -59,6 +59,10 @@ class SitingResult:
         Demand positions no candidate can serve within the threshold (LSCP/MCLP).
     notes
         Remarks for the user.
+    status
+        The solver's own word on the answer (HiGHS's status message, or how a
+        heuristic or bisection ended); ``proven_optimal`` is True only when every
+        solve behind the answer reported optimality.
     """
 
     model: str
@@ -71,6 +75,12 @@ class SitingResult:
     seconds: float
     uncoverable: tuple[int, ...] = ()
     notes: tuple[str, ...] = field(default=())
+    status: str = ""
+
+    @property
+    def solved(self) -> bool:
+        """False when there is no answer at all (infeasible, or the solver failed without one)."""
+        return bool(self.sites) or (np.isfinite(self.objective) and self.objective == 0)
 
 
 # --- reductions ------------------------------------------------------------------------------
@@ -290,7 +300,9 @@ def solve_mclp(
     n, m = cover.shape
     uncoverable = tuple(np.flatnonzero(np.diff(cover.indptr) == 0).tolist())
     if k <= 0 or m == 0:
-        return SitingResult("mclp", (), 0.0, 0.0, True, 0.0, "trivial", time.perf_counter() - t0, uncoverable)
+        return SitingResult(
+            "mclp", (), 0.0, 0.0, True, 0.0, "trivial", time.perf_counter() - t0, uncoverable, status="no site asked"
+        )
     merged, w, _group = merge_identical_rows(cover, weights)
     keep_rows = w > 0
     merged, w = merged[np.flatnonzero(keep_rows)], w[keep_rows]
@@ -319,6 +331,7 @@ def solve_mclp(
             time.perf_counter() - t0,
             uncoverable,
             tuple(notes),
+            status="optimal: every coverable demand point is covered",
         )
     use_exact = exact if exact is not None else len(cols) <= exact_max_candidates
     c, link, count, integ = _mclp_arrays(reduced, w, k)
@@ -350,9 +363,19 @@ def solve_mclp(
             sites = tuple(int(cols[j]) for j in chosen)
             gap = 0.0 if optimal else max(0.0, (bound - value) / max(bound, 1e-12))
             return SitingResult(
-                "mclp", sites, value, bound, optimal, gap, "milp", time.perf_counter() - t0, uncoverable, tuple(notes)
+                "mclp",
+                sites,
+                value,
+                bound,
+                optimal,
+                gap,
+                "milp",
+                time.perf_counter() - t0,
+                uncoverable,
+                tuple(notes),
+                _status(res),
             )
-        notes.append(f"exact solve stopped ({res.message}); heuristic answer given")
+        notes.append(f"exact solve stopped without a solution ({res.message}); heuristic answer given")
     # Heuristic with a bound: the LP relaxation (interior point, much faster than dual simplex
     # here) while it is small, the Lagrangian relaxation beyond that.
     if reduced.nnz <= lp_max_nonzeros:
@@ -365,9 +388,27 @@ def solve_mclp(
     bound = max(bound, greedy_value)
     sites = tuple(int(cols[j]) for j in greedy_sites)
     gap = max(0.0, (bound - greedy_value) / max(bound, 1e-12))
+    optimal = gap <= 1e-9
+    status = "optimal: the heuristic meets the bound" if optimal else f"heuristic, within {gap:.2%} of the bound"
     return SitingResult(
-        "mclp", sites, greedy_value, bound, gap <= 1e-9, gap, "greedy+swap", time.perf_counter() - t0, uncoverable, tuple(notes)
+        "mclp",
+        sites,
+        greedy_value,
+        bound,
+        optimal,
+        gap,
+        "greedy+swap",
+        time.perf_counter() - t0,
+        uncoverable,
+        tuple(notes),
+        status,
     )
+
+
+def _status(res) -> str:
+    """HiGHS's status in words (scipy's milp: 0 optimal, 1 limit reached, 2 infeasible, 3 unbounded, 4 other)."""
+    word = {0: "optimal", 1: "time or iteration limit reached", 2: "infeasible", 3: "unbounded"}.get(res.status, "solver failure")
+    return f"{word} (HiGHS: {res.message})"
 
 
 def greedy_order(cover: sp.csr_array, weights: np.ndarray, sites) -> list[int]:
@@ -403,6 +444,8 @@ def solve_lscp(
     Rows no candidate covers are reported in ``uncoverable``.  With ``required_share``
     1 they are left out (every other row is covered); below 1 the share is of the
     total weight *including* them, so an unreachable share is reported as infeasible.
+    When HiGHS stops without a solution (time limit), a greedy cover answers, with the
+    LP bound and the gap; it is never presented as optimal.
     """
     t0 = time.perf_counter()
     cover = sp.csr_array(cover, dtype=bool)
@@ -416,47 +459,55 @@ def solve_lscp(
     need = required_share * float(weights.sum())
     if required_share < 1.0 and float(weights[~empty].sum()) + 1e-9 < need:
         notes.append(f"infeasible: only {weights[~empty].sum():g} of the required {need:g} can be covered by any candidate")
-        return SitingResult(
-            "lscp",
-            (),
-            float("nan"),
-            float("nan"),
-            False,
-            float("nan"),
-            "infeasible",
-            time.perf_counter() - t0,
-            uncoverable,
-            tuple(notes),
-        )
+        return _no_answer("lscp", "infeasible", t0, uncoverable, notes, status="infeasible: the required share cannot be reached")
     merged, w, _ = merge_identical_rows(cover, weights)
     dominated = dominated_candidates(merged)
     cols = np.flatnonzero(~dominated)
     reduced = sp.csr_array(sp.csc_array(merged)[:, cols], dtype=float)
     nr, mr = reduced.shape
     if nr == 0:
-        return SitingResult("lscp", (), 0.0, 0.0, True, 0.0, "trivial", time.perf_counter() - t0, uncoverable)
+        return SitingResult(
+            "lscp", (), 0.0, 0.0, True, 0.0, "trivial", time.perf_counter() - t0, uncoverable, status="nothing to cover"
+        )
     if required_share >= 1.0:
         c = np.ones(mr)
         cons = [LinearConstraint(reduced, 1.0, np.inf)]
         integ = np.ones(mr)
-        res = milp(c, constraints=cons, integrality=integ, bounds=Bounds(0, 1), options={"time_limit": time_limit_s})
-        x = res.x[:mr] > 0.5 if res.x is not None else np.zeros(mr, bool)
+        target = float(w.sum())
     else:
         c = np.concatenate([np.ones(mr), np.zeros(nr)])
         link = sp.hstack([-reduced, sp.eye_array(nr, format="csr")], format="csr")
         share = sp.csr_array(np.concatenate([np.zeros(mr), w])[None, :])
-        res = milp(
-            c,
-            constraints=[LinearConstraint(link, -np.inf, 0), LinearConstraint(share, need - 1e-9, np.inf)],
-            integrality=np.concatenate([np.ones(mr), np.zeros(nr)]),
-            bounds=Bounds(0, 1),
-            options={"time_limit": time_limit_s},
+        cons = [LinearConstraint(link, -np.inf, 0), LinearConstraint(share, need - 1e-9, np.inf)]
+        integ = np.concatenate([np.ones(mr), np.zeros(nr)])
+        target = need
+    res = milp(c, constraints=cons, integrality=integ, bounds=Bounds(0, 1), options={"time_limit": time_limit_s})
+    if res.x is None:
+        if res.status == 2:
+            return _no_answer("lscp", "milp", t0, uncoverable, notes, status=_status(res))
+        chosen = greedy_cover(reduced.astype(bool), w, target)
+        bound = float(np.ceil(lp_bound(c, cons) - 1e-9))
+        value = float(len(chosen))
+        notes.append(f"HiGHS stopped without a solution ({res.message}); greedy set cover given, bound from the LP relaxation")
+        return SitingResult(
+            "lscp",
+            tuple(int(cols[j]) for j in chosen),
+            value,
+            bound,
+            False,
+            (value - bound) / max(value, 1),
+            "greedy set cover",
+            time.perf_counter() - t0,
+            uncoverable,
+            tuple(notes),
+            status=f"no solution within the time limit (HiGHS: {res.message}); heuristic answer",
         )
-        x = res.x[:mr] > 0.5 if res.x is not None else np.zeros(mr, bool)
+    x = res.x[:mr] > 0.5
     chosen = greedy_order(reduced.astype(bool), w, np.flatnonzero(x))
     value = float(len(chosen))
     optimal = res.status == 0
-    bound = value if optimal else float(np.ceil(getattr(res, "mip_dual_bound", 0) or 0))
+    dual = getattr(res, "mip_dual_bound", None)
+    bound = value if optimal else float(np.ceil((dual if dual is not None and np.isfinite(dual) else 0.0) - 1e-9))
     return SitingResult(
         "lscp",
         tuple(int(cols[j]) for j in chosen),
@@ -468,6 +519,49 @@ def solve_lscp(
         time.perf_counter() - t0,
         uncoverable,
         tuple(notes),
+        status=_status(res),
+    )
+
+
+def greedy_cover(cover: sp.csr_array, weights: np.ndarray, target: float) -> list[int]:
+    """Greedy set cover: add the site covering the most uncovered weight until ``target`` weight is covered."""
+    csc = sp.csc_array(cover, dtype=bool)
+    covered = np.zeros(cover.shape[0], bool)
+    chosen: list[int] = []
+    while float(weights[covered].sum()) < target - 1e-9:
+        gains = np.asarray(csc.T @ (weights * ~covered)).ravel()
+        gains[chosen] = -1
+        j = int(np.argmax(gains))
+        if gains[j] <= 0:
+            break
+        chosen.append(j)
+        covered[csc.indices[csc.indptr[j] : csc.indptr[j + 1]]] = True
+    return chosen
+
+
+def lp_bound(c: np.ndarray, constraints: list[LinearConstraint]) -> float:
+    """The LP relaxation's optimum of ``min c x`` under the constraints, with 0 <= x <= 1 (-inf if it fails)."""
+    blocks, rhs = [], []
+    for con in constraints:
+        a = sp.csr_array(con.A)
+        lb, ub = np.broadcast_to(con.lb, a.shape[0]), np.broadcast_to(con.ub, a.shape[0])
+        if np.isfinite(ub).any():
+            rows = np.flatnonzero(np.isfinite(ub))
+            blocks.append(a[rows])
+            rhs.append(ub[rows])
+        if np.isfinite(lb).any():
+            rows = np.flatnonzero(np.isfinite(lb))
+            blocks.append(-a[rows])
+            rhs.append(-lb[rows])
+    res = linprog(c, A_ub=sp.vstack(blocks, format="csr"), b_ub=np.concatenate(rhs), bounds=(0, 1), method="highs")
+    return float(res.fun) if res.status == 0 else -np.inf
+
+
+def _no_answer(model: str, method: str, t0: float, uncoverable, notes, *, status: str) -> SitingResult:
+    """A result that is not a solution: no sites, NaN objective, never optimal."""
+    nan = float("nan")
+    return SitingResult(
+        model, (), nan, nan, False, nan, method, time.perf_counter() - t0, tuple(uncoverable), tuple(notes), status
     )
 
 
@@ -525,29 +619,37 @@ def solve_pmedian(
         format="csr",
     )
     count = sp.csr_array(np.concatenate([np.ones(m), np.zeros(p + n)])[None, :])
+    cons = [LinearConstraint(assign, 1, 1), LinearConstraint(link, -np.inf, 0), LinearConstraint(count, k, k)]
     res = milp(
         c,
-        constraints=[LinearConstraint(assign, 1, 1), LinearConstraint(link, -np.inf, 0), LinearConstraint(count, k, k)],
+        constraints=cons,
         integrality=np.concatenate([np.ones(m), np.zeros(p + n)]),
         bounds=Bounds(0, 1),
         options={"time_limit": time_limit_s},
     )
     if res.x is None:
+        if res.status == 2:
+            return _no_answer("pmedian", "milp", t0, (), (), status=_status(res))
+        sites = greedy_pmedian(times, w, k, current=current, penalty=penalty)
+        value = pmedian_value(times, w, sites, current=current, penalty=penalty)
+        bound = max(lp_bound(c, cons), 0.0)
         return SitingResult(
             "pmedian",
-            (),
-            float("nan"),
-            float("nan"),
+            sites,
+            value,
+            bound,
             False,
-            float("nan"),
-            "milp",
+            (value - bound) / max(value, 1e-12),
+            "greedy (add the best site k times)",
             time.perf_counter() - t0,
-            notes=(str(res.message),),
+            notes=(f"HiGHS stopped without a solution ({res.message}); greedy answer, bound from the LP relaxation",),
+            status=f"no solution within the time limit (HiGHS: {res.message}); heuristic answer",
         )
     sites = tuple(int(j) for j in np.flatnonzero(res.x[:m] > 0.5))
     value = pmedian_value(times, w, sites, current=current, penalty=penalty)
     optimal = res.status == 0
-    bound = value if optimal else float(getattr(res, "mip_dual_bound", value))
+    dual = getattr(res, "mip_dual_bound", None)
+    bound = value if optimal else float(dual if dual is not None and np.isfinite(dual) else 0.0)
     return SitingResult(
         "pmedian",
         sites,
@@ -557,7 +659,25 @@ def solve_pmedian(
         0.0 if optimal else (value - bound) / max(value, 1e-12),
         "milp",
         time.perf_counter() - t0,
+        status=_status(res),
     )
+
+
+def greedy_pmedian(times, weights: np.ndarray, k: int, *, current: np.ndarray, penalty: float) -> tuple[int, ...]:
+    """Add, k times, the site that lowers the weighted time the most (a feasible answer when the MILP has none)."""
+    t = sp.coo_array(times)
+    best = best_times(times, (), current, penalty)
+    chosen: list[int] = []
+    for _ in range(min(k, t.shape[1])):
+        gain = np.zeros(t.shape[1])
+        np.add.at(gain, t.col, weights[t.row] * np.maximum(best[t.row] - t.data, 0.0))
+        gain[chosen] = -1.0
+        j = int(np.argmax(gain))
+        if gain[j] < 0:
+            break
+        chosen.append(j)
+        best = best_times(times, chosen, current, penalty)
+    return tuple(sorted(chosen))
 
 
 def best_times(times: sp.coo_array, sites, current: np.ndarray, penalty: float) -> np.ndarray:
@@ -601,7 +721,11 @@ def solve_pcenter(
     fallback = np.where(np.isfinite(current), np.minimum(current, penalty), penalty)
     radii = np.unique(np.concatenate([t.data[active[t.row]], fallback[active]]))
 
+    proven = True
+    statuses: list[str] = []
+
     def sites_within(r: float) -> tuple[int, ...] | None:
+        nonlocal proven
         need = active & (fallback > r)
         if not need.any():
             return ()
@@ -613,7 +737,11 @@ def solve_pcenter(
         if (np.diff(cover.indptr) == 0).any():
             return None
         res = solve_lscp(cover, time_limit_s=time_limit_s)
-        return res.sites if res.objective <= k else None
+        statuses.append(res.status)
+        if not res.proven_optimal and not (res.solved and res.objective <= k):
+            # An unproven cover larger than k (or none) says nothing about feasibility at r: the answer is not proven.
+            proven = False
+        return res.sites if res.solved and res.objective <= k else None
 
     lo, hi = 0, len(radii) - 1
     best = sites_within(radii[hi]) if len(radii) else ()
@@ -629,9 +757,26 @@ def solve_pcenter(
     sites = tuple(sorted(best))
     # Fill up to k sites is pointless for the worst case; report what the optimum needs.
     value = float(best_times(times, sites, current, penalty)[active].max()) if active.any() else 0.0
-    notes = () if len(sites) == k else (f"{len(sites)} site(s) already achieve the best worst-case time; more do not lower it",)
+    notes = [] if len(sites) == k else [f"{len(sites)} site(s) already achieve the best worst-case time; more do not lower it"]
+    if proven:
+        status = f"optimal: bisection over {len(radii)} radii, {len(statuses)} set covers, each proven optimal"
+        bound = value
+    else:
+        status = "not proven: a set cover inside the bisection stopped at its time limit"
+        notes.append("a set-cover solve inside the bisection was not proven optimal; a smaller worst case may exist")
+        bound = float(radii[0]) if len(radii) else 0.0
+    gap = 0.0 if proven else (value - bound) / max(value, 1e-12)
     return SitingResult(
-        "pcenter", sites, value, value, True, 0.0, "bisection over radii + exact set cover", time.perf_counter() - t0, notes=notes
+        "pcenter",
+        sites,
+        value,
+        bound,
+        proven,
+        gap,
+        "bisection over radii + exact set cover",
+        time.perf_counter() - t0,
+        notes=tuple(notes),
+        status=status,
     )
 
 
@@ -639,18 +784,32 @@ def solve_pcenter(
 
 
 def budget_curve(
-    cover: sp.csr_array, weights: np.ndarray, max_k: int, *, base_weight: float = 0.0, total_weight: float | None = None
+    cover: sp.csr_array,
+    weights: np.ndarray,
+    max_k: int,
+    *,
+    base_weight: float = 0.0,
+    total_weight: float | None = None,
+    solve=None,
 ) -> list[dict]:
-    """Coverage for 1..max_k new sites: the exact optimum for each k, and a nested build order.
+    """Coverage for 1..max_k new sites: the optimum for each k, and a nested build order.
 
     The optimal sets for different k need not nest; the build order (each step
     adds the best site given the ones before) is what a phased programme builds.
+
+    Parameters
+    ----------
+    solve
+        ``solve(k) -> SitingResult``: how each k is solved (default :func:`solve_mclp`).
+        Pass the same function that produced a recommendation, so the curve and the
+        recommendation agree at the same k.
     """
+    solve = solve or (lambda k: solve_mclp(cover, weights, k))
     rows = []
     total = float(total_weight if total_weight is not None else base_weight + np.sum(weights))
     order, _ = greedy_mclp(cover, weights, max_k, swap_rounds=0)
     for k in range(1, max_k + 1):
-        res = solve_mclp(cover, weights, k)
+        res = solve(k)
         nested = covered_weight(cover, weights, order[:k])
         rows.append(
             {
@@ -658,6 +817,7 @@ def budget_curve(
                 "optimal_covered": base_weight + res.objective,
                 "optimal_share": (base_weight + res.objective) / total if total else np.nan,
                 "optimal_sites": res.sites,
+                "sites_adding_coverage": len(res.sites),
                 "proven_optimal": res.proven_optimal,
                 "build_order_site": int(order[k - 1]) if k - 1 < len(order) else -1,
                 "build_order_covered": base_weight + nested,

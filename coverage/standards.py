@@ -1,24 +1,32 @@
-"""The plan's standards as data: a TOML catalogue loaded into frozen dataclasses.
+"""Standards as data: TOML catalogues loaded into frozen dataclasses.
 
-The built-in catalogue (``coverage/data/standards.toml``) encodes every spatial
-standard of the Tengger zone's plan.  Errors name the file, the line and the
-standard's id.
+The built-in catalogues live in ``coverage/data/standards/``: ``plan`` (the
+Tengger zone's plan, the default), and national standards (``gb50180``,
+``tdt1062``).  ``load_catalogue("plan,gb50180")`` combines several.  Every
+threshold carries its *basis*: ``plan`` (the plan's own number), ``reading`` (this
+tool's interpretation, argued in the standard's ``reading`` text) or ``national``
+(a national standard's figure, with its clause).  Errors name the file, the line
+and the standard's id.
 """
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from pathlib import Path
+from types import MappingProxyType
 from typing import Any
 
-from .config import FacilityType, FieldSpec, check_table, load_facility_types, read_toml, suggest
+from .config import FacilityType, FieldSpec, Vocabulary, check_table, load_facility_types, load_vocabulary, read_toml, suggest
 from .errors import CatalogueError
-from .validate import SETTLEMENT_CLASSES
 
 __all__ = [
+    "BASES",
+    "BUILTIN_CATALOGUES",
     "AccessStandard",
     "Catalogue",
+    "NotTestable",
     "PresenceStandard",
     "Quantity",
     "RatioStandard",
@@ -28,7 +36,10 @@ __all__ = [
 ]
 
 KINDS = ("access", "presence", "ratio")
-LEVELS = ("zone", "town", "gacha")
+BASES = ("plan", "reading", "national")
+BUILTIN_CATALOGUES = ("plan", "gb50180", "tdt1062")
+FACILITY_FIELDS = ("quantity", "beds", "nursing_beds", "gps", "doctors", "standardised", "pupils")
+SETTLEMENT_FIELDS = ("population", "elderly_population")
 
 
 @dataclass(frozen=True)
@@ -38,31 +49,49 @@ class _Common:
     title_en: str
     wording: str
     section: str
+    basis: MappingProxyType = field(default_factory=lambda: MappingProxyType({}))
+    reading: str = ""
+    reading_zh: str = ""
+    clause: str = ""
+    note: str = ""
+    note_zh: str = ""
+    catalogue: str = ""
 
     def title(self, lang: str = "en") -> str:
         """Title in ``"zh"`` or ``"en"``."""
         return self.title_zh if lang == "zh" else self.title_en
+
+    def reading_text(self, lang: str = "en") -> str:
+        """The argument for the reading, in the language (Chinese where the catalogue gives it)."""
+        return (self.reading_zh or self.reading) if lang == "zh" else self.reading
+
+    def note_text(self, lang: str = "en") -> str:
+        """The note, in the language (Chinese where the catalogue gives it)."""
+        return (self.note_zh or self.note) if lang == "zh" else self.note
+
+    def basis_of(self, threshold: str) -> str:
+        """``plan``, ``reading`` or ``national`` for one threshold of the standard."""
+        return self.basis.get(threshold, "")
+
+    @property
+    def has_reading(self) -> bool:
+        """True when any threshold is the tool's reading rather than the text's number."""
+        return "reading" in self.basis.values()
 
 
 @dataclass(frozen=True)
 class AccessStandard(_Common):
     """Every applicable settlement within ``max_minutes`` of an eligible facility."""
 
-    facility_types: tuple[str, ...]
-    applies_to: tuple[str, ...]
-    profile: str
-    max_minutes: float
+    facility_types: tuple[str, ...] = ()
+    applies_to: tuple[str, ...] = ()
+    profile: str = "drive"
+    max_minutes: float = 30.0
     required_share: float = 1.0
     demand: str = "population"
     count_outside_region: bool = False
     kind: str = "access"
-
-    def target_text(self, lang: str = "en") -> str:
-        """E.g. ``"<= 30 min, 100 % of population"``."""
-        who = {"population": ("人口", "population"), "elderly_population": ("老年人口", "elderly")}[self.demand]
-        if lang == "zh":
-            return f"≤{self.max_minutes:g}分钟, {who[0]}的{self.required_share:.0%}"
-        return f"<= {self.max_minutes:g} min ({self.profile}), {self.required_share:.0%} of {who[1]}"
+    thresholds: tuple[str, ...] = ("max_minutes", "required_share")
 
 
 @dataclass(frozen=True)
@@ -72,30 +101,27 @@ class Requirement:
     facility_types: tuple[str, ...]
     min_count: float
 
-    def text(self, types: Mapping[str, FacilityType], lang: str = "en") -> str:
-        """E.g. ``"2 x table-tennis table"``."""
-        names = "/".join(types[t].zh if lang == "zh" else types[t].en for t in self.facility_types)
-        return f"{self.min_count:g} x {names}"
-
 
 @dataclass(frozen=True)
 class PresenceStandard(_Common):
-    """Each unit of ``level`` holds the required facilities."""
+    """Each unit of ``level`` holds the required facilities.
 
-    level: str
-    requirements: tuple[Requirement, ...]
+    ``count_in_classes``: when given, only facilities in units that hold settlements
+    of these classes count (a town's own facilities are in its town area, not a
+    gacha's pitch); empty counts every facility inside the unit.
+    """
+
+    level: str = ""
+    requirements: tuple[Requirement, ...] = ()
     min_unit_population: float = 0.0
     exclude_classes: tuple[str, ...] = ()
+    count_in_classes: tuple[str, ...] = ()
     kind: str = "presence"
 
-    def target_text(self, lang: str = "en", types: Mapping[str, FacilityType] | None = None) -> str:
-        """E.g. ``"1 x township health centre in each town"``."""
-        per = {"zone": ("全区", "the zone"), "town": ("每镇", "each town"), "gacha": ("每嘎查", "each gacha")}[self.level]
-        if types is None:
-            needs = " + ".join(f"{r.min_count:g}" for r in self.requirements)
-        else:
-            needs = " + ".join(r.text(types, lang) for r in self.requirements)
-        return f"{per[0]}: {needs}" if lang == "zh" else f"{needs} in {per[1]}"
+    @property
+    def thresholds(self) -> tuple[str, ...]:
+        """Thresholds needing a basis."""
+        return ("min_count", "min_unit_population") if self.min_unit_population > 0 else ("min_count",)
 
 
 @dataclass(frozen=True)
@@ -111,31 +137,62 @@ class Quantity:
 class RatioStandard(_Common):
     """``numerator / denominator * per >= min_value`` per unit of ``level``."""
 
-    level: str
-    numerator: Quantity
-    denominator: Quantity
-    per: float
-    min_value: float
-    unit: str = ""
+    level: str = ""
+    numerator: Quantity = Quantity("facilities", "quantity")
+    denominator: Quantity = Quantity("settlements", "population")
+    per: float = 1.0
+    min_value: float = 0.0
+    unit_zh: str = ""
+    unit_en: str = ""
     kind: str = "ratio"
+    thresholds: tuple[str, ...] = ("min_value",)
 
-    def target_text(self, lang: str = "en") -> str:
-        """E.g. ``">= 60 beds per 1,000 elderly"``."""
-        return f"≥ {self.min_value:g} {self.unit}" if lang == "zh" else f">= {self.min_value:g} {self.unit}"
+    def unit(self, lang: str = "en") -> str:
+        """The unit of the value in a language."""
+        return self.unit_zh if lang == "zh" else self.unit_en
 
 
 Standard = AccessStandard | PresenceStandard | RatioStandard
 
 
 @dataclass(frozen=True)
+class NotTestable:
+    """An item of the source text that is about places or quantities but cannot be tested from spatial data."""
+
+    id: str
+    title_zh: str
+    title_en: str
+    wording: str
+    section: str
+    why: str
+    why_zh: str = ""
+    catalogue: str = ""
+
+    def title(self, lang: str = "en") -> str:
+        """Title in the language."""
+        return self.title_zh if lang == "zh" else self.title_en
+
+    def why_text(self, lang: str = "en") -> str:
+        """Why it cannot be tested, in the language."""
+        return (self.why_zh or self.why) if lang == "zh" else self.why
+
+
+@dataclass(frozen=True)
 class Catalogue:
-    """A set of standards with its provenance."""
+    """A set of standards with its provenance (one file, or several combined)."""
 
     name_zh: str
     name_en: str
     source: str
     standards: tuple[Standard, ...]
     path: str
+    not_testable: tuple[NotTestable, ...] = ()
+    contradictions: tuple[str, ...] = ()
+    contradictions_zh: tuple[str, ...] = ()
+
+    def contradiction_texts(self, lang: str = "en") -> tuple[str, ...]:
+        """Where the source text contradicts itself, in the language."""
+        return (self.contradictions_zh or self.contradictions) if lang == "zh" else self.contradictions
 
     def select(self, ids: list[str] | None) -> Catalogue:
         """Only the given standard ids (in catalogue order); unknown ids are an error."""
@@ -145,11 +202,27 @@ class Catalogue:
         for i in ids:
             if i not in known:
                 raise CatalogueError(f"{self.path}: no standard '{i}'{suggest(i, known)}. Known: {', '.join(known)}.")
-        return Catalogue(self.name_zh, self.name_en, self.source, tuple(s for s in self.standards if s.id in ids), self.path)
+        return replace(self, standards=tuple(s for s in self.standards if s.id in ids))
 
     def get(self, std_id: str) -> Standard:
         """The standard with this id."""
         return self.select([std_id]).standards[0]
+
+    def combined(self, other: Catalogue) -> Catalogue:
+        """Both catalogues' standards (ids must not clash)."""
+        clash = sorted({s.id for s in self.standards} & {s.id for s in other.standards})
+        if clash:
+            raise CatalogueError(f"{other.path}: standard id(s) {', '.join(clash)} already in {self.path}; rename them.")
+        return Catalogue(
+            name_zh=f"{self.name_zh}；{other.name_zh}",
+            name_en=f"{self.name_en}; {other.name_en}",
+            source=f"{self.source}; {other.source}",
+            standards=self.standards + other.standards,
+            path=f"{self.path}, {other.path}",
+            not_testable=self.not_testable + other.not_testable,
+            contradictions=self.contradictions + other.contradictions,
+            contradictions_zh=self.contradictions_zh + other.contradictions_zh,
+        )
 
 
 _COMMON = {
@@ -159,7 +232,12 @@ _COMMON = {
     "title_en": FieldSpec((str,)),
     "wording": FieldSpec((str,)),
     "section": FieldSpec((str,)),
+    "basis": FieldSpec((dict,)),
+    "reading": FieldSpec((str,), required=False),
+    "reading_zh": FieldSpec((str,), required=False),
+    "clause": FieldSpec((str,), required=False),
     "note": FieldSpec((str,), required=False),
+    "note_zh": FieldSpec((str,), required=False),
 }
 _NUM = (int, float)
 _SPECS = {
@@ -179,6 +257,7 @@ _SPECS = {
         "require": FieldSpec((list,)),
         "min_unit_population": FieldSpec(_NUM, required=False),
         "exclude_classes": FieldSpec((list,), required=False),
+        "count_in_classes": FieldSpec((list,), required=False),
     },
     "ratio": {
         **_COMMON,
@@ -187,13 +266,28 @@ _SPECS = {
         "denominator": FieldSpec((dict,)),
         "per": FieldSpec(_NUM),
         "min_value": FieldSpec(_NUM),
-        "unit": FieldSpec((str,), required=False),
+        "unit_zh": FieldSpec((str,)),
+        "unit_en": FieldSpec((str,)),
     },
 }
 _REQ_SPEC = {"facility_types": FieldSpec((list,)), "min_count": FieldSpec(_NUM)}
 _QTY_SPEC = {"layer": FieldSpec((str,)), "field": FieldSpec((str,)), "facility_types": FieldSpec((list,), required=False)}
-_FACILITY_FIELDS = ("quantity", "beds", "nursing_beds", "gps", "doctors")
-_SETTLEMENT_FIELDS = ("population", "elderly_population")
+_NT_SPEC = {
+    "id": FieldSpec((str,)),
+    "title_zh": FieldSpec((str,)),
+    "title_en": FieldSpec((str,)),
+    "wording": FieldSpec((str,)),
+    "section": FieldSpec((str,)),
+    "why": FieldSpec((str,)),
+    "why_zh": FieldSpec((str,), required=False),
+}
+_META_SPEC = {
+    "name_zh": FieldSpec((str,), required=False),
+    "name_en": FieldSpec((str,), required=False),
+    "source": FieldSpec((str,), required=False),
+    "contradictions": FieldSpec((list,), required=False),
+    "contradictions_zh": FieldSpec((list,), required=False),
+}
 
 
 def _line_of_id(text: str, std_id: str) -> str:
@@ -204,22 +298,163 @@ def _line_of_id(text: str, std_id: str) -> str:
     return ""
 
 
+class _Checker:
+    """Checks of one standard's table, raising :class:`CatalogueError` with the file, line and id."""
+
+    def __init__(self, where: str, types: Mapping[str, FacilityType], vocabulary: Vocabulary, profiles: list[str]):
+        self.where, self.types, self.vocabulary, self.profiles = where, types, vocabulary, profiles
+
+    def fail(self, message: str):
+        raise CatalogueError(f"{self.where}: {message}")
+
+    def number(self, raw: dict, key: str, *, low: float, high: float = math.inf, open_low: bool = True) -> float:
+        value = raw[key]
+        ok = math.isfinite(value) and (value > low if open_low else value >= low) and value <= high
+        if not ok:
+            bound = f"{'>' if open_low else '>='} {low:g}" + (f" and <= {high:g}" if math.isfinite(high) else "")
+            self.fail(f"{key} must be a finite number {bound}, got {value!r}.")
+        return float(value)
+
+    def facility_types(self, values: list, ctx: str) -> tuple[str, ...]:
+        if not values:
+            self.fail(f"{ctx} is empty; name at least one facility type.")
+        for t in values:
+            if t not in self.types:
+                self.fail(f"{ctx}: unknown facility type '{t}'{suggest(str(t), list(self.types))}.")
+        return tuple(values)
+
+    def classes(self, values: list, ctx: str) -> tuple[str, ...]:
+        known = self.vocabulary.class_keys
+        for c in values:
+            if c not in known:
+                self.fail(
+                    f"{ctx}: unknown settlement class '{c}'{suggest(str(c), known)}; the region's classes: {', '.join(known)}."
+                )
+        return tuple(values)
+
+    def level(self, value: str) -> str:
+        known = self.vocabulary.level_keys
+        if value not in known:
+            self.fail(f"unknown level '{value}'{suggest(value, known)}; the region's levels: {', '.join(known)}.")
+        return value
+
+    def basis(self, raw: dict, thresholds: tuple[str, ...]) -> MappingProxyType:
+        basis = raw["basis"]
+        for key in thresholds:
+            if key not in basis:
+                self.fail(f'basis: no basis for \'{key}\'; write basis = {{ {key} = "plan" }} (or "reading", "national").')
+        for key, value in basis.items():
+            if key not in thresholds:
+                self.fail(f"basis: '{key}' is not a threshold of this standard ({', '.join(thresholds)}).")
+            if value not in BASES:
+                self.fail(f"basis: {key} = '{value}' is not one of {', '.join(BASES)}{suggest(str(value), BASES)}.")
+        if "reading" in basis.values() and not raw.get("reading", "").strip():
+            self.fail('a threshold is a reading: add reading = "..." with the one-line argument and its source.')
+        if "national" in basis.values() and not raw.get("clause", "").strip():
+            self.fail('a threshold is national: add clause = "..." naming the standard and its clause.')
+        return MappingProxyType(dict(basis))
+
+
+def _access(raw: dict, common: dict, c: _Checker) -> AccessStandard:
+    max_minutes = c.number(raw, "max_minutes", low=0)
+    share = c.number({"required_share": raw.get("required_share", 1.0)}, "required_share", low=0, high=1)
+    if raw["profile"] not in c.profiles:
+        c.fail(f"unknown profile '{raw['profile']}'{suggest(raw['profile'], c.profiles)}.")
+    demand = raw.get("demand", "population")
+    if demand not in SETTLEMENT_FIELDS:
+        c.fail(f"demand must be one of {', '.join(SETTLEMENT_FIELDS)}, got '{demand}'.")
+    std = AccessStandard(
+        **common,
+        facility_types=c.facility_types(raw["facility_types"], "facility_types"),
+        applies_to=c.classes(raw["applies_to"], "applies_to"),
+        profile=raw["profile"],
+        max_minutes=max_minutes,
+        required_share=share,
+        demand=demand,
+        count_outside_region=raw.get("count_outside_region", False),
+    )
+    return replace(std, basis=c.basis(raw, std.thresholds))
+
+
+def _presence(raw: dict, common: dict, c: _Checker) -> PresenceStandard:
+    reqs = []
+    for j, req in enumerate(raw["require"], start=1):
+        check_table(req, _REQ_SPEC, where=f"{c.where}, require #{j}")
+        count = c.number(req, "min_count", low=0)
+        reqs.append(Requirement(c.facility_types(req["facility_types"], f"require #{j}"), count))
+    if not reqs:
+        c.fail("add at least one [[standard.require]].")
+    pop = c.number({"min_unit_population": raw.get("min_unit_population", 0)}, "min_unit_population", low=0, open_low=False)
+    std = PresenceStandard(
+        **common,
+        level=c.level(raw["level"]),
+        requirements=tuple(reqs),
+        min_unit_population=pop,
+        exclude_classes=c.classes(raw.get("exclude_classes", []), "exclude_classes"),
+        count_in_classes=c.classes(raw.get("count_in_classes", []), "count_in_classes"),
+    )
+    return replace(std, basis=c.basis(raw, std.thresholds))
+
+
+def _quantity(raw: dict, part: str, c: _Checker) -> Quantity:
+    q = raw[part]
+    check_table(q, _QTY_SPEC, where=f"{c.where}, {part}")
+    allowed = {"facilities": FACILITY_FIELDS, "settlements": SETTLEMENT_FIELDS}.get(q["layer"])
+    if allowed is None:
+        c.fail(f"{part}: layer must be 'facilities' or 'settlements', got '{q['layer']}'.")
+    if q["field"] not in allowed:
+        c.fail(f"{part}: field '{q['field']}' is not one of {', '.join(allowed)}.")
+    types = c.facility_types(q["facility_types"], f"{part}.facility_types") if "facility_types" in q else ()
+    return Quantity(q["layer"], q["field"], types)
+
+
+def _ratio(raw: dict, common: dict, c: _Checker) -> RatioStandard:
+    std = RatioStandard(
+        **common,
+        level=c.level(raw["level"]),
+        numerator=_quantity(raw, "numerator", c),
+        denominator=_quantity(raw, "denominator", c),
+        per=c.number(raw, "per", low=0),
+        min_value=c.number(raw, "min_value", low=0, open_low=False),
+        unit_zh=raw["unit_zh"],
+        unit_en=raw["unit_en"],
+    )
+    return replace(std, basis=c.basis(raw, std.thresholds))
+
+
+_BUILDERS = {"access": _access, "presence": _presence, "ratio": _ratio}
+
+
+def _resolve(path: Path | str | None) -> tuple[Path | None, str]:
+    """A catalogue name (``plan``, ``gb50180``...) or a file; the packaged file for a name."""
+    if path is None:
+        return None, "standards/plan.toml"
+    text = str(path)
+    if text in BUILTIN_CATALOGUES:
+        return None, f"standards/{text}.toml"
+    return Path(path), ""
+
+
 def load_catalogue(
     path: Path | str | None = None,
     *,
     facility_types: Mapping[str, FacilityType] | None = None,
     profiles: Mapping[str, Any] | None = None,
+    vocabulary: Vocabulary | None = None,
 ) -> Catalogue:
-    """Load a standards catalogue.
+    """Load a standards catalogue, or several combined (``"plan,gb50180"``).
 
     Parameters
     ----------
     path
-        A TOML catalogue; ``None`` for the plan's built-in one.
+        A TOML file, a built-in name (``plan``, ``gb50180``, ``tdt1062``) or several,
+        separated by commas; ``None`` for the plan's.
     facility_types
         Known facility types (default: the built-in list).
     profiles
         Known profile names (default: ``drive`` and ``walk``).
+    vocabulary
+        The region's settlement classes and levels (default: the built-in vocabulary).
 
     Returns
     -------
@@ -228,19 +463,30 @@ def load_catalogue(
     Raises
     ------
     CatalogueError
-        Unknown keys, wrong types, missing fields, unknown facility types,
-        negative times, unknown kinds - naming the file, line and standard.
+        Unknown keys, wrong types, missing fields or bases, unknown facility types,
+        classes or levels, non-finite or out-of-range numbers - naming the file, line
+        and standard.
     """
-    data, text, label = read_toml(path, default="standards.toml")
+    if path is not None and "," in str(path) and not Path(path).exists():
+        parts = [p.strip() for p in str(path).split(",") if p.strip()]
+        cat = load_catalogue(parts[0], facility_types=facility_types, profiles=profiles, vocabulary=vocabulary)
+        for p in parts[1:]:
+            cat = cat.combined(load_catalogue(p, facility_types=facility_types, profiles=profiles, vocabulary=vocabulary))
+        return cat
+    file, default = _resolve(path)
+    data, text, label = read_toml(file, default=default)
     types = facility_types if facility_types is not None else load_facility_types()
     profile_names = list(profiles) if profiles is not None else ["drive", "walk"]
+    vocab = vocabulary if vocabulary is not None else load_vocabulary()
     for key in data:
-        if key not in ("catalogue", "standard"):
+        if key not in ("catalogue", "standard", "not_testable"):
             raise CatalogueError(
-                f"{label}: unknown top-level key '{key}'{suggest(key, ['catalogue', 'standard'])}; "
+                f"{label}: unknown top-level key '{key}'{suggest(key, ['catalogue', 'standard', 'not_testable'])}; "
                 "a catalogue has [catalogue] and [[standard]] tables."
             )
     meta = data.get("catalogue", {})
+    check_table(meta, _META_SPEC, where=f"{label}, [catalogue]")
+    meta = {"name_zh": "", "name_en": Path(label).stem if file is not None else label, "source": label, **meta}
     raw_standards = data.get("standard", [])
     if not isinstance(raw_standards, list) or not raw_standards:
         raise CatalogueError(f"{label}: no [[standard]] table; add at least one standard.")
@@ -259,103 +505,21 @@ def load_catalogue(
             raise CatalogueError(f"{where}: duplicate id '{std_id}'.")
         seen.add(std_id)
         common = {f: raw[f] for f in ("id", "title_zh", "title_en", "wording", "section")}
-
-        def ftypes(values: list, ctx: str, where: str = where) -> tuple[str, ...]:
-            if not values:
-                raise CatalogueError(f"{where}: {ctx} is empty; name at least one facility type.")
-            for t in values:
-                if t not in types:
-                    raise CatalogueError(f"{where}: {ctx}: unknown facility type '{t}'{suggest(str(t), list(types))}.")
-            return tuple(values)
-
-        if kind == "access":
-            if raw["max_minutes"] <= 0:
-                raise CatalogueError(f"{where}: max_minutes must be positive, got {raw['max_minutes']!r}.")
-            share = raw.get("required_share", 1.0)
-            if not 0 < share <= 1:
-                raise CatalogueError(f"{where}: required_share must be in (0, 1], got {share!r} (write 0.9 for 90 %).")
-            for c in raw["applies_to"]:
-                if c not in SETTLEMENT_CLASSES:
-                    raise CatalogueError(
-                        f"{where}: applies_to: unknown settlement class '{c}'{suggest(str(c), SETTLEMENT_CLASSES)}."
-                    )
-            if raw["profile"] not in profile_names:
-                raise CatalogueError(f"{where}: unknown profile '{raw['profile']}'{suggest(raw['profile'], profile_names)}.")
-            demand = raw.get("demand", "population")
-            if demand not in _SETTLEMENT_FIELDS:
-                raise CatalogueError(f"{where}: demand must be one of {', '.join(_SETTLEMENT_FIELDS)}, got '{demand}'.")
-            standards.append(
-                AccessStandard(
-                    **common,
-                    facility_types=ftypes(raw["facility_types"], "facility_types"),
-                    applies_to=tuple(raw["applies_to"]),
-                    profile=raw["profile"],
-                    max_minutes=float(raw["max_minutes"]),
-                    required_share=float(share),
-                    demand=demand,
-                    count_outside_region=raw.get("count_outside_region", False),
-                )
-            )
-        elif kind == "presence":
-            if raw["level"] not in LEVELS:
-                raise CatalogueError(
-                    f"{where}: unknown level '{raw['level']}'{suggest(raw['level'], LEVELS)}; use {', '.join(LEVELS)}."
-                )
-            reqs = []
-            for j, req in enumerate(raw["require"], start=1):
-                check_table(req, _REQ_SPEC, where=f"{where}, require #{j}")
-                if req["min_count"] <= 0:
-                    raise CatalogueError(f"{where}, require #{j}: min_count must be positive, got {req['min_count']!r}.")
-                reqs.append(Requirement(ftypes(req["facility_types"], f"require #{j}"), float(req["min_count"])))
-            if not reqs:
-                raise CatalogueError(f"{where}: add at least one [[standard.require]].")
-            standards.append(
-                PresenceStandard(
-                    **common,
-                    level=raw["level"],
-                    requirements=tuple(reqs),
-                    min_unit_population=float(raw.get("min_unit_population", 0)),
-                    exclude_classes=tuple(raw.get("exclude_classes", ())),
-                )
-            )
-        else:
-            if raw["level"] not in ("zone", "town"):
-                raise CatalogueError(f"{where}: ratio level must be 'zone' or 'town', got '{raw['level']}'.")
-            qty = {}
-            for part in ("numerator", "denominator"):
-                q = raw[part]
-                check_table(q, _QTY_SPEC, where=f"{where}, {part}")
-                allowed = (
-                    _FACILITY_FIELDS
-                    if q["layer"] == "facilities"
-                    else _SETTLEMENT_FIELDS
-                    if q["layer"] == "settlements"
-                    else None
-                )
-                if allowed is None:
-                    raise CatalogueError(f"{where}, {part}: layer must be 'facilities' or 'settlements', got '{q['layer']}'.")
-                if q["field"] not in allowed:
-                    raise CatalogueError(f"{where}, {part}: field '{q['field']}' is not one of {', '.join(allowed)}.")
-                qty[part] = Quantity(
-                    q["layer"], q["field"], ftypes(q["facility_types"], f"{part}.facility_types") if "facility_types" in q else ()
-                )
-            if raw["per"] <= 0 or raw["min_value"] < 0:
-                raise CatalogueError(f"{where}: 'per' must be positive and 'min_value' not negative.")
-            standards.append(
-                RatioStandard(
-                    **common,
-                    level=raw["level"],
-                    numerator=qty["numerator"],
-                    denominator=qty["denominator"],
-                    per=float(raw["per"]),
-                    min_value=float(raw["min_value"]),
-                    unit=raw.get("unit", ""),
-                )
-            )
+        common.update(
+            {f: raw.get(f, "") for f in ("reading", "reading_zh", "clause", "note", "note_zh")}, catalogue=meta["name_en"]
+        )
+        standards.append(_BUILDERS[kind](raw, common, _Checker(where, types, vocab, profile_names)))
+    not_testable = []
+    for k, raw in enumerate(data.get("not_testable", []), start=1):
+        check_table(raw, _NT_SPEC, where=f"{label}, [[not_testable]] #{k}")
+        not_testable.append(NotTestable(**raw, catalogue=meta["name_en"]))
     return Catalogue(
-        name_zh=meta.get("name_zh", ""),
-        name_en=meta.get("name_en", label),
-        source=meta.get("source", ""),
+        name_zh=meta["name_zh"],
+        name_en=meta["name_en"],
+        source=meta["source"],
         standards=tuple(standards),
         path=label,
+        not_testable=tuple(not_testable),
+        contradictions=tuple(meta.get("contradictions", [])),
+        contradictions_zh=tuple(meta.get("contradictions_zh", [])),
     )

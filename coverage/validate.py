@@ -15,13 +15,12 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from .config import FacilityType, suggest
+from .config import FacilityType, Vocabulary, load_vocabulary, suggest
 from .errors import InputValidationError, Problem
 
-__all__ = ["SETTLEMENT_CLASSES", "validate_facilities", "validate_settlements", "validate_units"]
+__all__ = ["NUMERIC_FACILITY_FIELDS", "validate_facilities", "validate_settlements", "validate_units"]
 
-SETTLEMENT_CLASSES = ("town", "pastoral")
-NUMERIC_FACILITY_FIELDS = ("quantity", "beds", "nursing_beds", "gps", "doctors")
+NUMERIC_FACILITY_FIELDS = ("quantity", "beds", "nursing_beds", "gps", "doctors", "standardised", "pupils")
 MAX_PROBLEMS_PER_FIELD = 20
 
 
@@ -128,27 +127,50 @@ def _numbers(
         return pd.Series(default if default is not None else np.nan, index=gdf.index, dtype=float)
     raw = gdf[column]
     text = raw.astype(str).str.strip().str.replace(",", "", regex=False)
-    values = pd.to_numeric(text.where(~raw.isna(), ""), errors="coerce")
-    blank = raw.isna() | (text == "") | (text.str.lower().isin(["nan", "none", "null"]))
+    blank = raw.isna() | (text == "") | (text.str.lower().isin(["nan", "none", "null", "<na>"]))
+    values = pd.to_numeric(text.where(~blank, ""), errors="coerce").astype(float)
     if not required and default is not None:
         values = values.where(~blank, default)
     is_blank = blank.to_numpy()
-    bad = (is_blank & required) | (~is_blank & (values.isna().to_numpy() | (values < 0).to_numpy()))
+    v = values.to_numpy()
+    infinite = ~is_blank & np.isinf(v)
+    bad = (is_blank & required) | (~is_blank & (np.isnan(v) | infinite | (v < 0)))
     # Only the bad rows are visited (the rest is vectorised); at most MAX_PROBLEMS_PER_FIELD are listed.
     for i in np.flatnonzero(bad)[:MAX_PROBLEMS_PER_FIELD]:
         if is_blank[i]:
             problems.append(Problem(source, _where(gdf, i), column, f"{column} is missing; give a number (0 if none)."))
-        elif pd.isna(values.iloc[i]):
+        elif infinite[i]:
+            problems.append(Problem(source, _where(gdf, i), column, f"{column} '{raw.iloc[i]}' is not a finite number."))
+        elif np.isnan(v[i]):
             problems.append(Problem(source, _where(gdf, i), column, f"{column} '{raw.iloc[i]}' is not a number."))
         else:
-            problems.append(Problem(source, _where(gdf, i), column, f"{column} {values.iloc[i]:g} is negative."))
-    return values.astype(float)
+            problems.append(Problem(source, _where(gdf, i), column, f"{column} {v[i]:g} is negative."))
+    return values
 
 
 def _text(gdf: pd.DataFrame, column: str, default: pd.Series | str = "") -> pd.Series:
     if column in gdf:
         return gdf[column].astype(object).where(gdf[column].notna(), "").astype(str).str.strip()
     return pd.Series(default, index=gdf.index, dtype=str) if isinstance(default, str) else default.astype(str)
+
+
+def _either(words) -> str:
+    """``'a' or 'b'`` / ``one of 'a', 'b', 'c'``."""
+    quoted = [f"'{w}'" for w in words]
+    return " or ".join(quoted) if len(quoted) <= 2 else "one of " + ", ".join(quoted)
+
+
+def _names(raw: pd.DataFrame) -> tuple[pd.Series, pd.Series]:
+    """Chinese and English names: ``name_zh``/``name_en``, or a ``name`` column for whichever is missing.
+
+    A name is never made up from the id: a row without a name has an empty name
+    (reports show the id where a name is missing).
+    """
+    name = _text(raw, "name")
+    has_cjk = name.str.contains(r"[\u3400-\u9fff]", regex=True)
+    name_zh = _text(raw, "name_zh", name.where(has_cjk, "")) if "name_zh" in raw else name.where(has_cjk, "")
+    name_en = _text(raw, "name_en", name.where(~has_cjk, "")) if "name_en" in raw else name.where(~has_cjk, "")
+    return name_zh, name_en
 
 
 def _finish(gdf: gpd.GeoDataFrame, source: str, problems: list[Problem], columns: dict) -> gpd.GeoDataFrame:
@@ -160,13 +182,15 @@ def _finish(gdf: gpd.GeoDataFrame, source: str, problems: list[Problem], columns
     return out
 
 
-def validate_settlements(raw: gpd.GeoDataFrame, *, source: str, boundary=None, far_km: float = 50.0) -> gpd.GeoDataFrame:
+def validate_settlements(
+    raw: gpd.GeoDataFrame, *, source: str, boundary=None, far_km: float = 50.0, vocabulary: Vocabulary | None = None
+) -> gpd.GeoDataFrame:
     """Check and type a settlement layer.
 
-    Required columns: ``id``, ``population``, ``class`` (``town`` or ``pastoral``)
+    Required columns: ``id``, ``population``, ``class`` (one of the region's classes)
     and Point geometry.  Optional: ``name_zh``, ``name_en`` (or ``name``),
-    ``unit_code``, ``town_code``, ``elderly_population``, ``coord_source``,
-    ``pop_source``.
+    ``unit_code``, ``<level>_code`` (e.g. ``town_code``), ``elderly_population``,
+    ``coord_source``, ``pop_source``.
 
     Parameters
     ----------
@@ -178,6 +202,8 @@ def validate_settlements(raw: gpd.GeoDataFrame, *, source: str, boundary=None, f
         Region boundary (WGS84) for the far-outside check.
     far_km
         Points farther than this outside the boundary are errors.
+    vocabulary
+        The region's settlement classes and levels (default: the built-in vocabulary).
 
     Returns
     -------
@@ -205,29 +231,31 @@ def validate_settlements(raw: gpd.GeoDataFrame, *, source: str, boundary=None, f
                 f"elderly_population {elderly.iloc[i]:g} exceeds population {population.iloc[i]:g}.",
             )
         )
+    vocabulary = vocabulary or load_vocabulary()
+    classes = vocabulary.class_keys
+    choices = _either(classes)
     if "class" not in raw:
-        problems.append(
-            Problem(source, "", "class", "no 'class' column; add one saying 'town' or 'pastoral' for each settlement.")
-        )
+        problems.append(Problem(source, "", "class", f"no 'class' column; add one saying {choices} for each settlement."))
         klass = pd.Series("", index=raw.index)
     else:
-        klass = _text(raw, "class").str.lower()
-        for i in np.flatnonzero(~klass.isin(SETTLEMENT_CLASSES).to_numpy())[:MAX_PROBLEMS_PER_FIELD]:
+        klass = _text(raw, "class")
+        klass = klass.where(klass.isin(classes), klass.str.lower())
+        for i in np.flatnonzero(~klass.isin(classes).to_numpy())[:MAX_PROBLEMS_PER_FIELD]:
             problems.append(
                 Problem(
                     source,
                     _where(raw, i),
                     "class",
-                    f"class '{raw['class'].iloc[i]}' is not 'town' or 'pastoral'{suggest(klass.iloc[i], SETTLEMENT_CLASSES)}.",
+                    f"class '{raw['class'].iloc[i]}' is not {choices}{suggest(klass.iloc[i], classes)}.",
                 )
             )
     _location(raw, source, problems, boundary, far_km)
-    name_en = _text(raw, "name_en", _text(raw, "name", raw["id"].astype(str) if "id" in raw else ""))
+    name_zh, name_en = _names(raw)
     columns = {
-        "name_zh": _text(raw, "name_zh", name_en).to_numpy(),
+        "name_zh": name_zh.to_numpy(),
         "name_en": name_en.to_numpy(),
         "unit_code": _text(raw, "unit_code").to_numpy(),
-        "town_code": _text(raw, "town_code").to_numpy(),
+        **{f"{lv}_code": _text(raw, f"{lv}_code").to_numpy() for lv in vocabulary.unit_levels if f"{lv}_code" in raw},
         "class": klass.to_numpy(),
         "population": population.to_numpy(),
         "elderly_population": elderly.to_numpy(),
@@ -310,10 +338,10 @@ def validate_facilities(
         )
     else:
         in_region = np.ones(len(raw), bool)
-    name_en = _text(raw, "name_en", _text(raw, "name", raw["id"].astype(str) if "id" in raw else ""))
+    name_zh, name_en = _names(raw)
     columns = {
         "facility_type": ftype.to_numpy(),
-        "name_zh": _text(raw, "name_zh", name_en).to_numpy(),
+        "name_zh": name_zh.to_numpy(),
         "name_en": name_en.to_numpy(),
         "unit_code": _text(raw, "unit_code").to_numpy(),
         **{c: s.to_numpy() for c, s in numbers.items()},
@@ -324,11 +352,12 @@ def validate_facilities(
     return _finish(raw, source, problems, columns)
 
 
-def validate_units(raw: gpd.GeoDataFrame, *, source: str) -> gpd.GeoDataFrame:
-    """Check and type a layer of administrative units (towns, gacha/communities).
+def validate_units(raw: gpd.GeoDataFrame, *, source: str, vocabulary: Vocabulary | None = None) -> gpd.GeoDataFrame:
+    """Check and type a layer of administrative units (e.g. towns, gacha/communities).
 
-    Required: ``code``, ``level`` (``town`` or ``gacha``), polygon geometry.
-    Optional: ``name_zh``, ``name_en``, ``parent_code`` (the town of a gacha), ``geom_source``.
+    Required: ``code``, ``level`` (one of the region's unit levels, below the region
+    itself), polygon geometry.  Optional: ``name_zh``, ``name_en``, ``parent_code``
+    (the unit one level up), ``geom_source``.
 
     Returns
     -------
@@ -345,9 +374,20 @@ def validate_units(raw: gpd.GeoDataFrame, *, source: str) -> gpd.GeoDataFrame:
     kinds = raw.geometry.geom_type.fillna("None")
     for i in np.flatnonzero(~kinds.isin(["Polygon", "MultiPolygon"]).to_numpy())[:MAX_PROBLEMS_PER_FIELD]:
         problems.append(Problem(source, _where(raw, i), "geometry", f"is a {kinds.iloc[i]}, expected a polygon."))
-    level = _text(raw, "level").str.lower()
-    for i in np.flatnonzero(~level.isin(["town", "gacha"]).to_numpy())[:MAX_PROBLEMS_PER_FIELD]:
-        problems.append(Problem(source, _where(raw, i), "level", f"level '{level.iloc[i]}' is not 'town' or 'gacha'."))
+    vocabulary = vocabulary or load_vocabulary()
+    levels = vocabulary.unit_levels
+    level = _text(raw, "level")
+    level = level.where(level.isin(levels), level.str.lower())
+    for i in np.flatnonzero(~level.isin(levels).to_numpy())[:MAX_PROBLEMS_PER_FIELD]:
+        problems.append(
+            Problem(
+                source,
+                _where(raw, i),
+                "level",
+                f"level '{level.iloc[i]}' is not {_either(levels)}{suggest(level.iloc[i], levels)} (the region's levels "
+                "below the region itself; declare yours in region.toml [vocabulary]).",
+            )
+        )
     geoms = raw.geometry
     invalid = geoms.notna() & ~geoms.is_empty & ~geoms.is_valid
     for i in np.flatnonzero(invalid.to_numpy())[:MAX_PROBLEMS_PER_FIELD]:
@@ -362,10 +402,10 @@ def validate_units(raw: gpd.GeoDataFrame, *, source: str) -> gpd.GeoDataFrame:
         )
     if problems:
         raise InputValidationError(problems)
-    name_en = _text(raw, "name_en", _text(raw, "name", raw["code"].astype(str)))
+    name_zh, name_en = _names(raw)
     out = gpd.GeoDataFrame(
         {
-            "name_zh": _text(raw, "name_zh", name_en).to_numpy(),
+            "name_zh": name_zh.to_numpy(),
             "name_en": name_en.to_numpy(),
             "level": level.to_numpy(),
             "parent_code": _text(raw, "parent_code").to_numpy(),

@@ -1,4 +1,4 @@
-"""Build the bundled Tengger zone region in ``geodata/tengger/`` from ``geodata/sources/``.
+"""Build the bundled Tengger zone region in ``coverage/data/regions/tengger/`` from ``geodata/sources/``.
 
 Run from the repository root::
 
@@ -36,7 +36,7 @@ from coverage.gcj02 import gcj02_to_wgs84
 
 HERE = Path(__file__).resolve().parent
 SOURCES = HERE / "sources"
-OUT = HERE / "tengger"
+OUT = HERE.parent / "coverage" / "data" / "regions" / "tengger"
 
 SEED = 20191225  # the plan's issue date; any fixed number would do
 ELDERLY_SHARE = 0.18  # assumed share aged 60+ (Inner Mongolia 2020 census: about 20 %)
@@ -76,8 +76,13 @@ def banner_wgs84():
     return shapely.transform(geom, convert).buffer(0)
 
 
-def town_polygons(towns, extents, banner):
-    """Approximate each town by its extent, cut by the banner and by the bisector of the seats."""
+def town_polygons(towns, extents, banner, neighbour_seats=()):
+    """Approximate each town by its extent, cut by the banner and by the bisectors of the seats.
+
+    Where a neighbouring township's seat lies inside an extent, the land nearer to that
+    seat than to either zone seat (its Voronoi cell) is left out, so no other
+    township's seat falls inside the zone.
+    """
     boxes = {}
     for t in towns:
         e = next(r for r in extents if r["name"] == t["name_zh"])
@@ -92,8 +97,13 @@ def town_polygons(towns, extents, banner):
         cells = shapely.voronoi_polygons(MultiPoint([seats[code], seats[other]]), extend_to=boxes[code].union(boxes[other]))
         own_cell = next(c for c in cells.geoms if c.contains(seats[code]))
         poly = boxes[code].difference(overlap).union(overlap.intersection(own_cell)).intersection(banner)
-        polys[code] = shapely.set_precision(poly, 1e-6)
-    return polys
+        polys[code] = poly
+    if neighbour_seats:
+        everyone = MultiPoint([*seats.values(), *neighbour_seats])
+        cells = shapely.voronoi_polygons(everyone, extend_to=banner.envelope.buffer(1.0))
+        zone_cells = unary_union([c for c in cells.geoms if any(c.contains(p) for p in seats.values())])
+        polys = {code: poly.intersection(zone_cells) for code, poly in polys.items()}
+    return {code: shapely.set_precision(poly, 1e-6) for code, poly in polys.items()}
 
 
 def place_gacha(units, town_polys, towns, rng):
@@ -236,7 +246,8 @@ def main() -> None:
     places = {p["key"]: p for p in read_csv("tengger_places.csv")}
     extents = read_csv("town_extents_sizhi.csv")
     banner = banner_wgs84()
-    town_polys = town_polygons(towns, extents, banner)
+    neighbours = [Point(float(p["lon_wgs84"]), float(p["lat_wgs84"])) for p in places.values() if p["role"] == "neighbour_seat"]
+    town_polys = town_polygons(towns, extents, banner, neighbours)
     town_by_code = {t["code"]: t for t in towns}
     seat_of_unit = {
         u["code"]: (float(town_by_code[u["town_code"]]["seat_lon_wgs84"]), float(town_by_code[u["town_code"]]["seat_lat_wgs84"]))
@@ -245,7 +256,7 @@ def main() -> None:
     }
     gacha_points = place_gacha(units, town_polys, towns, rng)
     unit_polys = unit_polygons(units, gacha_points, seat_of_unit, town_polys)
-    OUT.mkdir(exist_ok=True)
+    OUT.mkdir(parents=True, exist_ok=True)
 
     # --- boundary and units ---------------------------------------------------
     zone = unary_union(list(town_polys.values()))
@@ -578,7 +589,8 @@ def write_facilities(settlements, lj, te, places, rng):
     add("SJ4", "gymnasium", "开发区体育馆", "Zone gymnasium", near(lj, 500, 500), lj_unit, coord_source=est)
     add("SJ5", "football_field", "孪井滩足球场", "Luanjingtan football field", near(lj, 600, 550), lj_unit, coord_source=est)
     add("SJ6", "gateball_court", "孪井滩门球场", "Luanjingtan gateball court", near(lj, 450, 520), lj_unit, coord_source=est)
-    add("DJ2", "kindergarten", "孪井滩幼儿园", "Luanjingtan kindergarten", near(lj, 300, -100), lj_unit, coord_source=est)
+    # The seat's kindergarten is public (an assumption): an inclusive kindergarten in the plan's sense.
+    add("DJ2", "kindergarten_inclusive", "孪井滩幼儿园", "Luanjingtan kindergarten", near(lj, 300, -100), lj_unit, coord_source=est)
     # Gacha-level culture and sport: some gacha have them, some do not (real gaps).
     for k, s in enumerate(sorted(pastoral, key=lambda s: s["id"])):
         pt = (s["lon"], s["lat"])

@@ -30,7 +30,7 @@ from .helpers import make_region, star_network
 from .reference import reference_times
 
 BROKEN = FIXTURES / "broken"
-BUNDLED = FIXTURES.parent.parent / "geodata" / "tengger"
+BUNDLED = FIXTURES.parent.parent / "coverage" / "data" / "regions" / "tengger"
 
 
 def run_check(tmp_path, **files) -> tuple[int, str, Path]:

@@ -23,6 +23,7 @@ from coverage.validate import validate_facilities, validate_settlements
 from .conftest import FIXTURES
 
 BROKEN = FIXTURES / "broken"
+REPO = FIXTURES.parent.parent
 
 
 # --- GCJ-02 ---------------------------------------------------------------------
@@ -116,13 +117,16 @@ def test_bundled_data_is_reproducible(tmp_path, bundled_dir):
     """The build script regenerates byte-identical files."""
     import runpy
 
-    script = bundled_dir.parent / "build_tengger.py"
+    geodata = REPO / "geodata"
     copy = tmp_path / "geodata"
-    shutil.copytree(bundled_dir.parent / "sources", copy / "sources")
-    shutil.copy(script, copy / "build_tengger.py")
+    shutil.copytree(geodata / "sources", copy / "sources")
+    shutil.copy(geodata / "build_tengger.py", copy / "build_tengger.py")
     runpy.run_path(str(copy / "build_tengger.py"), run_name="__main__")
-    for name in ("settlements.geojson", "facilities.geojson", "units.geojson", "boundary.geojson", "roads.osm"):
-        assert (copy / "tengger" / name).read_bytes() == (bundled_dir / name).read_bytes(), name
+    built = tmp_path / "coverage" / "data" / "regions" / "tengger"
+    names = sorted(p.name for p in bundled_dir.iterdir() if p.is_file() and p.name != "region.toml")
+    assert set(names) >= {"settlements.geojson", "facilities.geojson", "units.geojson", "boundary.geojson", "roads.osm"}
+    for name in names:
+        assert (built / name).read_bytes() == (bundled_dir / name).read_bytes(), name
 
 
 def test_road_network_is_clipped_and_projected(tengger):
@@ -264,7 +268,7 @@ def test_all_problems_reported_at_once_with_exit_2(tmp_path, capsys):
             "--roads",
             str(tmp_path / "missing.osm"),
             "--boundary",
-            str(FIXTURES.parent.parent / "geodata/tengger/boundary.geojson"),
+            str(FIXTURES.parent.parent / "coverage/data/regions/tengger/boundary.geojson"),
             "--no-cache",
         ]
     )
