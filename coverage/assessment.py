@@ -19,7 +19,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from .i18n import translate
+from .i18n import Note
 from .region import Region
 from .standards import AccessStandard, Catalogue, PresenceStandard, Quantity, RatioStandard, Standard
 from .travel import eligible_facilities, travel_table
@@ -49,19 +49,6 @@ VERDICTS = (MET, NOT_MET, NOT_TESTED)
 RTOL = 1e-9
 # An access leg this long is named as the reason a settlement fails.
 LONG_OFFROAD_M = 5000.0
-
-
-@dataclass(frozen=True)
-class Note:
-    """A message in words, written in the chosen language when shown (``msgid`` is the English text)."""
-
-    msgid: str
-    params: Mapping = field(default_factory=dict)
-
-    def text(self, lang: str = "en") -> str:
-        """The message in ``lang`` (text parameters that are words of the catalogue are translated too)."""
-        params = {k: translate(v, lang) if isinstance(v, str) else v for k, v in self.params.items()}
-        return translate(self.msgid, lang).format(**params)
 
 
 @dataclass(frozen=True)

@@ -163,7 +163,7 @@ def cmd_map(args: argparse.Namespace) -> int:
 def cmd_site(args: argparse.Namespace) -> int:
     """Recommend sites for new facilities, print them, write the sites and a before/after map."""
     from .maps import save_map, siting_map
-    from .planning import proposed_facilities, site_for_standards, siting_summary
+    from .planning import curve_table, proposed_facilities, site_for_standards, sites_table, siting_summary
     from .scenario import compare, comparison_tables
 
     _ = words(args.lang)
@@ -196,7 +196,7 @@ def cmd_site(args: argparse.Namespace) -> int:
     if not plan.result.solved:
         return 0
     print()
-    print(table_text(plan.sites.drop(columns="geometry")))
+    print(table_text(sites_table(plan, lang=args.lang)))
     after_region = region.with_layers(facilities=proposed_facilities(region, plan, ftype))
     after = assess(after_region, catalogue.select(ids))
     per_settlement, per_standard = compare(before, after)
@@ -205,7 +205,7 @@ def cmd_site(args: argparse.Namespace) -> int:
     print(table_text(standards_table))
     if plan.curve is not None:
         print("\n" + _("Budget curve (coverage versus new facilities):"))
-        print(table_text(plan.curve.round(3)))
+        print(table_text(curve_table(plan.curve, lang=args.lang)))
     tag = "-".join(ids)
     with io.atomic_output(args.out) as stage:
         written = [f"sites-{tag}.csv", f"sites-{tag}.gpkg", f"site-{tag}.html", f"site-{tag}-before-after.csv"]

@@ -193,7 +193,12 @@ class Profile:
     max_snap_m: float
     direct_offroad: bool = True
     detour_factor: float = 1.3
+    description_zh: str = ""
     source: str = field(default="(built-in) profiles.toml", compare=False)
+
+    def description_text(self, lang: str = "en") -> str:
+        """The description in the language (Chinese where the file gives it)."""
+        return (self.description_zh or self.description) if lang == "zh" else self.description
 
     @property
     def offroad_m_per_s(self) -> float:
@@ -211,6 +216,7 @@ class Profile:
 
 _PROFILE_SPEC = {
     "description": FieldSpec((str,), required=False),
+    "description_zh": FieldSpec((str,), required=False),
     "use_maxspeed": FieldSpec((bool,)),
     "max_kmh": FieldSpec((int, float)),
     "mode": FieldSpec((str,)),
@@ -254,6 +260,7 @@ def load_profiles(path: Path | str | None = None) -> MappingProxyType[str, Profi
         profiles[name] = Profile(
             name=name,
             description=table.get("description", ""),
+            description_zh=table.get("description_zh", ""),
             speeds_kmh=MappingProxyType(speeds),
             use_maxspeed=table["use_maxspeed"],
             max_kmh=float(table["max_kmh"]),

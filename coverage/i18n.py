@@ -10,9 +10,11 @@ from __future__ import annotations
 
 import functools
 import gettext
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
 
-__all__ = ["LANGUAGES", "N_", "compile_catalogues", "translate", "translator"]
+__all__ = ["LANGUAGES", "N_", "Note", "compile_catalogues", "translate", "translator"]
 
 LOCALE_DIR = Path(__file__).resolve().parent / "locale"
 DOMAIN = "coverage"
@@ -37,6 +39,27 @@ def translate(message: str, lang: str = "en") -> str:
     return translator(lang).gettext(message)
 
 
+@dataclass(frozen=True)
+class Note:
+    """A message in words, written in the chosen language when shown (``msgid`` is the English text).
+
+    Computation modules return Notes (why a standard was not tested, a solver's
+    remark); the report writes them with :meth:`text`.  Text parameters that are
+    words of the catalogue are translated too.
+    """
+
+    msgid: str
+    params: Mapping = field(default_factory=dict)
+
+    def text(self, lang: str = "en") -> str:
+        """The message in ``lang``."""
+        params = {k: translate(v, lang) if isinstance(v, str) else v for k, v in self.params.items()}
+        return translate(self.msgid, lang).format(**params)
+
+    def __str__(self) -> str:
+        return self.text("en")
+
+
 def compile_catalogues() -> list[Path]:
     """Compile every ``.po`` into its ``.mo`` with Babel (deterministic output); returns the files written."""
     from babel.messages.mofile import write_mo
@@ -54,9 +77,28 @@ def compile_catalogues() -> list[Path]:
     return written
 
 
-if __name__ == "__main__":  # pragma: no cover
-    for path in compile_catalogues():
-        print(path)
+def update_catalogues() -> dict[str, list[str]]:
+    """Add the code's new message ids to every ``.po`` (untranslated) and drop ids no longer used.
+
+    Returns the ids added and dropped; translate the added ones, then compile.
+    """
+    from babel.messages.pofile import read_po, write_po
+
+    found = extract_messages()
+    changes: dict[str, list[str]] = {"added": [], "dropped": []}
+    for po in sorted(LOCALE_DIR.glob(f"*/LC_MESSAGES/{DOMAIN}.po")):
+        with po.open("rb") as f:
+            catalog = read_po(f)
+        known = {m.id for m in catalog if m.id}
+        for mid in sorted(set(found) - known):
+            catalog.add(mid, "", locations=[(loc.split(":")[0], 0) for loc in found[mid][:3]])
+            changes["added"].append(mid)
+        for mid in sorted(known - set(found)):
+            catalog.delete(mid)
+            changes["dropped"].append(mid)
+        with po.open("wb") as f:
+            write_po(f, catalog, width=0, sort_output=True, include_lineno=False)
+    return changes
 
 
 KEYWORDS = ("_", "N_", "translate", "Note")
@@ -82,3 +124,14 @@ def extract_messages(package_dir: Path | None = None) -> dict[str, list[str]]:
             if name in KEYWORDS and isinstance(first, ast.Constant) and isinstance(first.value, str) and first.value:
                 found.setdefault(first.value, []).append(f"{path.name}:{node.lineno}")
     return found
+
+
+if __name__ == "__main__":  # pragma: no cover
+    import sys
+
+    if sys.argv[1:] == ["update"]:
+        for key, ids in update_catalogues().items():
+            for mid in ids:
+                print(f"{key}: {mid}")
+    for path in compile_catalogues():
+        print(path)

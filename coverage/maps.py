@@ -198,7 +198,7 @@ def base_map(assessment: Assessment, *, title: str, lang: str = "en", tiles: str
     m.get_root().html.add_child(Element(f"<div class='cp-title'>{esc(title)}</div>"), name="cp_title")
     if tiles:
         _add_tiles(m, tiles, lang)
-    m.fit_bounds([[miny, minx], [maxy, maxx]])
+    m.fit_bounds([[miny, minx], [maxy, maxx]], padding_top_left=(340, 60), padding_bottom_right=(40, 40))
     MapScript("L.control.scale({metric: true, imperial: false, position: 'bottomleft', maxWidth: 150}).addTo({map});").add_to(m)
     _add_units(m, assessment, lang)
     _add_roads(m, region, lang)
@@ -297,6 +297,14 @@ def _add_roads(m: folium.Map, region, lang: str) -> None:
 # --- facilities ---------------------------------------------------------------------------------------
 
 
+def _fit(m: folium.Map, points: gpd.GeoSeries) -> None:
+    """Open on these points, clear of the title, the legend (bottom left) and the side panel (bottom right)."""
+    minx, miny, maxx, maxy = gpd.GeoSeries(points).total_bounds
+    m.fit_bounds(
+        [[miny - 0.01, minx - 0.01], [maxy + 0.01, maxx + 0.01]], padding_top_left=(340, 60), padding_bottom_right=(320, 40)
+    )
+
+
 def _facility_icon(colour: str, glyph: str, estimated: bool) -> dict:
     border = "2px dashed #222" if estimated else "2px solid #222"
     return {
@@ -307,10 +315,12 @@ def _facility_icon(colour: str, glyph: str, estimated: bool) -> dict:
     }
 
 
-def _facility_features(assessment: Assessment, types, lang: str) -> list[dict]:
+def _facility_features(assessment: Assessment, types, lang: str, only=None) -> list[dict]:
     _ = words(lang)
     region = assessment.region
     f = region.facilities[region.facilities["facility_type"].isin(list(types))]
+    if only is not None:
+        f = f[f.index.isin(only)]
     feats = []
     for fid, row in f.sort_index().iterrows():
         ft = region.facility_types[row["facility_type"]]
@@ -389,12 +399,11 @@ def access_map(
     m = base_map(assessment, title=f"{std.title(lang)} — {verdict_word(r.verdict, lang)}", lang=lang, tiles=tiles, cdn=cdn)
     if len(r.detail):
         # Open on the settlements the standard applies to (the town blocks for walking standards).
-        minx, miny, maxx, maxy = gpd.GeoSeries(region.settlements.geometry.loc[r.detail.index]).total_bounds
-        m.fit_bounds([[miny - 0.01, minx - 0.01], [maxy + 0.01, maxx + 0.01]])
+        _fit(m, region.settlements.geometry.loc[r.detail.index])
     eligible = eligible_facilities(region.facilities, std.facility_types, count_outside_region=std.count_outside_region)
     if with_service_area and len(eligible):
         _service_area_layer(m, assessment, std, eligible, lang)
-    JsonLayer(_facility_features(assessment, std.facility_types, lang), name=_("facilities")).add_to(m)
+    JsonLayer(_facility_features(assessment, std.facility_types, lang, only=eligible.index), name=_("facilities")).add_to(m)
     layer = JsonLayer(_settlement_features(assessment, r, lang), name=_("settlements"))
     layer.add_to(m)
     MapScript("cpSpread({map}, {layer});", layer).add_to(m)
@@ -521,7 +530,7 @@ def _add_legend(m: folium.Map, assessment: Assessment, r: StandardResult, lang: 
     m.get_root().html.add_child(Element(_legend_html(_("Minutes to the nearest facility"), rows, notes)), name="cp_legend")
 
 
-def _add_failing_panel(m: folium.Map, assessment: Assessment, r: StandardResult, lang: str) -> None:
+def _add_failing_panel(m: folium.Map, assessment: Assessment, r: StandardResult, lang: str, *, title: str | None = None) -> None:
     _ = words(lang)
     region = assessment.region
     failing = r.detail[r.detail["verdict"] == NOT_MET].sort_values(["shortfall_min", "population"], ascending=[False, False])
@@ -535,7 +544,7 @@ def _add_failing_panel(m: folium.Map, assessment: Assessment, r: StandardResult,
             f"{esc(_('people'))} — {esc(reason_text(row, r.standard, region, lang))}</li>"
         )
     body = "<ol>" + "".join(items) + "</ol>" if items else f"<p>{esc(_('None: every settlement meets this standard.'))}</p>"
-    title = _("Settlements not meeting the standard ({n})").format(n=len(items))
+    title = (title or _("Settlements not meeting the standard ({n})")).format(n=len(items))
     m.get_root().html.add_child(Element(f"<div class='cp-panel'><b>{esc(title)}</b>{body}</div>"), name="cp_panel")
 
 
@@ -706,10 +715,10 @@ def siting_map(
     title = _("{title}: {n} proposed site(s)").format(title=std.title(lang), n=len(plan.sites))
     m = base_map(after, title=title, lang=lang, tiles=tiles, cdn=cdn)
     if len(ra.detail):
-        minx, miny, maxx, maxy = gpd.GeoSeries(region.settlements.geometry.loc[ra.detail.index]).total_bounds
-        m.fit_bounds([[miny - 0.01, minx - 0.01], [maxy + 0.01, maxx + 0.01]])
+        _fit(m, region.settlements.geometry.loc[ra.detail.index])
     existing = eligible_facilities(before.region.facilities, std.facility_types, count_outside_region=std.count_outside_region)
-    JsonLayer(_facility_features(before, existing["facility_type"].unique(), lang), name=_("existing facilities")).add_to(m)
+    feats = _facility_features(before, existing["facility_type"].unique(), lang, only=existing.index)
+    JsonLayer(feats, name=_("existing facilities")).add_to(m)
     after_layer = JsonLayer(_settlement_features(after, ra, lang), name=_("settlements after building"), overlay=False)
     before_layer = JsonLayer(_settlement_features(before, rb, lang), name=_("settlements as they are"), overlay=False, show=False)
     after_layer.add_to(m)
@@ -727,7 +736,7 @@ def siting_map(
         *_data_notes(after, lang),
     ]
     m.get_root().html.add_child(Element(_legend_html(_("Minutes to the nearest facility"), rows, notes)), name="cp_legend")
-    _add_failing_panel(m, after, ra, lang)
+    _add_failing_panel(m, after, ra, lang, title=_("After building: settlements not meeting the standard ({n})"))
     return m
 
 
@@ -750,7 +759,7 @@ def _site_features(plan, lang: str) -> list[dict]:
             "html": f"<div class='cp-new'><span>★</span><b>{row.rank}</b></div>",
             "className": "cp-fac-wrap",
             "iconSize": [30, 30],
-            "iconAnchor": [15, 15],
+            "iconAnchor": [15, 34],  # above its point, so the settlement under it stays visible
         }
         feats.append(_feature(row.geometry, _icon=icon, _popup=popup, _tooltip=esc(_("proposed site #{n}").format(n=row.rank))))
     return feats

@@ -22,6 +22,7 @@ from pyproj import Transformer
 from .assessment import Assessment, assess
 from .errors import CatalogueError, CoverageError
 from .geodesy import PointIndex
+from .i18n import Note
 from .region import Region
 from .routing import ZERO_COST_S
 from .siting import SitingResult, budget_curve, solve_lscp, solve_mclp, solve_pcenter, solve_pmedian
@@ -358,7 +359,7 @@ def _polished(result: SitingResult, times: sp.csr_array, weights: np.ndarray) ->
     moved = nearest_equivalent_sites(result.sites, times, weights)
     if moved == tuple(result.sites):
         return result
-    note = "sites moved to the equivalent candidate nearest the settlements they serve (coverage unchanged)"
+    note = Note("sites moved to the equivalent candidate nearest the settlements they serve (coverage unchanged)")
     return dataclasses.replace(result, sites=moved, notes=(*result.notes, note))
 
 
@@ -451,7 +452,7 @@ def siting_summary(plan: SitingPlan, region: Region, *, ftype: str, source: str,
     if not r.solved:
         lines.append(
             _("Asked for {k} new {type} for {ids}: no answer ({status}).").format(
-                k=plan.asked, type=kind, ids=ids, status=r.status
+                k=plan.asked, type=kind, ids=ids, status=r.status.text(lang)
             )
         )
     else:
@@ -476,16 +477,16 @@ def siting_summary(plan: SitingPlan, region: Region, *, ftype: str, source: str,
             _("  model {model} on {n} candidates from {source}; objective {objective} ({status}; {method}, {seconds} s)").format(
                 model=r.model,
                 n=len(plan.candidates),
-                source=source,
+                source=_(source) if source in ("settlements", "roads") else source,
                 objective=f"{r.objective:,.1f}",
                 status=status,
                 method=r.method,
                 seconds=f"{r.seconds:.2f}",
             )
         )
-    lines.append(_("  solver: {status}").format(status=r.status))
+    lines.append(_("  solver: {status}").format(status=r.status.text(lang)))
     for note in r.notes:
-        lines.append(_("  note: {note}").format(note=note))
+        lines.append(_("  note: {note}").format(note=note.text(lang)))
     if r.uncoverable:
         rows = plan.demand.iloc[list(r.uncoverable)]
         names = ", ".join(
@@ -494,3 +495,41 @@ def siting_summary(plan: SitingPlan, region: Region, *, ftype: str, source: str,
         )
         lines.append(_("  cannot be reached within the standard from any candidate: {names}").format(names=names))
     return "\n".join(lines)
+
+
+def sites_table(plan: SitingPlan, *, lang: str = "en") -> pd.DataFrame:
+    """The recommended sites for people: rank, place, nearest settlement, who is newly covered."""
+    from .report import fmt_count, words
+
+    _ = words(lang)
+    s = plan.sites
+    return pd.DataFrame(
+        {
+            _("rank"): s["rank"],
+            _("candidate"): s["candidate"],
+            _("name"): s["name"],
+            _("lon, lat"): [f"{x:.5f}, {y:.5f}" for x, y in zip(s["lon"], s["lat"], strict=True)],
+            _("nearest settlement"): [
+                f"{n} ({d:g} km)" for n, d in zip(s["nearest_settlement_name"], s["distance_km"], strict=True)
+            ],
+            _("newly covered"): s["newly_covered"].map(fmt_count),
+            _("settlements"): s["settlements"],
+        }
+    )
+
+
+def curve_table(curve: pd.DataFrame, *, lang: str = "en") -> pd.DataFrame:
+    """The budget curve for people: for each number of new sites, the optimum and the build order."""
+    from .report import words
+
+    _ = words(lang)
+    return pd.DataFrame(
+        {
+            _("new sites"): curve["k"],
+            _("share met, optimal"): curve["optimal_share"].map(lambda x: f"{x:.1%}"),
+            _("sites, optimal"): curve["optimal_sites"],
+            _("proven optimal"): curve["proven_optimal"].map(lambda b: _("yes") if b else _("no")),
+            _("share met, build order"): curve["build_order_share"].map(lambda x: f"{x:.1%}"),
+            _("site added"): curve["build_order_site"],
+        }
+    )

@@ -87,11 +87,11 @@ def display_name(row, lang: str = "en", ident: str = "") -> str:
 
 
 def region_title(region: Region, lang: str = "en") -> str:
-    """The region's name: both names when both exist, never a file name."""
+    """The region's name in the language (else the other one), never a file name."""
     zh, en = region.name_zh.strip(), region.name_en.strip()
-    names = [n for n in ((zh, en) if lang == "zh" else (en, zh)) if n]
+    first, second = (zh, en) if lang == "zh" else (en, zh)
     _ = words(lang)
-    return " / ".join(names) if names else _("(unnamed region)")
+    return first or second or _("(unnamed region)")
 
 
 # --- the scorecard ---------------------------------------------------------------------------
@@ -262,7 +262,7 @@ def scorecard_frame(assessment: Assessment, *, lang: str = "en") -> pd.DataFrame
         count, pop = _meeting_texts(r, region, lang)
         rows.append(
             {
-                "id": s.id,
+                _("Id"): s.id,
                 _("standard"): s.title(lang),
                 _("plan wording"): s.wording,
                 _("section"): s.section,
@@ -346,7 +346,8 @@ def not_joined_line(assessment: Assessment, *, lang: str = "en") -> str:
         return ""
     listed = ", ".join(f"{name} {d / 1000:.0f} km" for name, d in sorted(far.items()))
     text = _(
-        "Not joined to the road network (farther than the profile's max_snap_m; reached across country only, if at all): {listed}."
+        "Not joined to the road network (farther than the profile's max_snap_m; "
+        "reached across country only, if at all): {listed}."
     )
     return text.format(listed=listed)
 

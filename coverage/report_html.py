@@ -25,8 +25,9 @@ def _scorecard(assessment: Assessment, maps: dict[str, str], lang: str) -> str:
     css = {MET: "met", NOT_MET: "notmet", NOT_TESTED: "nottested"}
     body = []
     for (_, row), r in zip(card.iterrows(), assessment.results, strict=True):
-        link = maps.get(row["id"]) or maps.get(r.standard.kind)
-        cells = [f"<td><a href='{esc(link)}'>{esc(row['id'])}</a></td>" if link else f"<td>{esc(row['id'])}</td>"]
+        sid = r.standard.id
+        link = maps.get(sid) or maps.get(r.standard.kind)
+        cells = [f"<td><a href='{esc(link)}'>{esc(sid)}</a></td>" if link else f"<td>{esc(sid)}</td>"]
         cells += [f"<td>{esc(v)}</td>" for v in row.iloc[1:-1]]
         cells.append(f"<td class='verdict {css[r.verdict]}'>{esc(row.iloc[-1])}</td>")
         body.append("<tr>" + "".join(cells) + "</tr>")
@@ -50,7 +51,7 @@ def _readings(assessment: Assessment, lang: str) -> str:
     if cat.contradictions:
         out += (
             f"<h3>{esc(_('Where the text contradicts itself'))}</h3><ul>"
-            + "".join(f"<li>{esc(c)}</li>" for c in cat.contradictions)
+            + "".join(f"<li>{esc(c)}</li>" for c in cat.contradiction_texts(lang))
             + "</ul>"
         )
     if cat.not_testable:
@@ -60,7 +61,7 @@ def _readings(assessment: Assessment, lang: str) -> str:
             for n in cat.not_testable
         )
         out += (
-            f"<h3>{esc(_('Items of the text that spatial data cannot test'))}</h3><table><thead><tr><th>id</th>"
+            f"<h3>{esc(_('Items of the text that spatial data cannot test'))}</h3><table><thead><tr><th>{esc(_('Id'))}</th>"
             f"<th>{esc(_('item'))}</th><th>{esc(_('plan wording'))}</th><th>{esc(_('section'))}</th><th>{esc(_('why'))}</th>"
             f"</tr></thead><tbody>{rows}</tbody></table>"
         )
@@ -81,7 +82,7 @@ def _assumptions(assessment: Assessment, lang: str) -> str:
     for name, p in region.profiles.items():
         speeds = ", ".join(f"{k} {v:g}" for k, v in p.speeds_kmh.items())
         rows.append(
-            f"<tr><td>{esc(name)}</td><td>{esc(p.description)}</td><td>{esc(speeds)}</td><td>{p.offroad_kmh:g}</td>"
+            f"<tr><td>{esc(name)}</td><td>{esc(p.description_text(lang))}</td><td>{esc(speeds)}</td><td>{p.offroad_kmh:g}</td>"
             f"<td>{p.max_snap_m / 1000:g} km</td><td>{esc(p.source)}</td></tr>"
         )
     head = "".join(

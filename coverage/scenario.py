@@ -248,7 +248,7 @@ def compare(before: Assessment, after: Assessment) -> tuple[pd.DataFrame, pd.Dat
         if not isinstance(rb.standard, AccessStandard):
             continue
         ra = after.result(rb.standard.id)
-        both = rb.detail[["name_zh", "demand", "minutes", "verdict"]].merge(
+        both = rb.detail[["name_zh", "name_en", "demand", "minutes", "verdict"]].merge(
             ra.detail[["minutes", "verdict"]], left_index=True, right_index=True, how="left", suffixes=("", "_after")
         )
         both = both.rename(columns={"minutes": "minutes_before", "verdict": "verdict_before"})
@@ -281,12 +281,12 @@ def comparison_tables(
     per_settlement: pd.DataFrame, per_standard: pd.DataFrame, *, lang: str = "en"
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """The comparison for people: verdicts in words, whole people, only the settlements that change."""
-    from .report import fmt_count, verdict_word, words
+    from .report import display_name, fmt_count, verdict_word, words
 
     _ = words(lang)
     std = pd.DataFrame(
         {
-            "id": per_standard["standard"],
+            _("Id"): per_standard["standard"],
             _("before"): per_standard["verdict_before"].map(lambda v: verdict_word(v, lang)),
             _("after"): per_standard["verdict_after"].map(lambda v: verdict_word(v, lang)),
             _("people meeting before"): per_standard["demand_meeting_before"].map(lambda x: fmt_count(x) if pd.notna(x) else "-"),
@@ -301,9 +301,9 @@ def comparison_tables(
     ]
     settlements = pd.DataFrame(
         {
-            "id": changed.index,
-            "standard": changed["standard"].to_numpy(),
-            _("name"): changed["name_zh"].to_numpy(),
+            _("Id"): changed.index,
+            _("standard"): changed["standard"].to_numpy(),
+            _("name"): [display_name(row, lang, sid) for sid, row in changed.iterrows()],
             _("minutes before"): changed["minutes_before"].map(lambda m: f"{m:.1f}" if np.isfinite(m) else "∞").to_numpy(),
             _("minutes after"): changed["minutes_after"].map(lambda m: f"{m:.1f}" if np.isfinite(m) else "∞").to_numpy(),
             _("before"): changed["verdict_before"].map(lambda v: verdict_word(v, lang)).to_numpy(),

@@ -20,6 +20,8 @@ import numpy as np
 import scipy.sparse as sp
 from scipy.optimize import Bounds, LinearConstraint, linprog, milp
 
+from .i18n import N_, Note
+
 __all__ = [
     "SitingResult",
     "budget_curve",
@@ -52,17 +54,20 @@ class SitingResult:
     gap
         Relative gap between objective and bound (0 when optimal).
     method
-        How it was solved (``"milp"``, ``"greedy+swap"``, ``"trivial"``).
+        How it was solved: ``milp`` (HiGHS), ``greedy-swap`` (lazy greedy with swaps),
+        ``greedy``, ``greedy-set-cover``, ``bisection-set-cover`` (p-center), ``trivial``.
     seconds
         Solve time.
     uncoverable
         Demand positions no candidate can serve within the threshold (LSCP/MCLP).
     notes
-        Remarks for the user.
+        Remarks for the user (:class:`~coverage.i18n.Note`, written in the chosen language).
     status
-        The solver's own word on the answer (HiGHS's status message, or how a
-        heuristic or bisection ended); ``proven_optimal`` is True only when every
-        solve behind the answer reported optimality.
+        The solver's own word on the answer (HiGHS's status, or how a heuristic or
+        bisection ended), as a Note; ``proven_optimal`` is True only when every solve
+        behind the answer reported optimality.
+    solver_message
+        HiGHS's own message, verbatim (English), where a MILP ran.
     """
 
     model: str
@@ -74,8 +79,9 @@ class SitingResult:
     method: str
     seconds: float
     uncoverable: tuple[int, ...] = ()
-    notes: tuple[str, ...] = field(default=())
-    status: str = ""
+    notes: tuple[Note, ...] = field(default=())
+    status: Note = field(default_factory=lambda: Note(""))
+    solver_message: str = ""
 
     @property
     def solved(self) -> bool:
@@ -301,7 +307,7 @@ def solve_mclp(
     uncoverable = tuple(np.flatnonzero(np.diff(cover.indptr) == 0).tolist())
     if k <= 0 or m == 0:
         return SitingResult(
-            "mclp", (), 0.0, 0.0, True, 0.0, "trivial", time.perf_counter() - t0, uncoverable, status="no site asked"
+            "mclp", (), 0.0, 0.0, True, 0.0, "trivial", time.perf_counter() - t0, uncoverable, status=Note("no site asked")
         )
     merged, w, _group = merge_identical_rows(cover, weights)
     keep_rows = w > 0
@@ -312,11 +318,13 @@ def solve_mclp(
     greedy_sites, greedy_value = greedy_mclp(reduced, w, k)
     total = float(w.sum())
     notes = [
-        f"reduced {n} demand rows to {merged.shape[0]} distinct candidate sets; {int(dominated.sum())} of {m} "
-        "candidates dominated"
+        Note(
+            "reduced {n} demand rows to {sets} distinct candidate sets; {dominated} of {m} candidates dominated",
+            {"n": n, "sets": merged.shape[0], "dominated": int(dominated.sum()), "m": m},
+        )
     ]
     if len(greedy_sites) < k:
-        notes.append(f"only {len(greedy_sites)} sites add coverage; more than that buys nothing")
+        notes.append(Note("only {n} sites add coverage; more than that buys nothing", {"n": len(greedy_sites)}))
     if greedy_value >= total - 1e-9 or len(greedy_sites) < k:
         # Everything coverable is covered: the heuristic is optimal.
         sites = tuple(int(cols[j]) for j in greedy_sites)
@@ -327,11 +335,11 @@ def solve_mclp(
             greedy_value,
             True,
             0.0,
-            "greedy (all coverable demand covered)",
+            "greedy",
             time.perf_counter() - t0,
             uncoverable,
             tuple(notes),
-            status="optimal: every coverable demand point is covered",
+            status=Note("optimal: every coverable demand point is covered"),
         )
     use_exact = exact if exact is not None else len(cols) <= exact_max_candidates
     c, link, count, integ = _mclp_arrays(reduced, w, k)
@@ -374,22 +382,27 @@ def solve_mclp(
                 uncoverable,
                 tuple(notes),
                 _status(res),
+                res.message,
             )
-        notes.append(f"exact solve stopped without a solution ({res.message}); heuristic answer given")
+        notes.append(Note("the exact solve stopped without a solution; heuristic answer given"))
     # Heuristic with a bound: the LP relaxation (interior point, much faster than dual simplex
     # here) while it is small, the Lagrangian relaxation beyond that.
     if reduced.nnz <= lp_max_nonzeros:
         lp = linprog(c, A_ub=link, b_ub=np.zeros(nr), A_eq=count, b_eq=[k], bounds=(0, 1), method="highs-ipm")
         bound = -float(lp.fun) if lp.status == 0 else total
-        notes.append("bound: LP relaxation")
+        notes.append(Note("bound: LP relaxation"))
     else:
         bound = lagrangian_bound(reduced, w, k, lower=greedy_value)
-        notes.append("bound: Lagrangian relaxation (subgradient), no tighter than the LP relaxation")
+        notes.append(Note("bound: Lagrangian relaxation (subgradient), no tighter than the LP relaxation"))
     bound = max(bound, greedy_value)
     sites = tuple(int(cols[j]) for j in greedy_sites)
     gap = max(0.0, (bound - greedy_value) / max(bound, 1e-12))
     optimal = gap <= 1e-9
-    status = "optimal: the heuristic meets the bound" if optimal else f"heuristic, within {gap:.2%} of the bound"
+    status = (
+        Note("optimal: the heuristic meets the bound")
+        if optimal
+        else Note("heuristic, within {gap} of the bound", {"gap": f"{gap:.2%}"})
+    )
     return SitingResult(
         "mclp",
         sites,
@@ -397,7 +410,7 @@ def solve_mclp(
         bound,
         optimal,
         gap,
-        "greedy+swap",
+        "greedy-swap",
         time.perf_counter() - t0,
         uncoverable,
         tuple(notes),
@@ -405,10 +418,17 @@ def solve_mclp(
     )
 
 
-def _status(res) -> str:
+HIGHS_STATUS = {
+    0: N_("optimal (HiGHS)"),
+    1: N_("time or iteration limit reached (HiGHS)"),
+    2: N_("infeasible (HiGHS)"),
+    3: N_("unbounded (HiGHS)"),
+}
+
+
+def _status(res) -> Note:
     """HiGHS's status in words (scipy's milp: 0 optimal, 1 limit reached, 2 infeasible, 3 unbounded, 4 other)."""
-    word = {0: "optimal", 1: "time or iteration limit reached", 2: "infeasible", 3: "unbounded"}.get(res.status, "solver failure")
-    return f"{word} (HiGHS: {res.message})"
+    return Note(HIGHS_STATUS.get(res.status, N_("solver failure (HiGHS)")))
 
 
 def greedy_order(cover: sp.csr_array, weights: np.ndarray, sites) -> list[int]:
@@ -455,11 +475,20 @@ def solve_lscp(
     uncoverable = tuple(np.flatnonzero(empty).tolist())
     notes = []
     if uncoverable:
-        notes.append(f"{len(uncoverable)} demand point(s) cannot be reached within the threshold from any candidate")
+        notes.append(
+            Note("{n} demand point(s) cannot be reached within the threshold from any candidate", {"n": len(uncoverable)})
+        )
     need = required_share * float(weights.sum())
     if required_share < 1.0 and float(weights[~empty].sum()) + 1e-9 < need:
-        notes.append(f"infeasible: only {weights[~empty].sum():g} of the required {need:g} can be covered by any candidate")
-        return _no_answer("lscp", "infeasible", t0, uncoverable, notes, status="infeasible: the required share cannot be reached")
+        notes.append(
+            Note(
+                "infeasible: only {can} of the required {need} can be covered by any candidate",
+                {"can": f"{weights[~empty].sum():g}", "need": f"{need:g}"},
+            )
+        )
+        return _no_answer(
+            "lscp", "infeasible", t0, uncoverable, notes, status=Note("infeasible: the required share cannot be reached")
+        )
     merged, w, _ = merge_identical_rows(cover, weights)
     dominated = dominated_candidates(merged)
     cols = np.flatnonzero(~dominated)
@@ -467,7 +496,7 @@ def solve_lscp(
     nr, mr = reduced.shape
     if nr == 0:
         return SitingResult(
-            "lscp", (), 0.0, 0.0, True, 0.0, "trivial", time.perf_counter() - t0, uncoverable, status="nothing to cover"
+            "lscp", (), 0.0, 0.0, True, 0.0, "trivial", time.perf_counter() - t0, uncoverable, status=Note("nothing to cover")
         )
     if required_share >= 1.0:
         c = np.ones(mr)
@@ -488,7 +517,7 @@ def solve_lscp(
         chosen = greedy_cover(reduced.astype(bool), w, target)
         bound = float(np.ceil(lp_bound(c, cons) - 1e-9))
         value = float(len(chosen))
-        notes.append(f"HiGHS stopped without a solution ({res.message}); greedy set cover given, bound from the LP relaxation")
+        notes.append(Note("HiGHS stopped without a solution; greedy set cover given, bound from the LP relaxation"))
         return SitingResult(
             "lscp",
             tuple(int(cols[j]) for j in chosen),
@@ -496,11 +525,12 @@ def solve_lscp(
             bound,
             False,
             (value - bound) / max(value, 1),
-            "greedy set cover",
+            "greedy-set-cover",
             time.perf_counter() - t0,
             uncoverable,
             tuple(notes),
-            status=f"no solution within the time limit (HiGHS: {res.message}); heuristic answer",
+            status=Note("no solution within the time limit; heuristic answer"),
+            solver_message=res.message,
         )
     x = res.x[:mr] > 0.5
     chosen = greedy_order(reduced.astype(bool), w, np.flatnonzero(x))
@@ -520,6 +550,7 @@ def solve_lscp(
         uncoverable,
         tuple(notes),
         status=_status(res),
+        solver_message=res.message,
     )
 
 
@@ -557,7 +588,7 @@ def lp_bound(c: np.ndarray, constraints: list[LinearConstraint]) -> float:
     return float(res.fun) if res.status == 0 else -np.inf
 
 
-def _no_answer(model: str, method: str, t0: float, uncoverable, notes, *, status: str) -> SitingResult:
+def _no_answer(model: str, method: str, t0: float, uncoverable, notes, *, status: Note) -> SitingResult:
     """A result that is not a solution: no sites, NaN objective, never optimal."""
     nan = float("nan")
     return SitingResult(
@@ -640,10 +671,11 @@ def solve_pmedian(
             bound,
             False,
             (value - bound) / max(value, 1e-12),
-            "greedy (add the best site k times)",
+            "greedy",
             time.perf_counter() - t0,
-            notes=(f"HiGHS stopped without a solution ({res.message}); greedy answer, bound from the LP relaxation",),
-            status=f"no solution within the time limit (HiGHS: {res.message}); heuristic answer",
+            notes=(Note("HiGHS stopped without a solution; greedy answer, bound from the LP relaxation"),),
+            status=Note("no solution within the time limit; heuristic answer"),
+            solver_message=res.message,
         )
     sites = tuple(int(j) for j in np.flatnonzero(res.x[:m] > 0.5))
     value = pmedian_value(times, w, sites, current=current, penalty=penalty)
@@ -660,6 +692,7 @@ def solve_pmedian(
         "milp",
         time.perf_counter() - t0,
         status=_status(res),
+        solver_message=res.message,
     )
 
 
@@ -757,13 +790,16 @@ def solve_pcenter(
     sites = tuple(sorted(best))
     # Fill up to k sites is pointless for the worst case; report what the optimum needs.
     value = float(best_times(times, sites, current, penalty)[active].max()) if active.any() else 0.0
-    notes = [] if len(sites) == k else [f"{len(sites)} site(s) already achieve the best worst-case time; more do not lower it"]
+    few = Note("{n} site(s) already achieve the best worst-case time; more do not lower it", {"n": len(sites)})
+    notes = [] if len(sites) == k else [few]
     if proven:
-        status = f"optimal: bisection over {len(radii)} radii, {len(statuses)} set covers, each proven optimal"
+        status = Note(
+            "optimal: bisection over {r} radii, {n} set covers, each proven optimal", {"r": len(radii), "n": len(statuses)}
+        )
         bound = value
     else:
-        status = "not proven: a set cover inside the bisection stopped at its time limit"
-        notes.append("a set-cover solve inside the bisection was not proven optimal; a smaller worst case may exist")
+        status = Note("not proven: a set cover inside the bisection stopped at its time limit")
+        notes.append(Note("a set-cover solve inside the bisection was not proven optimal; a smaller worst case may exist"))
         bound = float(radii[0]) if len(radii) else 0.0
     gap = 0.0 if proven else (value - bound) / max(value, 1e-12)
     return SitingResult(
@@ -773,7 +809,7 @@ def solve_pcenter(
         bound,
         proven,
         gap,
-        "bisection over radii + exact set cover",
+        "bisection-set-cover",
         time.perf_counter() - t0,
         notes=tuple(notes),
         status=status,

@@ -357,7 +357,10 @@ class _Checker:
 
 def _access(raw: dict, common: dict, c: _Checker) -> AccessStandard:
     max_minutes = c.number(raw, "max_minutes", low=0)
-    share = c.number({"required_share": raw.get("required_share", 1.0)}, "required_share", low=0, high=1)
+    share_raw = raw.get("required_share", 1.0)
+    if math.isfinite(share_raw) and 1 < share_raw <= 100:
+        c.fail(f"required_share must be in (0, 1], got {share_raw!r} (write 0.9 for 90 %).")
+    share = c.number({"required_share": share_raw}, "required_share", low=0, high=1)
     if raw["profile"] not in c.profiles:
         c.fail(f"unknown profile '{raw['profile']}'{suggest(raw['profile'], c.profiles)}.")
     demand = raw.get("demand", "population")

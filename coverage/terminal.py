@@ -57,6 +57,7 @@ def table_text(
     no_wrap: tuple[str, ...] = (),
     ratios: dict | None = None,
     style_column: str | None = None,
+    min_widths: dict | None = None,
 ) -> str:
     """A table for the terminal, at most ``width`` columns wide (cells wrap inside their column).
 
@@ -70,7 +71,13 @@ def table_text(
     table = Table(box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False, expand=False, header_style="bold" if colour else "")
     for col in frame.columns:
         keep = str(col) in no_wrap
-        table.add_column(str(col), overflow="fold", no_wrap=keep, ratio=None if keep else (ratios or {}).get(str(col)))
+        table.add_column(
+            str(col),
+            overflow="fold",
+            no_wrap=keep,
+            ratio=None if keep else (ratios or {}).get(str(col)),
+            min_width=(min_widths or {}).get(str(col)),
+        )
     for row in frame.astype(object).itertuples(index=False):
         cells = ["" if v is None or (isinstance(v, float) and pd.isna(v)) else str(v) for v in row]
         key = cells[list(frame.columns).index(style_column)] if style_column in frame.columns else cells[-1]
@@ -99,14 +106,23 @@ def scorecard_text(
     full = assessment.scorecard(lang)
     width = width or (10_000 if wide else terminal_width())
     if wide:
-        card, no_wrap, ratios = full, ("id", _("verdict")), None
+        card, no_wrap, ratios, mins = full, (_("Id"), _("verdict")), None, None
     else:
-        card, no_wrap, ratios = _narrow_card(assessment, full, width, lang)
+        card, no_wrap, ratios, mins = _narrow_card(assessment, full, width, lang)
     styles = {words(lang)(w): s for w, s in (("MET", "green"), ("NOT MET", "bold red"), ("NOT TESTED", "yellow"))}
     cat = assessment.catalogue
     lines = [
         f"{region_title(assessment.region, lang)} — {cat.name_zh if lang == 'zh' else cat.name_en}",
-        table_text(card, width=width, colour=colour, styles=styles, no_wrap=no_wrap, ratios=ratios, style_column=_("verdict")),
+        table_text(
+            card,
+            width=width,
+            colour=colour,
+            styles=styles,
+            no_wrap=no_wrap,
+            ratios=ratios,
+            style_column=_("verdict"),
+            min_widths=mins,
+        ),
         "",
         headline(assessment, lang=lang),
     ]
@@ -156,20 +172,26 @@ def _narrow_card(assessment, full: pd.DataFrame, width: int, lang: str):
     verdicts = full[_("verdict")].tolist()
     worst = [w if r.verdict != NOT_TESTED else "—" for w, r in zip(full[_("worst case")], assessment.results, strict=True)]
     fixed = max(cell_len(str(v)) for v in [*verdicts, _("verdict")])
+    id_width = max(cell_len(f"({r.standard.id})") for r in assessment.results)
     free = max(width - fixed - 2 * len(NARROW_RATIOS), len(NARROW_RATIOS) * 10)
     total = sum(NARROW_RATIOS.values())
     cells = {k: max(10, free * v // total) for k, v in NARROW_RATIOS.items()}
+    cells["standard"] = max(cells["standard"], id_width)
+    rest = max(free - cells["standard"], 30)
+    others = {k: v for k, v in NARROW_RATIOS.items() if k != "standard"}
+    cells.update({k: max(10, rest * v // sum(others.values())) for k, v in others.items()})
     card = pd.DataFrame(
         {
             _("verdict"): verdicts,
-            _("standard"): [f"{r.standard.title(lang)} ({r.standard.id})" for r in assessment.results],
+            _("standard"): [f"{r.standard.title(lang)}\n({r.standard.id})" for r in assessment.results],
             _("target"): [cut(t, 3 * cells["target"] - 3) for t in full[_("target")]],
             _("meeting"): [_meeting_short(r, lang) for r in assessment.results],
             _("worst case"): [cut(w, 2 * cells["worst case"] - 2) for w in worst],
         }
     )
     ratios = {_(k): v for k, v in NARROW_RATIOS.items()}
-    return card, (_("verdict"),), ratios
+    # The title wraps but never splits the id: the column is at least as wide as "(id)".
+    return card, (_("verdict"),), ratios, {_("standard"): id_width}
 
 
 def progress(desc: str):

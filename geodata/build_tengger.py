@@ -590,7 +590,15 @@ def write_facilities(settlements, lj, te, places, rng):
     add("SJ5", "football_field", "孪井滩足球场", "Luanjingtan football field", near(lj, 600, 550), lj_unit, coord_source=est)
     add("SJ6", "gateball_court", "孪井滩门球场", "Luanjingtan gateball court", near(lj, 450, 520), lj_unit, coord_source=est)
     # The seat's kindergarten is public (an assumption): an inclusive kindergarten in the plan's sense.
-    add("DJ2", "kindergarten_inclusive", "孪井滩幼儿园", "Luanjingtan kindergarten", near(lj, 300, -100), lj_unit, coord_source=est)
+    add(
+        "DJ2",
+        "kindergarten_inclusive",
+        "孪井滩幼儿园",
+        "Luanjingtan kindergarten",
+        near(lj, 300, -100),
+        lj_unit,
+        coord_source=est,
+    )
     # Gacha-level culture and sport: some gacha have them, some do not (real gaps).
     for k, s in enumerate(sorted(pastoral, key=lambda s: s["id"])):
         pt = (s["lon"], s["lat"])

@@ -233,8 +233,11 @@ def test_road_network_in_pieces_counts_unreachable(tmp_path, capsys):
     access = pd.read_csv(out / "settlements_access.csv", encoding="utf-8-sig")
     unreachable = access[~access["reachable"]]
     assert len(unreachable) >= 1 and np.isinf(unreachable["minutes"]).all()
-    assert "unreachable" in printed and "Not joined to the road network" in printed and "特莫乌拉嘎查" in printed
-    assert "no road within 5 km" in unreachable["reason"].iloc[0]
+    assert (unreachable["verdict"] == "not met").all() and (unreachable["snap_m"] > 5000).all()
+    not_joined = next(line for line in printed.splitlines() if line.startswith("Not joined to the road network"))
+    assert all(name in not_joined for name in unreachable["name_en"])
+    assert "unreachable" in printed
+    assert (unreachable["reason"] == "no road within 5 km, and no trip across country").all()
 
 
 # --- hostile strings --------------------------------------------------------------------------------

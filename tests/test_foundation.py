@@ -283,7 +283,13 @@ def test_info_on_bundled_zone(capsys):
     out = capsys.readouterr().out
     assert "population 9,168" in out
     assert "health_centre" in out and "village_clinic" in out
-    assert "estimated/schematic" in out
+    assert "Estimated or schematic data" in out and "70 of 72 facilities (coord_source)" in out
+
+
+def test_info_in_chinese(capsys):
+    assert main(["info", "--no-cache", "--lang", "zh"]) == 0
+    out = capsys.readouterr().out
+    assert "区域：腾格里经济技术开发区" in out and "人口9,168" in out and "镇区" in out and "农村牧区" in out
 
 
 def test_user_files_with_pyrosm_roads(tmp_path, bundled_dir):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import shutil
@@ -19,33 +20,47 @@ SCREENSHOTS = Path(__file__).resolve().parent.parent / "artifacts" / "screenshot
 ASSET_LINK = re.compile(r"<(?:script|link|img)[^>]+(?:src|href)\s*=\s*[\"']?(?:https?:)?//", re.I)
 
 
+def catalogue(region):
+    return load_catalogue(vocabulary=region.vocabulary, facility_types=region.facility_types)
+
+
 @pytest.fixture(scope="module")
 def assessment(tengger):
-    return assess(tengger, load_catalogue())
+    return assess(tengger, catalogue(tengger))
 
 
 @pytest.fixture(scope="module")
 def hostile_assessment(tengger):
     s = tengger.settlements.copy()
-    sid = "152921115202"  # Temowula: fails the 2-hour standard, so it is listed in the side panel
+    sid = "152921115200"  # Chalageri: fails the 2-hour standard, so it is listed in the side panel
     s.loc[sid, "name_zh"] = HOSTILE
     s.loc[sid, "name_en"] = HOSTILE
     f = tengger.facilities.copy()
     f.loc["H02", "name_zh"] = "</script><script>alert(2)</script>"
-    return assess(tengger.with_layers(settlements=s, facilities=f), load_catalogue())
+    return assess(tengger.with_layers(settlements=s, facilities=f), catalogue(tengger))
 
 
 def test_access_map_layers_legend_and_offline(assessment):
     html = render_html(access_map(assessment, "medical-pastoral-2h"))
-    # Layer names reach the layer control as JSON strings (non-ASCII escaped).
-    for layer in ("boundaries / ", "roads / ", "service area 120 min", "facilities / ", "settlements / "):
-        assert f'"{layer}' in html
+    # Layer names reach the layer control as JSON strings.
+    for layer in ("boundaries", "roads", "service area 120 min", "facilities", "settlements"):
+        assert f'"{layer}"' in html, layer
     assert "cp-legend" in html and "Dashed outline = estimated location" in html and "schematic" in html
-    assert "Failing settlements" in html and "特莫乌拉嘎查" in html
+    assert "Settlements not meeting the standard" in html and "Chalageri Gacha" in html
+    assert "no road within 30 km; " in html and " km off road at 15 km/h takes " in html  # the reason, in plain words
     assert not ASSET_LINK.search(html), ASSET_LINK.search(html)
     assert 'L.Icon.Default.prototype.options.iconUrl="data:image/png;base64,' in html
-    # Popups are bilingual and carry the figures.
-    assert "分钟 / Minutes (limit 120)" in html and "最近设施 / Nearest facility" in html
+    assert "Minutes (limit 120)" in html and "Nearest facility" in html
+    assert "imperial: false" in html and "cpSpread(" in html
+
+
+def test_maps_in_chinese_have_no_english_layer_names(assessment):
+    html = render_html(access_map(assessment, "medical-pastoral-2h", lang="zh"))
+    for layer in ("边界", "道路", "120分钟服务范围", "设施", "居民点"):
+        assert json.dumps(layer) in html, layer  # the layer control writes names as JSON
+    assert "未达标居民点" in html and "查拉格日嘎查" in html and "分钟（时限120）" in html
+    for english in ('"boundaries"', '"settlements"', "Settlements not meeting", "Minutes (limit"):
+        assert english not in html
 
 
 def test_cdn_option_keeps_folium_links(assessment):
@@ -74,6 +89,8 @@ def test_write_report_and_maps(tmp_path, assessment):
     index = (tmp_path / "index.html").read_text(encoding="utf-8")
     assert "Generated 2026-01-01 by <code>coverage-plan map</code>" in index
     assert "access-medical-pastoral-2h.html" in index and "off-road km/h" in index and "estimated" in index
+    assert "Readings of the text" in index and "Items of the text that spatial data cannot test" in index
+    assert "film-per-village" in index and "Where the text contradicts itself" in index
     assert not ASSET_LINK.search(index)
 
 
@@ -173,11 +190,80 @@ def test_every_map_renders_offline_in_chromium(browser, assessment, tmp_path):
             n_fac = int((f["facility_type"].isin(std.facility_types) & (f["in_region"] | std.count_outside_region)).sum())
             assert markers == n_fac, fname
             assert paths == n_units + n_road + 1 + len(r.detail), fname  # + the service area
+        assert_legend_clear_of_scale(page, fname)
         page.screenshot(path=str(SCREENSHOTS / fname.replace(".html", ".png")))
         ctx.close()
     ctx, page, seen = open_offline(browser, tmp_path / "index.html")
     assert seen["errors"] == [] and seen["external"] == []
     assert page.locator("table.card tbody tr").count() == len(assessment.results)
+    ctx.close()
+
+
+def boxes_overlap(a: dict, b: dict) -> bool:
+    return not (
+        a["x"] + a["width"] <= b["x"]
+        or b["x"] + b["width"] <= a["x"]
+        or a["y"] + a["height"] <= b["y"]
+        or b["y"] + b["height"] <= a["y"]
+    )
+
+
+def assert_legend_clear_of_scale(page, name: str) -> None:
+    """The legend and the (metric) scale bar never overlap, at the opening zoom and zoomed in and out."""
+    scale = page.locator(".leaflet-control-scale")
+    assert scale.count() == 1 and page.locator(".leaflet-control-scale-line").count() == 1, name  # metric only
+    assert "mi" not in scale.inner_text().split(), name
+    for zoom in (0, 2, -2):
+        if zoom:
+            page.evaluate(
+                f"(() => {{ for (const k in window) {{ if (k.startsWith('map_') && window[k].setZoom) "
+                f"window[k].setZoom(window[k].getZoom() + {zoom}, {{animate: false}}); }} }})()"
+            )
+            page.wait_for_timeout(150)
+        legend = page.locator(".cp-legend").bounding_box()
+        bar = scale.bounding_box()
+        assert legend and bar and not boxes_overlap(legend, bar), (name, zoom, legend, bar)
+
+
+@pytest.mark.browser
+def test_site_map_and_chinese_report_in_chromium(browser, tmp_path, tengger):
+    """The site map: proposed stars, a before/after switch that repaints the settlements; the Chinese report."""
+    from coverage.maps import save_map, siting_map
+    from coverage.planning import proposed_facilities, site_for_standards
+
+    cat = catalogue(tengger)
+    before = assess(tengger, cat.select(["medical-pastoral-2h"]))
+    plan = site_for_standards(tengger, cat, ["medical-pastoral-2h"], k=2, assessment=before)
+    after = assess(
+        tengger.with_layers(facilities=proposed_facilities(tengger, plan, "health_centre")), cat.select(["medical-pastoral-2h"])
+    )
+    path = tmp_path / "site.html"
+    save_map(siting_map(before, after, plan, "medical-pastoral-2h", lang="zh"), path)
+    ctx, page, seen = open_offline(browser, path)
+    assert seen["errors"] == [] and seen["external"] == []
+    assert page.locator(".cp-new").count() == len(plan.sites) == 2
+    assert_legend_clear_of_scale(page, "site.html")
+    radios = page.locator(".leaflet-control-layers-base input[type=radio]")
+    assert radios.count() == 2
+    fills_after = page.eval_on_selector_all("path.leaflet-interactive", "els => els.map(e => e.getAttribute('fill'))")
+    page.locator(".leaflet-control-layers-base label", has_text="现状居民点").click()
+    page.wait_for_timeout(200)
+    fills_before = page.eval_on_selector_all("path.leaflet-interactive", "els => els.map(e => e.getAttribute('fill'))")
+    assert fills_before != fills_after  # the settlements are repainted as they are today
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SCREENSHOTS / "site-map-zh.png"))
+    ctx.close()
+    out = tmp_path / "zh"
+    out.mkdir()
+    write_report_and_maps(assess(tengger, cat), out, command="coverage-plan map --lang zh", generated="2026-01-01", lang="zh")
+    ctx, page, seen = open_offline(browser, out / "index.html")
+    assert seen["errors"] == [] and seen["external"] == []
+    cell = page.locator("td.verdict", has_text="未达标").first
+    lines = cell.evaluate(
+        "el => { const r = document.createRange(); r.selectNodeContents(el); return r.getClientRects().length; }"
+    )
+    assert lines == 1  # 未达标 on one line, not stacked one character per line
+    page.screenshot(path=str(SCREENSHOTS / "report-zh.png"), full_page=True)
     ctx.close()
 
 

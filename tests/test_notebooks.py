@@ -34,3 +34,6 @@ def test_notebook_executes(path, tmp_path):
     assert errors == []
     # The last cells produced something (a table or a map), not nothing.
     assert any(c.outputs for c in nb.cells[-3:] if c.cell_type == "code")
+    # The plots are shown (inline images), not swallowed by a non-interactive backend.
+    images = [o for c in nb.cells if c.cell_type == "code" for o in c.outputs if "image/png" in o.get("data", {})]
+    assert images, "the notebook's figures produced no image output"

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import geopandas as gpd
 import numpy as np
 import pandas as pd
 import pytest
 from pyproj import Geod
 
-from coverage.assessment import assess, assess_access, assess_presence, assess_ratio
+from coverage.assessment import MET, NOT_MET, NOT_TESTED, assess, assess_access, assess_presence, assess_ratio
 from coverage.cli import main
 from coverage.errors import CatalogueError
 from coverage.standards import AccessStandard, PresenceStandard, Quantity, RatioStandard, Requirement, load_catalogue
@@ -16,6 +18,7 @@ from coverage.standards import AccessStandard, PresenceStandard, Quantity, Ratio
 from .helpers import at, make_region, star_network
 
 COMMON = {"title_zh": "t", "title_en": "t", "wording": "w", "section": "s"}
+PLAN_BASIS = {"max_minutes": "plan", "required_share": "plan", "min_count": "plan", "min_value": "plan"}
 
 
 def medical(max_minutes=30.0, *, outside=False, classes=("pastoral",)):
@@ -52,12 +55,12 @@ def test_access_threshold_is_inclusive_at_29_9_and_30_1_minutes():
     assert d.loc["S301", "shortfall_min"] == pytest.approx(0.1, abs=1e-6)
     assert d.loc["S299", "margin_min"] == pytest.approx(0.1, abs=1e-6)
     assert (d["nearest_facility"] == "HC").all()
-    assert r.verdict == "FAIL"
+    assert r.verdict == NOT_MET
     assert r.summary["n_meeting"] == 2 and r.summary["demand_meeting"] == 125 and r.summary["demand_total"] == 175
     assert r.summary["worst_id"] == "S301"
     # With a required share of 70 % of population, 125/175 = 71 % passes.
     relaxed = AccessStandard(**{**medical(30.0).__dict__, "required_share": 0.7})
-    assert assess_access(region, relaxed).verdict == "PASS"
+    assert assess_access(region, relaxed).verdict == MET
 
 
 def test_access_applies_only_to_its_class_and_unreachable_is_explicit():
@@ -75,12 +78,16 @@ def test_access_applies_only_to_its_class_and_unreachable_is_explicit():
     _, _, dist = Geod(ellps="WGS84").inv(far[0], far[1], hub[0], hub[1])
     assert row["via"] == "direct" and row["minutes"] == pytest.approx(dist / (15 / 3.6) / 60, rel=1e-9)
     assert not row["passes"]
-    # No eligible facility at all: unreachable, infinite, counted - never 0 or NaN.
+    # No hospital in the layer at all: the layer cannot tell "none exist" from "not mapped": not tested.
     empty = AccessStandard(**{**medical(120.0).__dict__, "facility_types": ("hospital",)})
     r2 = assess_access(region, empty)
-    assert np.isinf(r2.detail.loc["FAR", "minutes"]) and not r2.detail.loc["FAR", "reachable"]
-    assert r2.summary["n_unreachable"] == 1 and r2.verdict == "FAIL"
-    assert "unreachable" in r2.summary["worst_text"]
+    assert r2.verdict == NOT_TESTED and "hospital" in r2.why.text() and "complete_types" in r2.why.text()
+    # Declared complete for hospitals: none exist, so the settlement is unreachable - infinite, counted, never 0 or NaN.
+    complete = dataclasses.replace(region, complete_types=frozenset({"hospital"}))
+    r3 = assess_access(complete, empty)
+    assert np.isinf(r3.detail.loc["FAR", "minutes"]) and not r3.detail.loc["FAR", "reachable"]
+    assert r3.summary["n_unreachable"] == 1 and r3.verdict == NOT_MET
+    assert r3.detail.loc["FAR", "reason_code"] == "no_facility"
 
 
 def test_cross_border_referral_counts_only_where_allowed():
@@ -139,7 +146,7 @@ def test_presence_counts_zero_one_two_clinics(min_count, missing):
     assert r.detail["count1"].to_dict() == {"G0": 0, "G1": 1, "G2": 2}
     assert r.detail["missing"].to_dict() == missing
     assert r.detail.loc["G2", "ids1"] == "C2a,C2b"
-    assert r.verdict == "FAIL"
+    assert r.verdict == NOT_MET
     assert r.summary["n_meeting"] == sum(v == 0 for v in missing.values())
 
 
@@ -151,7 +158,8 @@ def test_presence_quantity_and_population_filter():
     r = assess_presence(region, std)
     # G0 (100 people) is not "concentrated"; G2's one row of quantity 2 counts as two tables.
     assert r.detail["eligible"].to_dict() == {"G0": False, "G1": False, "G2": True}
-    assert r.detail.loc["G2", "count1"] == 2 and r.verdict == "PASS"
+    assert r.detail.loc["G2", "count1"] == 2 and r.verdict == MET
+    assert r.detail["verdict"].to_dict() == {"G0": NOT_TESTED, "G1": NOT_TESTED, "G2": MET}
     town = PresenceStandard(id="t", **COMMON, level="town", requirements=(Requirement(("village_clinic",), 3),))
     assert assess_presence(region, town).detail.loc["T1", "count1"] == 3
 
@@ -177,7 +185,7 @@ def test_ratio_exactly_at_the_floor_passes(beds, passes, shortfall):
     row = r.detail.loc["zone"]
     assert row["value"] == pytest.approx(beds / 600 * 1000)
     assert bool(row["passes"]) is passes and row["shortfall"] == pytest.approx(shortfall)
-    assert r.verdict == ("PASS" if passes else "FAIL")
+    assert r.verdict == (MET if passes else NOT_MET)
 
 
 def test_ratio_with_zero_denominator_is_not_applicable():
@@ -191,7 +199,8 @@ def test_ratio_with_zero_denominator_is_not_applicable():
         per=100.0,
         min_value=30.0,
     )
-    assert assess_ratio(region, std).verdict == "N/A"
+    r = assess_ratio(region, std)
+    assert r.verdict == NOT_TESTED and r.why is not None
 
 
 # --- the catalogue -------------------------------------------------------------------------
@@ -219,6 +228,7 @@ facility_types = ["health_centre"]
 applies_to = ["town"]
 profile = "drive"
 max_minutes = 30
+basis = { max_minutes = "plan", required_share = "plan" }
 """
 
 
@@ -231,8 +241,10 @@ max_minutes = 30
         ),
         (
             BASE.replace("max_minutes = 30", "max_minutes = -5"),
-            "standards.toml, line 2, standard 'x': max_minutes must be positive, got -5.",
+            "standards.toml, line 2, standard 'x': max_minutes must be a finite number > 0, got -5.",
         ),
+        (BASE.replace("max_minutes = 30", "max_minutes = nan"), "max_minutes must be a finite number > 0, got nan."),
+        (BASE.replace("max_minutes = 30", "max_minutes = inf"), "max_minutes must be a finite number > 0, got inf."),
         (
             BASE.replace('kind = "access"', 'kind = "acess"'),
             "standards.toml, line 2, standard 'x': unknown kind 'acess' (did you mean 'access'?)",
@@ -246,8 +258,23 @@ max_minutes = 30
             BASE.replace("max_minutes = 30", 'max_minutes = "30"'),
             "standard 'x': key 'max_minutes' must be int or float, got '30'.",
         ),
-        (BASE.replace('applies_to = ["town"]', 'applies_to = ["urban"]'), "applies_to: unknown settlement class 'urban'"),
+        (
+            BASE.replace('applies_to = ["town"]', 'applies_to = ["urban"]'),
+            "applies_to: unknown settlement class 'urban'; the region's classes: town, pastoral.",
+        ),
         (BASE + "required_share = 90\n", "required_share must be in (0, 1], got 90 (write 0.9 for 90 %)."),
+        (BASE + "required_share = nan\n", "required_share must be a finite number > 0 and <= 1, got nan."),
+        (BASE.replace('basis = { max_minutes = "plan", required_share = "plan" }\n', ""), "standard 'x': missing key 'basis'."),
+        (
+            BASE.replace('max_minutes = "plan", ', ""),
+            "basis: no basis for 'max_minutes'; write basis = { max_minutes = \"plan\" }",
+        ),
+        (
+            BASE.replace('max_minutes = "plan"', 'max_minutes = "plam"'),
+            "basis: max_minutes = 'plam' is not one of plan, reading, national (did you mean 'plan'?).",
+        ),
+        (BASE.replace('max_minutes = "plan"', 'max_minutes = "reading"'), 'a threshold is a reading: add reading = "..."'),
+        (BASE.replace('max_minutes = "plan"', 'max_minutes = "national"'), 'a threshold is national: add clause = "..."'),
         ("[[standards]]\nid = 'x'\n", "unknown top-level key 'standards' (did you mean 'standard'?)"),
         ("id = = 3", "not valid TOML"),
     ],
@@ -270,30 +297,53 @@ def test_unknown_only_id_suggests(capsys):
 
 
 def test_check_on_bundled_zone(tengger):
-    a = assess(tengger, load_catalogue())
+    cat = load_catalogue(vocabulary=tengger.vocabulary, facility_types=tengger.facility_types)
+    a = assess(tengger, cat)
     card = a.scorecard()
-    assert len(card) == len(load_catalogue().standards)
-    # Real gaps are left in the data: Temowula has no road and lies beyond 2 hours.
+    assert len(card) == len(cat.standards)
+    assert sum(a.counts().values()) == len(cat.standards)
+    # Real gaps are left in the data: the farthest gacha of Tengger Eris has no road within 30 km; it travels
+    # across country at 15 km/h to the nearest medical facility and lies beyond 2 hours.
     r = a.result("medical-pastoral-2h")
-    assert r.verdict == "FAIL" and r.summary["worst_id"] == "152921115202"
-    assert "off-road" in r.detail.loc["152921115202", "reason"]
-    assert a.result("health-centre-per-town").verdict == "PASS"
+    assert r.verdict == NOT_MET
+    off = r.detail[r.detail["snap_m"] > tengger.profiles["drive"].max_snap_m]
+    assert len(off) == 1 and off["reason_code"].iloc[0] == "offroad_only" and r.summary["worst_id"] == off.index[0]
+    medical = tengger.facilities[tengger.facilities["facility_type"].isin(["health_centre", "village_clinic", "hospital"])]
+    medical = medical[medical["in_region"]]
+    p = tengger.settlements.geometry.loc[off.index[0]]
+    _, _, d = Geod(ellps="WGS84").inv(
+        np.full(len(medical), p.x), np.full(len(medical), p.y), medical.geometry.x, medical.geometry.y
+    )
+    assert off["minutes"].iloc[0] == pytest.approx(d.min() / (15 / 3.6) / 60, rel=1e-9)
+    assert a.result("health-centre-per-town").verdict == MET
     gp = a.result("gp-density").detail.loc["zone"]
     assert gp["numerator"] == 1 and gp["denominator"] == 9168
     assert gp["value"] == pytest.approx(1 / 9168 * 10000)
+    # Types the bundled layer does not map are not tested - never reported as absent.
+    assert a.result("culture-zone").verdict == NOT_TESTED and "culture_centre" in a.result("culture-zone").why.text()
 
 
 def test_check_cli_exports_and_exit_codes(tmp_path, capsys):
     out = tmp_path / "out"
     assert main(["check", "--out", str(out), "--no-cache"]) == 0
     text = capsys.readouterr().out
-    assert "medical-pastoral-2h" in text and "FAIL" in text and "Sources:" in text
+    assert "medical-pastoral-2h" in text and "NOT MET" in text and "Sources:" in text
+    assert "met," in text and "not tested (of 29 standards)" in text
     assert main(["check", "--only", "health-centre-per-town", "--fail-on-gap", "--no-cache"]) == 0
     assert main(["check", "--only", "medical-pastoral-2h", "--fail-on-gap", "--no-cache"]) == 1
     access = pd.read_csv(out / "settlements_access.csv", encoding="utf-8-sig")
-    assert {"settlement_id", "standard", "minutes", "threshold_min", "passes", "nearest_facility", "lon", "lat"} <= set(
-        access.columns
-    )
+    assert {
+        "settlement_id",
+        "standard",
+        "minutes",
+        "threshold_min",
+        "verdict",
+        "reason",
+        "nearest_facility",
+        "lon",
+        "lat",
+    } <= set(access.columns)
+    assert set(access["verdict"]) <= {MET, NOT_MET, NOT_TESTED}
     for layer in ("access", "presence", "ratio"):
         gdf = gpd.read_file(out / "results.gpkg", layer=layer)
         assert len(gdf) and gdf.crs.to_epsg() == 4326
@@ -315,7 +365,8 @@ def test_chinese_scorecard(capsys):
 def test_indicator_table_measures_from_the_ratio_standards(tengger):
     from coverage.report import indicator_table
 
-    table = indicator_table(tengger, load_catalogue()).set_index("indicator")
+    a = assess(tengger, load_catalogue(vocabulary=tengger.vocabulary, facility_types=tengger.facility_types))
+    table = indicator_table(a).set_index("indicator")
     doctors = table.loc["Practising (assistant) doctors per 1,000 residents"]
     assert (doctors["2017"], doctors["2020 target"]) == ("1.14", "1.58")
     assert doctors["measured from data"] == f"{10 / 9168 * 1000:.2f}"  # 10 doctors in the zone, 9,168 residents
