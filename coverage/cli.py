@@ -52,6 +52,13 @@ def workers_int(text: str) -> int:
     return int(_number(text, kind=int, low=1, high=256))
 
 
+class Parser(argparse.ArgumentParser):
+    """argparse, with a bad option reported in one line (not the whole usage) and exit status 2."""
+
+    def error(self, message: str):
+        self.exit(2, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
+
+
 def _region_options(p: argparse.ArgumentParser) -> None:
     g = p.add_argument_group("region (default: the bundled Tengger zone)")
     g.add_argument("--region", type=Path, metavar="DIR", help="folder with a region.toml naming its files")
@@ -80,11 +87,11 @@ def _lang_option(p: argparse.ArgumentParser) -> None:
 
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser (exposed for documentation and tests)."""
-    parser = argparse.ArgumentParser(
+    parser = Parser(
         prog="coverage-plan", description="Test a plan's public-service standards on settlements, facilities and roads."
     )
     parser.add_argument("-v", "--verbose", action="store_true", help="log what is being done")
-    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND", parser_class=Parser)
 
     p = sub.add_parser("info", help="summarise a region: counts, population, extent, what is estimated")
     _region_options(p)

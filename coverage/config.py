@@ -57,12 +57,16 @@ def read_toml(path: Path | str | None, *, default: str) -> tuple[dict[str, Any],
         label = f"(built-in) {default}"
     else:
         path = Path(path)
+        if path.is_dir():
+            raise CatalogueError(f"{path}: is a folder; give a TOML file.")
         try:
             text = path.read_text(encoding="utf-8")
         except FileNotFoundError:
             raise CatalogueError(f"{path}: file not found.") from None
         except UnicodeDecodeError:
             raise CatalogueError(f"{path}: not UTF-8 text; save it as UTF-8.") from None
+        except OSError as exc:
+            raise CatalogueError(f"{path}: cannot be read ({exc.strerror}).") from None
         label = str(path)
     try:
         return tomllib.loads(text), text, label

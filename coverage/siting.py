@@ -385,6 +385,7 @@ def solve_mclp(
                 res.message,
             )
         notes.append(Note("the exact solve stopped without a solution; heuristic answer given"))
+        stopped = HIGHS_STATUS.get(res.status, "solver failure (HiGHS)")
     # Heuristic with a bound: the LP relaxation (interior point, much faster than dual simplex
     # here) while it is small, the Lagrangian relaxation beyond that.
     if reduced.nnz <= lp_max_nonzeros:
@@ -398,11 +399,12 @@ def solve_mclp(
     sites = tuple(int(cols[j]) for j in greedy_sites)
     gap = max(0.0, (bound - greedy_value) / max(bound, 1e-12))
     optimal = gap <= 1e-9
-    status = (
-        Note("optimal: the heuristic meets the bound")
-        if optimal
-        else Note("heuristic, within {gap} of the bound", {"gap": f"{gap:.2%}"})
-    )
+    if optimal:
+        status = Note("optimal: the heuristic meets the bound")
+    elif use_exact:
+        status = Note("{stopped}; heuristic answer within {gap} of the bound", {"stopped": stopped, "gap": f"{gap:.2%}"})
+    else:
+        status = Note("heuristic, within {gap} of the bound", {"gap": f"{gap:.2%}"})
     return SitingResult(
         "mclp",
         sites,
