@@ -56,6 +56,7 @@ class Parser(argparse.ArgumentParser):
     """argparse, with a bad option reported in one line (not the whole usage) and exit status 2."""
 
     def error(self, message: str):
+        """Print one line naming the option and what is wrong, and exit with status 2."""
         self.exit(2, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
 
 
