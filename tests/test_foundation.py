@@ -357,3 +357,19 @@ def test_damaged_cache_file_is_rebuilt_with_one_line(tmp_path, bundled_dir, dama
     assert second.stdout == first.stdout  # the same answer, from the rebuilt network
     (again,) = cache.glob("*.npz")
     assert again.read_bytes()[:2] == b"PK"  # a whole archive again
+
+
+def test_the_zone_boundary_excludes_other_townships_seats(tengger):
+    """No neighbouring township's seat (NBS anchors in geodata/sources/) lies inside the zone; the zone's own seats do."""
+    import csv
+
+    import shapely
+
+    places = list(csv.DictReader((REPO / "geodata" / "sources" / "tengger_places.csv").open(encoding="utf-8")))
+    others = [p for p in places if p["role"] in ("neighbour_seat", "referral_city")]
+    assert any(p["key"] == "toudaohu" for p in others)
+    for p in others:
+        assert not tengger.boundary.contains(shapely.Point(float(p["lon_wgs84"]), float(p["lat_wgs84"]))), p["name_zh"]
+    towns = list(csv.DictReader((REPO / "geodata" / "sources" / "tengger_towns.csv").open(encoding="utf-8")))
+    for t in towns:
+        assert tengger.boundary.contains(shapely.Point(float(t["seat_lon_wgs84"]), float(t["seat_lat_wgs84"]))), t["name_zh"]
