@@ -310,6 +310,13 @@ def assess_access(region: Region, std: AccessStandard, *, cache: dict | None = N
         "n_facilities": len(eligible),
         "demand_field": std.demand,
     }
+    if n == 0 and not std.applies_to:
+        why = Note(
+            'the region declares no settlement class of the role {roles}; mark its classes with role = "urban" or '
+            '"rural" in region.toml [[vocabulary.class]]',
+            {"roles": ", ".join(std.applies_to_roles)},
+        )
+        return StandardResult(std, detail, summary, NOT_TESTED, why)
     if n == 0:
         classes = ", ".join(region.vocabulary.klass(c).name("en") for c in std.applies_to)
         return StandardResult(

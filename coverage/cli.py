@@ -110,7 +110,37 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("site", help="recommend sites for new facilities")
     _region_options(p)
     _site_options(p)
+
+    p = sub.add_parser("init", help="build a region folder from an OpenStreetMap extract (and a population raster)")
+    _init_options(p)
     return parser
+
+
+def _levels(text: str) -> list[str]:
+    levels = [t.strip() for t in text.split(",") if t.strip()]
+    if not levels or not all(t.isdigit() and 1 <= int(t) <= 12 for t in levels):
+        raise argparse.ArgumentTypeError(f"'{text}' is not a list of OSM admin levels (numbers 1-12, e.g. 6,8)")
+    return levels
+
+
+def _init_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument("dir", type=Path, metavar="DIR", help="the region folder to write (replaced as a whole)")
+    p.add_argument("--osm", type=Path, required=True, metavar="EXTRACT", help="OpenStreetMap extract (.osm.pbf, .osm, .osm.bz2)")
+    g = p.add_mutually_exclusive_group()
+    g.add_argument("--boundary", type=Path, metavar="FILE", help="the region's boundary polygon")
+    g.add_argument("--admin", metavar="NAME", help="the boundary=administrative area of the extract with this name")
+    p.add_argument("--levels", type=_levels, metavar="N,N", help="OSM admin_level values to read as units, from the top")
+    p.add_argument("--population", type=Path, metavar="FILE.tif", help="population raster (WorldPop, GHS-POP...) as demand")
+    p.add_argument(
+        "--demand",
+        choices=["settlements", "cells"],
+        default="settlements",
+        help="with --population: sum cells onto the nearest place (default) or one demand point per cell",
+    )
+    p.add_argument("--osm-facilities", type=Path, metavar="FILE", help="your copy of the OSM tag table (osm_facilities.toml)")
+    p.add_argument("--facility-types", type=Path, metavar="FILE", help="extra facility types TOML")
+    p.add_argument("--name", metavar="NAME", help="the region's name (default: the extract's file name)")
+    _lang_option(p)
 
 
 def _check_options(p: argparse.ArgumentParser, *, maps: bool = False) -> None:
@@ -213,7 +243,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING, format="%(levelname)s: %(message)s")
-    commands = {"info": cmd_info, "check": _lazy("cmd_check"), "map": _lazy("cmd_map"), "site": _lazy("cmd_site")}
+    commands = {
+        "info": cmd_info,
+        "check": _lazy("cmd_check"),
+        "map": _lazy("cmd_map"),
+        "site": _lazy("cmd_site"),
+        "init": _lazy("cmd_init"),
+    }
     previous = signal.signal(signal.SIGTERM, _terminate)
     try:
         return commands[args.command](args)

@@ -220,3 +220,38 @@ def cmd_site(args: argparse.Namespace) -> int:
             written += [f"budget-curve-{tag}.csv", f"budget-curve-{tag}.svg"]
     print("\n" + _("Wrote {files} to {out}/").format(files=", ".join(written), out=args.out))
     return 0
+
+
+def cmd_init(args: argparse.Namespace) -> int:
+    """Build a region folder from an OpenStreetMap extract and print what it holds."""
+    from .init_region import build_region
+
+    _ = words(args.lang)
+    summary = build_region(
+        args.dir,
+        osm=args.osm,
+        boundary=args.boundary,
+        admin=args.admin,
+        levels=args.levels,
+        population=args.population,
+        demand=args.demand,
+        tag_table=args.osm_facilities,
+        facility_types=args.facility_types,
+        name=args.name,
+    )
+    print(
+        _("Wrote {dir}: {f} facilities, {s} settlements, {u} units, roads from {osm}.").format(
+            dir=summary.out_dir, f=summary.n_facilities, s=summary.n_settlements, u=summary.n_units, osm=args.osm.name
+        )
+    )
+    if summary.n_missing_population:
+        print(
+            _(
+                "{n} settlements have no population (no usable population tag): access standards weighted by population will say "
+                "'not tested' until you fill them in or give --population FILE.tif."
+            ).format(n=summary.n_missing_population)
+        )
+    for note in summary.notes:
+        print(note)
+    print(_("Next: coverage-plan check --region {dir} --standards gb50180").format(dir=summary.out_dir))
+    return 0

@@ -285,6 +285,7 @@ class Term:
     key: str
     zh: str
     en: str
+    role: str = ""
 
     def name(self, lang: str = "en") -> str:
         """The name in ``"zh"`` or ``"en"``."""
@@ -324,6 +325,10 @@ class Vocabulary:
         """The levels of the units layer (every level below the region's), from the top."""
         return self.level_keys[1:]
 
+    def with_role(self, role: str) -> tuple[str, ...]:
+        """The class keys of this role (``urban`` or ``rural``)."""
+        return tuple(t.key for t in self.classes if t.role == role)
+
     def klass(self, key: str) -> Term:
         """The settlement class with this key."""
         for t in self.classes:
@@ -339,7 +344,15 @@ class Vocabulary:
         raise KeyError(key)
 
 
-_TERM_SPEC = {"key": FieldSpec((str,)), "zh": FieldSpec((str,)), "en": FieldSpec((str,))}
+_TERM_SPEC = {
+    "key": FieldSpec((str,)),
+    "zh": FieldSpec((str,)),
+    "en": FieldSpec((str,)),
+    "role": FieldSpec((str,), required=False),
+}
+# What a settlement class is, for national catalogues (GB 50180-2018 is about urban
+# residential areas; TD/T 1062-2021 has town and rural life circles).
+ROLES = ("urban", "rural")
 
 
 def vocabulary_from_table(table: Any, *, where: str) -> Vocabulary:
@@ -360,7 +373,17 @@ def vocabulary_from_table(table: Any, *, where: str) -> Vocabulary:
                 raise CatalogueError(
                     f"{where}, [[vocabulary.{name}]] #{k}: key must be a non-empty word without spaces around it."
                 )
-            terms.append(Term(item["key"], item["zh"], item["en"]))
+            role = item.get("role", "")
+            if role and (name != "class" or role not in ROLES):
+                raise CatalogueError(
+                    f"{where}, [[vocabulary.{name}]] #{k}: role '{role}' "
+                    + (
+                        f"is not one of {', '.join(ROLES)}{suggest(role, ROLES)}."
+                        if name == "class"
+                        else "applies to classes only."
+                    )
+                )
+            terms.append(Term(item["key"], item["zh"], item["en"], role))
         keys = [t.key for t in terms]
         dup = sorted({k for k in keys if keys.count(k) > 1})
         if dup:

@@ -13,6 +13,7 @@ import os
 import shutil
 import tempfile
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 import geopandas as gpd
@@ -31,7 +32,9 @@ __all__ = [
     "file_digest",
     "load_cached_arrays",
     "read_layer",
+    "read_osm_features",
     "read_osm_roads",
+    "read_population_raster",
     "save_cached_arrays",
 ]
 
@@ -342,6 +345,153 @@ def read_osm_roads(path: Path | str, *, tag_keys: tuple[str, ...]) -> RawRoads:
         way_id=np.asarray(way_ids, np.int64),
         tags=tags,
     )
+
+
+@dataclass(frozen=True)
+class OsmFeature:
+    """One tagged OpenStreetMap object: a node, or an area (closed way or multipolygon).
+
+    ``osm_id`` is ``n123`` for a node, ``w123`` / ``r123`` for an area built from a
+    way / relation; ``lon``/``lat`` is the node, or a point inside the area (its
+    representative point); ``polygon`` is the area's geometry (None for nodes).
+    """
+
+    osm_id: str
+    lon: float
+    lat: float
+    tags: dict
+    polygon: object = None
+
+
+def _check_osm_path(path: Path) -> None:
+    if not path.exists():
+        raise RoadNetworkError(f"{path}: OpenStreetMap file not found.")
+    if path.is_dir():
+        raise RoadNetworkError(f"{path}: is a folder; give an OpenStreetMap file (.osm, .osm.pbf, .osm.bz2).")
+    if not path.name.lower().endswith(OSM_SUFFIXES):
+        raise RoadNetworkError(f"{path}: unknown file type; give OpenStreetMap XML (.osm, .osm.bz2) or PBF (.osm.pbf).")
+
+
+def read_osm_features(path: Path | str, *, keys: tuple[str, ...]) -> list[OsmFeature]:
+    """The nodes and areas of an OpenStreetMap file that carry any of ``keys``.
+
+    Areas are assembled by osmium (closed ways and multipolygon/boundary relations
+    whose member ways are all in the file; a relation cut by the extract's edge is
+    left out, as osmium cannot close it).
+
+    Parameters
+    ----------
+    path
+        The OSM file (XML, PBF, bz2).
+    keys
+        Tag keys of interest (e.g. ``amenity``, ``place``, ``boundary``).
+
+    Returns
+    -------
+    list of OsmFeature
+        In file order: nodes, then areas.
+
+    Raises
+    ------
+    RoadNetworkError
+        The file is missing, of an unknown type or unreadable.
+    """
+    import osmium
+    import shapely
+
+    path = Path(path)
+    _check_osm_path(path)
+    wkb = osmium.geom.WKBFactory()
+    out: list[OsmFeature] = []
+    try:
+        fp = (
+            osmium.FileProcessor(str(path)).with_areas(osmium.filter.KeyFilter(*keys)).with_filter(osmium.filter.KeyFilter(*keys))
+        )
+        for obj in fp:
+            if obj.is_node() and obj.location.valid():
+                out.append(OsmFeature(f"n{obj.id}", obj.location.lon, obj.location.lat, dict(obj.tags)))
+            elif obj.is_area():
+                try:
+                    poly = shapely.from_wkb(wkb.create_multipolygon(obj))
+                except RuntimeError:
+                    continue  # osmium could not build a valid polygon (broken ring)
+                if poly.is_empty:
+                    continue
+                pt = poly.representative_point()
+                kind = "w" if obj.from_way() else "r"
+                out.append(OsmFeature(f"{kind}{obj.orig_id()}", pt.x, pt.y, dict(obj.tags), poly))
+    except (RuntimeError, ValueError, OSError) as exc:
+        raise RoadNetworkError(
+            f"{path}: cannot be read as OpenStreetMap data ({exc}); the file may be truncated or not an OSM extract."
+        ) from None
+    return out
+
+
+@dataclass(frozen=True)
+class RasterCells:
+    """The populated cells of a population raster: centres in WGS84 lon/lat and values.
+
+    ``row``/``col`` are the cells' positions in the raster (for ids); ``source`` names the file.
+    """
+
+    lon: np.ndarray
+    lat: np.ndarray
+    value: np.ndarray
+    row: np.ndarray
+    col: np.ndarray
+    source: str
+
+
+def read_population_raster(path: Path | str) -> RasterCells:
+    """Read a population GeoTIFF (WorldPop, GHS-POP...) with rasterio: every cell with people.
+
+    No-data cells, NaN and cells of 0 people are dropped; cell centres are transformed
+    to WGS84 lon/lat from the raster's CRS (geographic or projected).
+
+    Raises
+    ------
+    InputValidationError
+        The file is missing, unreadable, has no CRS, or holds negative counts.
+    """
+    import rasterio
+    from pyproj import Transformer
+
+    path = Path(path)
+    label = path.name
+    if not path.is_file():
+        raise InputValidationError([Problem(label, "", "", "population raster not found (or is a folder); give a GeoTIFF file.")])
+    try:
+        with rasterio.open(path) as src:
+            band = src.read(1, masked=True)
+            transform, crs = src.transform, src.crs
+    except rasterio.errors.RasterioError as exc:
+        raise InputValidationError([Problem(label, "", "", f"cannot be read as a raster ({exc}).")]) from None
+    if crs is None:
+        raise NoCrsError(
+            [Problem(label, "", "", "the raster has no coordinate reference system; assign one (gdal_edit.py -a_srs EPSG:4326).")]
+        )
+    values = np.ma.filled(band.astype(float), np.nan)
+    negative = np.argwhere(values < 0)
+    if len(negative):
+        r, c = negative[0]
+        raise InputValidationError(
+            [
+                Problem(
+                    label,
+                    f"cell (row {r}, column {c})",
+                    "",
+                    f"{len(negative)} cell(s) hold negative people; a population raster counts people per cell.",
+                )
+            ]
+        )
+    rows, cols = np.nonzero(np.isfinite(values) & (values > 0))
+    if len(rows) == 0:
+        return RasterCells(np.empty(0), np.empty(0), np.empty(0), rows, cols, label)
+    xs, ys = rasterio.transform.xy(transform, rows, cols, offset="center")
+    xs, ys = np.asarray(xs, float).reshape(-1), np.asarray(ys, float).reshape(-1)
+    if not crs.is_geographic or crs.to_epsg() != 4326:
+        xs, ys = Transformer.from_crs(crs, "EPSG:4326", always_xy=True).transform(xs, ys)
+    return RasterCells(np.asarray(xs), np.asarray(ys), values[rows, cols], rows, cols, label)
 
 
 # --- cache -------------------------------------------------------------------

@@ -273,7 +273,8 @@ def scorecard_frame(assessment: Assessment, *, lang: str = "en") -> pd.DataFrame
                 _("verdict"): verdict_word(r.verdict, lang),
             }
         )
-    return pd.DataFrame(rows)
+    columns = ["Id", "standard", "plan wording", "section", "target", "meeting (count)", "meeting (population)"]
+    return pd.DataFrame(rows, columns=[_(c) for c in [*columns, "worst case", "verdict"]])
 
 
 def headline(assessment: Assessment, *, lang: str = "en") -> str:
@@ -424,6 +425,7 @@ def access_table(assessment: Assessment, *, lang: str = "en") -> gpd.GeoDataFram
         d["reason"] = (
             [reason_text(row, r.standard, region, lang) for _, row in d.iterrows()] if (d["reason_code"] != "").any() else ""
         )
+        d["travel"] = region.travel_model(r.standard.profile).label(lang)
         frames.append(d)
     if not frames:
         return gpd.GeoDataFrame({"standard": []}, geometry=[], crs="EPSG:4326")

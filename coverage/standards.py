@@ -18,7 +18,17 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Any
 
-from .config import FacilityType, FieldSpec, Vocabulary, check_table, load_facility_types, load_vocabulary, read_toml, suggest
+from .config import (
+    ROLES,
+    FacilityType,
+    FieldSpec,
+    Vocabulary,
+    check_table,
+    load_facility_types,
+    load_vocabulary,
+    read_toml,
+    suggest,
+)
 from .errors import CatalogueError
 
 __all__ = [
@@ -85,6 +95,7 @@ class AccessStandard(_Common):
 
     facility_types: tuple[str, ...] = ()
     applies_to: tuple[str, ...] = ()
+    applies_to_roles: tuple[str, ...] = ()
     profile: str = "drive"
     max_minutes: float = 30.0
     required_share: float = 1.0
@@ -214,8 +225,8 @@ class Catalogue:
         if clash:
             raise CatalogueError(f"{other.path}: standard id(s) {', '.join(clash)} already in {self.path}; rename them.")
         return Catalogue(
-            name_zh=f"{self.name_zh}；{other.name_zh}",
-            name_en=f"{self.name_en}; {other.name_en}",
+            name_zh="；".join(a.name_zh or a.name_en for a in (self, other)),
+            name_en="; ".join(a.name_en or a.name_zh for a in (self, other)),
             source=f"{self.source}; {other.source}",
             standards=self.standards + other.standards,
             path=f"{self.path}, {other.path}",
@@ -307,6 +318,16 @@ class _Checker:
     def fail(self, message: str):
         raise CatalogueError(f"{self.where}: {message}")
 
+    def fail_vocabulary(self, message: str):
+        """An unknown class or level: the built-in plan is the Tengger zone's own words."""
+        hint = (
+            " The built-in plan catalogue is written for the Tengger zone's classes and levels; for your region use "
+            "--standards gb50180 or a catalogue of your own (a copy of plan.toml with your keys)."
+            if self.where.startswith("(built-in) standards/plan.toml")
+            else ""
+        )
+        self.fail(message + hint)
+
     def number(self, raw: dict, key: str, *, low: float, high: float = math.inf, open_low: bool = True) -> float:
         value = raw[key]
         ok = math.isfinite(value) and (value > low if open_low else value >= low) and value <= high
@@ -324,18 +345,31 @@ class _Checker:
         return tuple(values)
 
     def classes(self, values: list, ctx: str) -> tuple[str, ...]:
+        """Class keys; ``role:urban`` stands for every class of the region with that role."""
         known = self.vocabulary.class_keys
+        out: list[str] = []
         for c in values:
-            if c not in known:
-                self.fail(
+            if str(c).startswith("role:"):
+                role = str(c)[5:]
+                if role not in ROLES:
+                    self.fail(f"{ctx}: unknown role '{role}'{suggest(role, ROLES)}; roles are {', '.join(ROLES)}.")
+                out += [k for k in self.vocabulary.with_role(role) if k not in out]
+            elif c not in known:
+                self.fail_vocabulary(
                     f"{ctx}: unknown settlement class '{c}'{suggest(str(c), known)}; the region's classes: {', '.join(known)}."
                 )
-        return tuple(values)
+            elif c not in out:
+                out.append(c)
+        return tuple(out)
+
+    @staticmethod
+    def roles(values: list) -> tuple[str, ...]:
+        return tuple(str(c)[5:] for c in values if str(c).startswith("role:"))
 
     def level(self, value: str) -> str:
         known = self.vocabulary.level_keys
         if value not in known:
-            self.fail(f"unknown level '{value}'{suggest(value, known)}; the region's levels: {', '.join(known)}.")
+            self.fail_vocabulary(f"unknown level '{value}'{suggest(value, known)}; the region's levels: {', '.join(known)}.")
         return value
 
     def basis(self, raw: dict, thresholds: tuple[str, ...]) -> MappingProxyType:
@@ -370,6 +404,7 @@ def _access(raw: dict, common: dict, c: _Checker) -> AccessStandard:
         **common,
         facility_types=c.facility_types(raw["facility_types"], "facility_types"),
         applies_to=c.classes(raw["applies_to"], "applies_to"),
+        applies_to_roles=c.roles(raw["applies_to"]),
         profile=raw["profile"],
         max_minutes=max_minutes,
         required_share=share,
@@ -491,7 +526,7 @@ def load_catalogue(
     check_table(meta, _META_SPEC, where=f"{label}, [catalogue]")
     meta = {"name_zh": "", "name_en": Path(label).stem if file is not None else label, "source": label, **meta}
     raw_standards = data.get("standard", [])
-    if not isinstance(raw_standards, list) or not raw_standards:
+    if not isinstance(raw_standards, list) or not (raw_standards or data.get("not_testable")):
         raise CatalogueError(f"{label}: no [[standard]] table; add at least one standard.")
     standards: list[Standard] = []
     seen: set[str] = set()

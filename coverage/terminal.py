@@ -132,6 +132,12 @@ def scorecard_text(
     for r in assessment.results:
         if r.verdict == NOT_TESTED:
             lines.append(_("Not tested: {id} — {why}.").format(id=r.standard.id, why=r.why.text(lang) if r.why else ""))
+    if cat.not_testable:
+        lines.append(
+            _("Not testable from spatial data ({n} items of the catalogue, listed in the report): {ids}.").format(
+                n=len(cat.not_testable), ids=", ".join(n.id for n in cat.not_testable)
+            )
+        )
     for line in (
         not_joined_line(assessment, lang=lang),
         travel_line(assessment, lang=lang),
@@ -172,7 +178,7 @@ def _narrow_card(assessment, full: pd.DataFrame, width: int, lang: str):
     verdicts = full[_("verdict")].tolist()
     worst = [w if r.verdict != NOT_TESTED else "—" for w, r in zip(full[_("worst case")], assessment.results, strict=True)]
     fixed = max(cell_len(str(v)) for v in [*verdicts, _("verdict")])
-    id_width = max(cell_len(f"({r.standard.id})") for r in assessment.results)
+    id_width = max((cell_len(f"({r.standard.id})") for r in assessment.results), default=4)
     free = max(width - fixed - 2 * len(NARROW_RATIOS), len(NARROW_RATIOS) * 10)
     total = sum(NARROW_RATIOS.values())
     cells = {k: max(10, free * v // total) for k, v in NARROW_RATIOS.items()}

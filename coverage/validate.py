@@ -119,7 +119,14 @@ def _location(gdf: gpd.GeoDataFrame, source: str, problems: list[Problem], bound
 
 
 def _numbers(
-    gdf: pd.DataFrame, column: str, source: str, problems: list[Problem], *, required: bool, default: float | None = None
+    gdf: pd.DataFrame,
+    column: str,
+    source: str,
+    problems: list[Problem],
+    *,
+    required: bool,
+    default: float | None = None,
+    blank_ok: np.ndarray | None = None,
 ) -> pd.Series:
     if column not in gdf:
         if required:
@@ -134,7 +141,8 @@ def _numbers(
     is_blank = blank.to_numpy()
     v = values.to_numpy()
     infinite = ~is_blank & np.isinf(v)
-    bad = (is_blank & required) | (~is_blank & (np.isnan(v) | infinite | (v < 0)))
+    missing_ok = np.zeros(len(v), bool) if blank_ok is None else blank_ok
+    bad = (is_blank & required & ~missing_ok) | (~is_blank & (np.isnan(v) | infinite | (v < 0)))
     # Only the bad rows are visited (the rest is vectorised); at most MAX_PROBLEMS_PER_FIELD are listed.
     for i in np.flatnonzero(bad)[:MAX_PROBLEMS_PER_FIELD]:
         if is_blank[i]:
@@ -215,7 +223,10 @@ def validate_settlements(
         raise InputValidationError([Problem(source, "", "", "the layer is empty (no settlement); check the file or layer name.")])
     _ids(raw, source, problems)
     _points(raw, source, problems)
-    population = _numbers(raw, "population", source, problems, required=True)
+    # A population left empty on purpose says so: pop_source "missing: ..." (as `init` writes
+    # for a place without a population tag); the access standards then say "not tested".
+    declared_missing = _text(raw, "pop_source").str.lower().str.startswith("missing").to_numpy()
+    population = _numbers(raw, "population", source, problems, required=True, blank_ok=declared_missing)
     elderly = (
         _numbers(raw, "elderly_population", source, problems, required=False)
         if "elderly_population" in raw
