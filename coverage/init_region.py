@@ -9,6 +9,7 @@ is not the data's own says so in its ``*_source`` column.
 
 from __future__ import annotations
 
+import itertools
 import re
 import shutil
 from collections.abc import Mapping
@@ -205,7 +206,7 @@ def units_from_osm(features: list[OsmFeature], levels: list[str]) -> gpd.GeoData
         rows, columns=["code", "name_zh", "name_en", "level", "geom_source", "geometry", "point"], crs="EPSG:4326"
     )
     units["parent_code"] = ""
-    for upper, lower in zip(levels, levels[1:], strict=False):
+    for upper, lower in itertools.pairwise(levels):
         top = units[units["level"] == f"admin{upper}"]
         for i in units.index[units["level"] == f"admin{lower}"]:
             holders = top[top.geometry.contains(units.at[i, "point"])]
@@ -300,7 +301,8 @@ def _settlements(
                         "--osm",
                         "",
                         "place",
-                        "no place=* node in the extract to serve as settlements; give --population FILE.tif to use a population raster as demand.",
+                        "no place=* node in the extract to serve as settlements; "
+                        "give --population FILE.tif to use a population raster as demand.",
                     )
                 ]
             )
@@ -325,7 +327,8 @@ def _settlements(
     ]
     if assigned.cells_left_out:
         notes.append(
-            f"{assigned.cells_left_out} cells ({assigned.people_left_out:,.0f} people) are over 50 km from every place and were left out."
+            f"{assigned.cells_left_out} cells ({assigned.people_left_out:,.0f} people) are over 50 km "
+            "from every place and were left out."
         )
     return places, notes
 
