@@ -129,7 +129,7 @@ def facilities_from_osm(features: list[OsmFeature], rules: OsmFacilityRules) -> 
                 "name_en": en,
                 "facility_type": ftype,
                 "coord_source": f"OpenStreetMap {f.osm_id} ({where})",
-                "attr_source": f"OpenStreetMap {f.osm_id}: {tag} -> {ftype} ({Path(rules.source).name})",
+                "attr_source": f"OpenStreetMap {f.osm_id}: {tag} -> {ftype}, by {Path(rules.source).name}",
                 "lon": f.lon,
                 "lat": f.lat,
             }
