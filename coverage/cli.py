@@ -78,6 +78,14 @@ def _region_options(p: argparse.ArgumentParser) -> None:
     g.add_argument("--speeds", type=Path, metavar="FILE", help="travel profiles TOML (copy coverage/data/profiles.toml)")
     g.add_argument("--osm-rules", type=Path, metavar="FILE", help="OSM tagging rules TOML (copy coverage/data/osm_rules.toml)")
     g.add_argument("--facility-types", type=Path, metavar="FILE", help="extra facility types TOML")
+    t = p.add_argument_group("terrain (travel off the roads across land cover; default: straight off-road legs)")
+    t.add_argument("--terrain", action="store_true", help="travel across the land cover the region.toml names")
+    t.add_argument("--landcover", type=Path, metavar="FILE.tif", help="land-cover raster (classes; ESA WorldCover by default)")
+    t.add_argument("--landcover-speeds", type=Path, metavar="FILE", help="speeds per land-cover class and profile (TOML)")
+    t.add_argument("--dem", type=Path, metavar="FILE.tif", help="elevation raster: Tobler's walking speed, driving slope limit")
+    t.add_argument("--barriers", type=Path, metavar="FILE", help="impassable lines or areas (rivers, fences, borders)")
+    t.add_argument("--crossings", type=Path, metavar="FILE", help="points where the barriers can be crossed (bridges, fords)")
+    t.add_argument("--cell-m", type=positive_float, metavar="M", help="terrain grid cell size in metres (default: automatic)")
     g.add_argument("--no-cache", action="store_true", help="neither read nor write the road-network cache")
     g.add_argument("--cache-dir", type=Path, metavar="DIR", help="road-network cache folder")
 
@@ -215,6 +223,15 @@ def region_from_args(args: argparse.Namespace):
         osm_rules=args.osm_rules,
         cache_dir=args.cache_dir,
         use_cache=not args.no_cache,
+        terrain={
+            "landcover": args.landcover,
+            "landcover_speeds": args.landcover_speeds,
+            "dem": args.dem,
+            "barriers": args.barriers,
+            "crossings": args.crossings,
+            "cell_m": args.cell_m,
+            "use": args.terrain,
+        },
     )
 
 

@@ -35,6 +35,8 @@ __all__ = [
     "read_osm_features",
     "read_osm_roads",
     "read_population_raster",
+    "read_raster_on_grid",
+    "read_vector_geometries",
     "save_cached_arrays",
 ]
 
@@ -492,6 +494,55 @@ def read_population_raster(path: Path | str) -> RasterCells:
     if not crs.is_geographic or crs.to_epsg() != 4326:
         xs, ys = Transformer.from_crs(crs, "EPSG:4326", always_xy=True).transform(xs, ys)
     return RasterCells(np.asarray(xs), np.asarray(ys), values[rows, cols], rows, cols, label)
+
+
+def read_raster_on_grid(path: Path | str, *, crs: str, transform, shape: tuple[int, int], categorical: bool) -> np.ndarray:
+    """Band 1 of a GeoTIFF reprojected onto a grid (nearest for classes, bilinear for heights).
+
+    Cells the raster does not cover, or its no-data, are NaN.
+
+    Raises
+    ------
+    InputValidationError
+        The file is missing, unreadable or has no CRS.
+    """
+    import rasterio
+    from rasterio.warp import Resampling, reproject
+
+    path = Path(path)
+    label = path.name
+    if not path.is_file():
+        raise InputValidationError([Problem(label, "", "", "raster not found (or is a folder); give a GeoTIFF file.")])
+    out = np.full(shape, np.nan, dtype="float64")
+    try:
+        with rasterio.open(path) as src:
+            if src.crs is None:
+                raise NoCrsError(
+                    [
+                        Problem(
+                            label, "", "", "the raster has no coordinate reference system; assign one (gdal_edit.py -a_srs ...)."
+                        )
+                    ]
+                )
+            reproject(
+                source=rasterio.band(src, 1),
+                destination=out,
+                src_nodata=src.nodata,
+                dst_transform=transform,
+                dst_crs=crs,
+                dst_nodata=np.nan,
+                resampling=Resampling.nearest if categorical else Resampling.bilinear,
+            )
+    except rasterio.errors.RasterioError as exc:
+        raise InputValidationError([Problem(label, "", "", f"cannot be read as a raster ({exc}).")]) from None
+    return out
+
+
+def read_vector_geometries(path: Path | str, *, crs: str) -> list:
+    """The geometries of a vector file (any CRS it declares), in ``crs``."""
+    gdf = read_layer(path)
+    gdf = gdf[gdf.geometry.notna() & ~gdf.geometry.is_empty]
+    return list(gdf.to_crs(crs).geometry) if len(gdf) else []
 
 
 # --- cache -------------------------------------------------------------------

@@ -402,6 +402,8 @@ def access_map(
         _fit(m, region.settlements.geometry.loc[r.detail.index])
     eligible = eligible_facilities(region.facilities, std.facility_types, count_outside_region=std.count_outside_region)
     if with_service_area and len(eligible):
+        if hasattr(region.travel_model(std.profile), "surface"):
+            _surface_layer(m, region.travel_model(std.profile), eligible, std, lang)
         _service_area_layer(m, assessment, std, eligible, lang)
     JsonLayer(_facility_features(assessment, std.facility_types, lang, only=eligible.index), name=_("facilities")).add_to(m)
     layer = JsonLayer(_settlement_features(assessment, r, lang), name=_("settlements"))
@@ -411,6 +413,63 @@ def access_map(
     _add_legend(m, assessment, r, lang)
     _add_failing_panel(m, assessment, r, lang)
     return m
+
+
+# Travel-time surface bins (fractions of the threshold) and colours: blues within the
+# limit (Okabe-Ito sky blue to blue), orange and vermillion beyond it, nothing past 2x.
+SURFACE_BINS = ((0.5, (86, 180, 233, 110)), (1.0, (0, 114, 178, 110)), (1.5, (230, 159, 0, 110)), (2.0, (213, 94, 0, 110)))
+
+
+def _surface_png(minutes: np.ndarray, limit: float) -> bytes:
+    """The surface as an RGBA PNG in the bins of :data:`SURFACE_BINS` (deterministic bytes)."""
+    import io as _io
+
+    from PIL import Image
+
+    rgba = np.zeros((*minutes.shape, 4), np.uint8)
+    lower = 0.0
+    for upper, colour in SURFACE_BINS:
+        rgba[(minutes > lower * limit) & (minutes <= upper * limit) | ((lower == 0) & (minutes == 0))] = colour
+        lower = upper
+    buf = _io.BytesIO()
+    Image.fromarray(rgba, "RGBA").save(buf, format="PNG", optimize=False)
+    return buf.getvalue()
+
+
+def _surface_layer(m, model, eligible, std: AccessStandard, lang: str) -> None:
+    """The continuous travel-time surface of a terrain model, as an image under the points."""
+    import base64
+
+    from rasterio.warp import Resampling, calculate_default_transform, reproject
+
+    _ = words(lang)
+    grid = model.grid
+    seconds = model.surface(lonlat(eligible), cutoff_s=2.0 * std.max_minutes * 60.0)
+    minutes = np.where(np.isfinite(seconds), seconds / 60.0, np.nan)
+    left, top = grid.x0, grid.y0
+    right, bottom = left + grid.width * grid.cell_m, top - grid.height * grid.cell_m
+    dst_tr, w, h = calculate_default_transform(grid.crs, "EPSG:4326", grid.width, grid.height, left, bottom, right, top)
+    out = np.full((h, w), np.nan)
+    reproject(
+        minutes,
+        out,
+        src_transform=grid.transform,
+        src_crs=grid.crs,
+        dst_transform=dst_tr,
+        dst_crs="EPSG:4326",
+        src_nodata=np.nan,
+        dst_nodata=np.nan,
+        resampling=Resampling.nearest,
+    )
+    png = base64.b64encode(_surface_png(np.nan_to_num(out, nan=np.inf), std.max_minutes)).decode()
+    west, north = dst_tr.c, dst_tr.f
+    east, south = west + dst_tr.a * w, north + dst_tr.e * h
+    folium.raster_layers.ImageOverlay(
+        image=f"data:image/png;base64,{png}",
+        bounds=[[south, west], [north, east]],
+        name=_("travel time surface (to {limit} min and twice that)").format(limit=f"{std.max_minutes:g}"),
+        opacity=1.0,
+    ).add_to(m)
 
 
 def _service_area_layer(m, assessment: Assessment, std: AccessStandard, eligible, lang: str) -> None:

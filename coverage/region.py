@@ -11,6 +11,7 @@ from __future__ import annotations
 import dataclasses
 import logging
 import os
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import MappingProxyType
@@ -38,6 +39,7 @@ from .errors import CatalogueError, CoverageError, InputValidationError, Problem
 from .network import RoadNetwork, build_road_network
 from .osm import OsmRules, exclusion_report, load_osm_rules
 from .routing import RoutingGraph, build_routing_graph
+from .terrain import TerrainInputs, load_landcover_table
 from .travel import RoadTravel, StraightTravel, TravelModel, lonlat
 from .validate import validate_facilities, validate_settlements, validate_units
 
@@ -46,6 +48,7 @@ __all__ = ["BUNDLED_REGION", "Region", "default_cache_dir", "load_region"]
 log = logging.getLogger(__name__)
 
 BUNDLED_REGION = Path(__file__).resolve().parent / "data" / "regions" / "tengger"
+DEFAULT_LANDCOVER = Path(__file__).resolve().parent / "data" / "landcover_worldcover.toml"
 CACHE_VERSION = "roads-v2"  # bump when RoadNetwork's layout or meaning changes
 
 
@@ -90,6 +93,9 @@ class Region:
         type absent from the layer then means "none exist" rather than "not mapped".
     boundary_estimated
         True when no boundary was given (the settlements' hull plus 5 km stands for it).
+    terrain
+        Land cover (and DEM, barriers) for travel off the roads (None: straight off-road
+        legs); see :mod:`coverage.terrain`.
     """
 
     name_zh: str
@@ -107,6 +113,7 @@ class Region:
     vocabulary: Vocabulary = field(default_factory=load_vocabulary)
     complete_types: frozenset = frozenset()
     boundary_estimated: bool = False
+    terrain: TerrainInputs | None = None
     _graphs: dict[str, RoutingGraph] = field(default_factory=dict, repr=False)
 
     def lonlat(self, gdf: gpd.GeoDataFrame) -> np.ndarray:
@@ -124,8 +131,21 @@ class Region:
         return self._graphs[key]
 
     def travel_model(self, profile: str | Profile) -> TravelModel:
-        """How the profile travels here: on the roads, or along straight lines when there are none."""
+        """How the profile travels here: across terrain and roads, on the roads, or along straight lines.
+
+        Terrain when the region has a land cover (see :mod:`coverage.terrain`); straight lines
+        when it has no roads either.
+        """
         prof = self.profiles[profile] if isinstance(profile, str) else profile
+        if self.terrain is not None:
+            key = "terrain:" + prof.as_key()
+            if key not in self._graphs:
+                from .terrain import region_grid, terrain_travel
+
+                grid = region_grid(self.boundary, self.crs, margin_km=self.terrain.margin_km, cell_m=self.terrain.cell_m)
+                road = self.routing_graph(prof) if self.network is not None else None
+                self._graphs[key] = terrain_travel(grid, self.terrain, prof, road)
+            return self._graphs[key]
         if self.network is None:
             return StraightTravel(prof)
         return RoadTravel(self.routing_graph(prof))
@@ -137,6 +157,7 @@ class Region:
         facilities: gpd.GeoDataFrame | None = None,
         network: RoadNetwork | None = None,
         profiles=None,
+        terrain: TerrainInputs | None = None,
     ) -> Region:
         """A copy with some layers replaced (for what-if scenarios); routing graphs are rebuilt when needed."""
         return dataclasses.replace(
@@ -146,7 +167,8 @@ class Region:
             network=self.network if network is None else network,
             profiles=self.profiles if profiles is None else profiles,
             files=dict(self.files),
-            _graphs={} if network is not None else self._graphs,
+            terrain=self.terrain if terrain is None else terrain,
+            _graphs={} if network is not None or terrain is not None else self._graphs,
         )
 
     def estimated_summary(self) -> pd.DataFrame:
@@ -180,10 +202,13 @@ def _utm_crs(boundary: shapely.Geometry) -> str:
 
 
 _LAYER_KEYS = ("boundary", "units", "settlements", "facilities", "roads")
+_TERRAIN_KEYS = ("landcover", "landcover_speeds", "dem", "barriers", "crossings")
 _REGION_SPEC = {
     "name_zh": FieldSpec((str,), required=False),
     "name_en": FieldSpec((str,), required=False),
-    **{k: FieldSpec((str,), required=False) for k in _LAYER_KEYS},
+    **{k: FieldSpec((str,), required=False) for k in (*_LAYER_KEYS, *_TERRAIN_KEYS)},
+    "terrain_cell_m": FieldSpec((int, float), required=False),
+    "use_terrain": FieldSpec((bool,), required=False),
     "coords": FieldSpec((str,), required=False),
     "complete_types": FieldSpec((list,), required=False),
     "vocabulary": FieldSpec((dict,), required=False),
@@ -254,6 +279,7 @@ def load_region(
     osm_rules: Path | str | None = None,
     cache_dir: Path | str | None = None,
     use_cache: bool = True,
+    terrain: Mapping[str, Path | str | float | None] | None = None,
 ) -> Region:
     """Load and validate a region.
 
@@ -281,6 +307,9 @@ def load_region(
         Where to cache the road network (default :func:`default_cache_dir`).
     use_cache
         False to neither read nor write the cache.
+    terrain
+        Terrain files overriding the folder's: ``landcover``, ``landcover_speeds``,
+        ``dem``, ``barriers``, ``crossings`` (paths) and ``cell_m``.
 
     Returns
     -------
@@ -335,6 +364,32 @@ def load_region(
         vocabulary=vocabulary,
         complete_types=frozenset(manifest.data.get("complete_types", [])),
         boundary_estimated=files["boundary"] is None,
+        terrain=_terrain_inputs(manifest, terrain or {}, profiles),
+    )
+
+
+def _terrain_inputs(manifest: Manifest, given: Mapping, profiles) -> TerrainInputs | None:
+    """The terrain files: given on the command line, else named in region.toml; None without a land cover."""
+    paths = {k: Path(given[k]) if given.get(k) else manifest.file(k) for k in _TERRAIN_KEYS}
+    cell_m = given.get("cell_m") or manifest.data.get("terrain_cell_m")
+    wanted = given.get("use") or any(given.get(k) for k in _TERRAIN_KEYS) or manifest.data.get("use_terrain", True)
+    if given.get("use") and paths["landcover"] is None:
+        raise CatalogueError("--terrain: this region names no land cover; give --landcover FILE.tif.")
+    if paths["landcover"] is None or not wanted:
+        extra = [k for k in ("dem", "barriers", "crossings") if paths[k] is not None]
+        if extra and paths["landcover"] is None:
+            raise CatalogueError(f"--{extra[0]} needs a land-cover raster (--landcover FILE.tif) for the speeds off the roads.")
+        return None
+    if cell_m is not None and not (isinstance(cell_m, int | float) and 10 <= cell_m <= 10_000):
+        raise CatalogueError(f"terrain cell size {cell_m!r} m: give a number of metres between 10 and 10,000.")
+    table = load_landcover_table(paths["landcover_speeds"] or DEFAULT_LANDCOVER, profiles=profiles)
+    return TerrainInputs(
+        landcover=paths["landcover"],
+        table=table,
+        dem=paths["dem"],
+        barriers=paths["barriers"],
+        crossings=paths["crossings"],
+        cell_m=float(cell_m) if cell_m is not None else None,
     )
 
 

@@ -1,0 +1,324 @@
+"""Travel across terrain: Tobler, the grid graph against networkx, barriers and crossings, roads fused."""
+
+from __future__ import annotations
+
+import math
+import subprocess
+import sys
+
+import geopandas as gpd
+import networkx as nx
+import numpy as np
+import pandas as pd
+import pytest
+import rasterio
+from pyproj import Transformer
+from rasterio.transform import from_origin
+from shapely.geometry import LineString, Point
+
+from coverage.config import load_profiles
+from coverage.network import network_from_tables
+from coverage.routing import build_routing_graph
+from coverage.terrain import (
+    Grid,
+    LandCoverTable,
+    TerrainInputs,
+    TerrainTravel,
+    fused_graph,
+    isotropic_tobler_factor,
+    speed_surface,
+    tobler_kmh,
+)
+
+CRS = "EPSG:32648"
+X0, Y0, CELL = 500_000.0, 4_210_000.0, 100.0
+TO_LL = Transformer.from_crs(CRS, "EPSG:4326", always_xy=True)
+PROFILES = load_profiles()
+
+
+def ll(x, y):
+    lon, lat = TO_LL.transform(x, y)
+    return np.array([[lon, lat]])
+
+
+def centre(row, col):
+    return X0 + (col + 0.5) * CELL, Y0 - (row + 0.5) * CELL
+
+
+def model(speed, *, road=None, no_exit=(), profile="walk"):
+    grid = Grid(CRS, X0, Y0, CELL, *speed.shape)
+    table = LandCoverTable((), "test", False)
+    fwd = fused_graph(grid, speed, road, no_exit)
+    return TerrainTravel(PROFILES[profile], grid, speed, fwd, table, has_roads=road is not None)
+
+
+# --- Tobler's hiking function ----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("degrees", "kmh"),
+    [
+        # Tobler (1993): 6 exp(-3.5 |tan θ + 0.05|) km/h; worked by hand.
+        (0.0, 5.0367),  # 6 e^-0.175 - "about 5 km/h on the flat"
+        (5.0, 3.7082),  # uphill: tan 5° = 0.08749 -> 6 e^-0.48121
+        (-5.0, 5.2622),  # downhill: |−0.08749 + 0.05| = 0.03749 -> 6 e^-0.13121
+        (10.0, 2.7172),  # tan 10° = 0.17633 -> 6 e^-0.79214
+        (-10.0, 3.8559),  # |−0.17633 + 0.05| = 0.12633 -> 6 e^-0.44214
+        (math.degrees(math.atan(-0.05)), 6.0),  # the maximum, at −2.86°
+    ],
+)
+def test_tobler_speeds(degrees, kmh):
+    assert float(tobler_kmh(math.tan(math.radians(degrees)))) == pytest.approx(kmh, abs=5e-4)
+
+
+def test_isotropic_factor_is_the_mean_of_up_and_down():
+    t = math.tan(math.radians(10))
+    assert float(isotropic_tobler_factor(np.array(t))) == pytest.approx((2.7172 + 3.8559) / 2 / 5.0367, abs=1e-4)
+    assert float(isotropic_tobler_factor(np.array(0.0))) == 1.0
+
+
+# --- the grid graph against networkx -------------------------------------------------------------------------
+
+
+def networkx_grid(speed: np.ndarray, cell_m: float) -> nx.DiGraph:
+    """An independent 8-neighbour grid: mean pace x centre distance, no diagonal past a closed cell."""
+    g = nx.DiGraph()
+    h, w = speed.shape
+    for r in range(h):
+        for c in range(w):
+            if speed[r, c] <= 0:
+                continue
+            for dr in (-1, 0, 1):
+                for dc in (-1, 0, 1):
+                    rr, cc = r + dr, c + dc
+                    if (dr, dc) == (0, 0) or not (0 <= rr < h and 0 <= cc < w) or speed[rr, cc] <= 0:
+                        continue
+                    if dr and dc and (speed[r, cc] <= 0 or speed[rr, c] <= 0):
+                        continue
+                    d = math.hypot(dr, dc) * cell_m
+                    g.add_edge(r * w + c, rr * w + cc, weight=d * (1 / speed[r, c] + 1 / speed[rr, cc]) / 2)
+    return g
+
+
+def test_grid_times_match_networkx():
+    rng = np.random.default_rng(3)
+    speed = rng.uniform(0.5, 2.0, (25, 30))
+    speed[rng.random(speed.shape) < 0.15] = 0.0  # scattered impassable cells
+    speed[10, 10] = 1.0
+    m = model(speed)
+    got = m.surface(ll(*centre(10, 10))).ravel()
+    want = nx.single_source_dijkstra_path_length(networkx_grid(speed, CELL), 10 * 30 + 10)
+    expected = np.full(speed.size, np.inf)
+    for node, t in want.items():
+        expected[node] = t
+    assert np.allclose(got, expected, rtol=1e-12, atol=1e-9)
+
+
+def test_a_diagonal_barrier_is_closed():
+    # Cells (r, c) with r + c = 9 are closed: 8-connected on the diagonal, no gap to slip through.
+    speed = np.ones((10, 10))
+    for r in range(10):
+        speed[r, 9 - r] = 0.0
+    m = model(speed)
+    t = m.surface(ll(*centre(0, 0)))
+    assert np.isfinite(t[0, 0]) and np.isinf(t[9, 9]) and np.isinf(t[5, 5])
+
+
+def test_uniform_surface_is_the_octile_distance_and_within_8_percent_of_straight():
+    v = 1.25
+    speed = np.full((41, 41), v)
+    m = model(speed)
+    t = m.surface(ll(*centre(20, 20)))
+    rows, cols = np.mgrid[0:41, 0:41]
+    dy, dx = np.abs(rows - 20), np.abs(cols - 20)
+    octile = CELL * (np.maximum(dx, dy) + (math.sqrt(2) - 1) * np.minimum(dx, dy)) / v
+    assert np.allclose(t, octile, rtol=1e-12)
+    straight = CELL * np.hypot(dx, dy) / v
+    ratio = t[straight > 0] / straight[straight > 0]
+    assert ratio.min() == pytest.approx(1.0) and ratio.max() <= 1.0824 + 1e-4  # worst at 22.5°
+
+
+def _barrier_setup(tmp_path, crossing: bool):
+    from coverage.io import read_population_raster  # noqa: F401  (rasterio import path exercised)
+
+    h, w = 30, 40
+    path = tmp_path / "lc.tif"
+    with rasterio.open(
+        path, "w", driver="GTiff", height=h, width=w, count=1, dtype="uint8", crs=CRS, transform=from_origin(X0, Y0, CELL, CELL)
+    ) as dst:
+        dst.write(np.ones((h, w), "uint8"), 1)
+    table = LandCoverTable((_class(1, 3.6),), "test", False, label="t")
+    x_wall = X0 + 20 * CELL
+    wall = tmp_path / "wall.geojson"
+    gpd.GeoDataFrame(geometry=[LineString([(x_wall, Y0), (x_wall, Y0 - h * CELL)])], crs=CRS).to_file(wall)
+    cross = None
+    if crossing:
+        cross = tmp_path / "bridge.geojson"
+        gpd.GeoDataFrame(geometry=[Point(x_wall, Y0 - 5.5 * CELL)], crs=CRS).to_file(cross)
+    grid = Grid(CRS, X0, Y0, CELL, h, w)
+    inputs = TerrainInputs(landcover=path, table=table, barriers=wall, crossings=cross)
+    speed, counts = speed_surface(grid, inputs, "walk")
+    fwd = fused_graph(grid, speed, None)
+    return TerrainTravel(PROFILES["walk"], grid, speed, fwd, table, counts), counts
+
+
+def _class(value, kmh):
+    from coverage.terrain import LandCoverClass
+
+    return LandCoverClass(value, "类", "class", {"walk": kmh, "drive": kmh})
+
+
+def test_a_barrier_with_one_crossing_gives_the_two_leg_detour(tmp_path):
+    m, counts = _barrier_setup(tmp_path, crossing=True)
+    assert counts["barrier"] > 0 and counts["crossings"] == 1
+    a, b = centre(25, 10), centre(25, 30)  # both low down, far from the crossing at row 5
+    t = m.nearest(ll(*a), ll(*b)).seconds[0]
+    bridge = (X0 + 20 * CELL, Y0 - 5.5 * CELL)
+    two_legs = (math.dist(a, bridge) + math.dist(bridge, b)) / 1.0  # 3.6 km/h = 1 m/s
+    assert two_legs <= t <= two_legs * 1.0824 + 2 * CELL
+    assert t > 1.5 * math.dist(a, b)
+    closed, _ = _barrier_setup(tmp_path, crossing=False)
+    assert np.isinf(closed.nearest(ll(*a), ll(*b)).seconds[0])
+
+
+def test_slope_slows_walking_by_tobler_and_stops_driving(tmp_path):
+    h, w = 20, 20
+    lc, dem = tmp_path / "lc.tif", tmp_path / "dem.tif"
+    meta = dict(driver="GTiff", height=h, width=w, count=1, crs=CRS, transform=from_origin(X0, Y0, CELL, CELL))
+    with rasterio.open(lc, "w", dtype="uint8", **meta) as dst:
+        dst.write(np.ones((h, w), "uint8"), 1)
+    ramp = np.tile(np.arange(w) * CELL * 0.30, (h, 1))  # a plane rising 30 % eastwards (16.7°)
+    with rasterio.open(dem, "w", dtype="float64", **meta) as dst:
+        dst.write(ramp, 1)
+    table = LandCoverTable((_class(1, 3.6),), "test", False, tobler_profiles=("walk",), max_slope_deg={"drive": 15.0}, label="t")
+    grid = Grid(CRS, X0, Y0, CELL, h, w)
+    inputs = TerrainInputs(landcover=lc, table=table, dem=dem)
+    walk, _ = speed_surface(grid, inputs, "walk")
+    drive, counts = speed_surface(grid, inputs, "drive")
+    assert np.allclose(walk[2:-2, 2:-2], 1.0 * float(isotropic_tobler_factor(np.array(0.30))))
+    assert (drive == 0).all() and counts["too_steep"] == h * w
+
+
+# --- fusion with roads ------------------------------------------------------------------------------------------
+
+
+def _road(points_xy, highway="primary", oneway=""):
+    lonlat = [TO_LL.transform(x, y) for x, y in points_xy]
+    nodes = pd.DataFrame({"lon": [p[0] for p in lonlat], "lat": [p[1] for p in lonlat]}, index=range(len(lonlat)))
+    edges = pd.DataFrame({"u": range(len(lonlat) - 1), "v": range(1, len(lonlat)), "highway": highway, "oneway": oneway})
+    net = network_from_tables(nodes, edges)
+    return build_routing_graph(net, PROFILES["drive"])
+
+
+def networkx_fused(m: TerrainTravel, road) -> nx.DiGraph:
+    """Grid graph + road graph + connectors, built from their parts independently."""
+    g = networkx_grid(m.speed, CELL)
+    n = m.speed.size
+    fwd = road.forward.tocoo()
+    for a, b, s in zip(fwd.row, fwd.col, fwd.data, strict=True):
+        g.add_edge(n + a, n + b, weight=s)
+    to_xy = Transformer.from_crs("EPSG:4326", CRS, always_xy=True)
+    for node in np.flatnonzero(road.usable):
+        x, y = to_xy.transform(road.network.lon[node], road.network.lat[node])
+        col, row = int((x - X0) // CELL), int((Y0 - y) // CELL)
+        if 0 <= row < m.speed.shape[0] and 0 <= col < m.speed.shape[1] and m.speed[row, col] > 0:
+            cx, cy = centre(row, col)
+            s = max(math.hypot(x - cx, y - cy) / m.speed[row, col], 1e-9)
+            g.add_edge(row * m.speed.shape[1] + col, n + node, weight=s)
+            g.add_edge(n + node, row * m.speed.shape[1] + col, weight=s)
+    return g
+
+
+def test_fused_times_match_networkx_and_mix_legs():
+    rng = np.random.default_rng(5)
+    speed = rng.uniform(0.5, 3.0, (30, 30))
+    road = _road([centre(2, 2), centre(2, 15), centre(15, 27), centre(28, 27)], highway="primary", oneway="yes")
+    m = model(speed, road=road, profile="drive")
+    fac = centre(28, 26)
+    got = m.surface(ll(*fac)).ravel()
+    g = networkx_fused(m, road)
+    # Times TO the facility: search the reversed graph from its cell.
+    want = nx.single_source_dijkstra_path_length(g.reverse(copy=True), 28 * 30 + 26)
+    expected = np.full(speed.size, np.inf)
+    for node, t in want.items():
+        if node < speed.size:
+            expected[node] = t
+    assert np.allclose(got, expected, rtol=1e-9)
+    # The road is fast: the far corner reaches the facility much sooner than across country.
+    off_road_only = model(speed, profile="drive").surface(ll(*fac))[2, 2]
+    assert got[2 * 30 + 2] < 0.5 * off_road_only
+
+
+def test_motorways_are_left_only_at_junctions():
+    speed = np.full((20, 40), 1.0)
+    motorway = _road([centre(10, 0), centre(10, 39)], highway="motorway")
+    fac, origin = centre(12, 38), centre(12, 1)
+    open_ = model(speed, road=motorway, profile="drive").nearest(ll(*origin), ll(*fac)).seconds[0]
+    closed = model(speed, road=motorway, no_exit=("motorway",), profile="drive").nearest(ll(*origin), ll(*fac)).seconds[0]
+    assert open_ < 0.2 * closed  # with no exit the motorway cannot be joined: across country only
+    assert closed == pytest.approx(37 * CELL / 1.0, rel=1e-9)
+
+
+def test_matrix_agrees_with_nearest():
+    rng = np.random.default_rng(9)
+    speed = rng.uniform(0.5, 2.0, (25, 25))
+    m = model(speed)
+    origins = np.vstack([ll(*centre(r, c)) for r, c in rng.integers(0, 25, (12, 2))])
+    cands = np.vstack([ll(*centre(r, c)) for r, c in rng.integers(0, 25, (5, 2))])
+    mat = m.matrix(origins, cands, cutoff_s=5000.0)
+    dense = np.full((12, 5), np.inf)
+    dense[mat.origin, mat.destination] = mat.seconds
+    near = m.nearest(origins, cands, cutoff_s=5000.0)
+    assert np.allclose(dense.min(axis=1), near.seconds)
+    assert np.all(near.facility[np.isfinite(near.seconds)] == dense.argmin(axis=1)[np.isfinite(near.seconds)])
+
+
+# --- through the command line -----------------------------------------------------------------------------------
+
+
+def cli(*argv):
+    return subprocess.run([sys.executable, "-m", "coverage.cli", *map(str, argv)], capture_output=True, text=True, timeout=300)
+
+
+def test_bundled_zone_on_terrain_says_so_and_changes_the_pastoral_circle():
+    flat = cli("check", "--only", "medical-pastoral-2h", "--wide")
+    terrain = cli("check", "--terrain", "--only", "medical-pastoral-2h", "--wide")
+    assert flat.returncode == 0 and terrain.returncode == 0, terrain.stderr
+    assert "terrain + roads (drive" in terrain.stdout and "estimated: schematic land cover" in terrain.stdout
+    worst = [line for line in (flat.stdout, terrain.stdout)]
+    assert worst[0] != worst[1]
+
+
+def test_site_on_terrain_proves_its_answer(tmp_path):
+    proc = cli("site", "--terrain", "--standard", "medical-pastoral-2h", "--add", "1", "--out", tmp_path / "s", "--cell-m", "500")
+    assert proc.returncode == 0, proc.stderr
+    assert "optimal" in proc.stdout.lower()
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--dem", "dem.tif"], "--dem needs a land-cover raster"),
+        (["--landcover", "missing.tif"], "raster not found"),
+        (["--terrain", "--cell-m", "0"], "must be > 0"),
+    ],
+)
+def test_terrain_input_errors(args, message):
+    from coverage.region import BUNDLED_REGION
+
+    layers = ["--settlements", BUNDLED_REGION / "settlements.geojson", "--facilities", BUNDLED_REGION / "facilities.geojson"]
+    proc = cli("check", *args, *(layers if "--dem" in args else []))
+    assert proc.returncode == 2 and message in proc.stderr and "Traceback" not in proc.stderr
+
+
+def test_unknown_landcover_class_is_named(tmp_path):
+    lc = tmp_path / "lc.tif"
+    with rasterio.open(
+        lc, "w", driver="GTiff", height=2, width=2, count=1, dtype="uint8", crs="EPSG:4326", transform=from_origin(104, 39, 1, 1)
+    ) as dst:
+        dst.write(np.array([[30, 77], [30, 30]], "uint8"), 1)
+    from coverage.region import DEFAULT_LANDCOVER
+
+    proc = cli("check", "--landcover", lc, "--landcover-speeds", DEFAULT_LANDCOVER, "--only", "medical-town-30min")
+    assert proc.returncode == 2
+    assert "land-cover value(s) 77 are not in" in proc.stderr and "Traceback" not in proc.stderr
