@@ -121,7 +121,27 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("init", help="build a region folder from an OpenStreetMap extract (and a population raster)")
     _init_options(p)
+
+    p = sub.add_parser("batch", help="check many regions at once (a folder of regions, or an extract cut by units)")
+    _batch_options(p)
     return parser
+
+
+def _batch_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument("root", nargs="?", type=Path, metavar="ROOT", help="folder of region folders (each with a region.toml)")
+    p.add_argument("--out", type=Path, required=True, metavar="DIR", help="where the per-region results and the roll-up go")
+    p.add_argument("--standards", metavar="NAME|FILE[,...]", help="standards catalogue(s) (default: plan)")
+    _lang_option(p)
+    p.add_argument("--workers", type=positive_int, default=1, metavar="N", help="local processes (default 1)")
+    p.add_argument("--scheduler", metavar="ADDRESS", help="a running dask.distributed scheduler, e.g. tcp://host:8786")
+    p.add_argument("--terrain", action="store_true", help="travel across each region's land cover")
+    g = p.add_argument_group("one large extract cut by a units layer (instead of ROOT)")
+    g.add_argument("--osm", type=Path, metavar="EXTRACT", help="OpenStreetMap extract covering every unit")
+    g.add_argument("--units", type=Path, metavar="FILE", help="unit polygons with code (and parents, name_en, name_zh)")
+    g.add_argument("--settlements", type=Path, metavar="FILE", help="settlement points of every unit")
+    g.add_argument("--facilities", type=Path, metavar="FILE", help="facility points of every unit")
+    g.add_argument("--margin-km", type=positive_float, default=40.0, help="roads and facilities kept around each unit")
+    g.add_argument("--template", type=Path, metavar="FILE", help="a region.toml whose vocabulary every unit copies")
 
 
 def _levels(text: str) -> list[str]:
@@ -266,6 +286,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "map": _lazy("cmd_map"),
         "site": _lazy("cmd_site"),
         "init": _lazy("cmd_init"),
+        "batch": _lazy("cmd_batch"),
     }
     previous = signal.signal(signal.SIGTERM, _terminate)
     try:

@@ -255,3 +255,49 @@ def cmd_init(args: argparse.Namespace) -> int:
         print(note)
     print(_("Next: coverage-plan check --region {dir} --standards gb50180").format(dir=summary.out_dir))
     return 0
+
+
+def cmd_batch(args: argparse.Namespace) -> int:
+    """Run many regions as tasks; print one line per region and the files written."""
+    from .batch import BatchOptions, find_regions, run_batch, split_units, write_batch_outputs
+    from .errors import CatalogueError
+
+    _ = words(args.lang)
+    split = [args.osm, args.units, args.settlements, args.facilities]
+    if args.root is None and not all(split):
+        raise CatalogueError("batch: give ROOT (a folder of region folders), or --osm, --units, --settlements and --facilities.")
+    out = args.out.resolve()
+    out.mkdir(parents=True, exist_ok=True)
+    if args.root is not None:
+        tasks = find_regions(args.root)
+    else:
+        tasks = split_units(
+            out / "inputs",
+            osm=args.osm,
+            units=args.units,
+            settlements=args.settlements,
+            facilities=args.facilities,
+            margin_km=args.margin_km,
+            template=args.template,
+        )
+    options = BatchOptions(out=out, standards=args.standards, lang=args.lang, terrain=args.terrain)
+
+    def report(done: int, total: int, name: str) -> None:
+        print(f"[{done}/{total}] {name}", file=sys.stderr, flush=True)
+
+    results = run_batch(tasks, options, workers=args.workers, scheduler=args.scheduler, progress=report)
+    for r in results:
+        if r["error"]:
+            print(_("{region}: failed - {error}").format(region=r["region"], error=r["error"]))
+            continue
+        verdicts = [row["verdict"] for row in r["rows"]]
+        line = _("{region}: {met} met, {not_met} not met, {not_tested} not tested").format(
+            region=r["region"],
+            met=verdicts.count("met"),
+            not_met=verdicts.count("not met"),
+            not_tested=verdicts.count("not tested"),
+        )
+        print(line + (_(" (unchanged, skipped)") if r.get("skipped") else ""))
+    written = write_batch_outputs(results, out, lang=args.lang)
+    print(_("Wrote {n} files to {out}/: {files}").format(n=len(written), out=out, files=", ".join(written)))
+    return 1 if any(r["error"] for r in results) else 0

@@ -175,7 +175,15 @@ def _is_estimated(text: str) -> bool:
 def base_map(assessment: Assessment, *, title: str, lang: str = "en", tiles: str | None = None, cdn: bool = False) -> folium.Map:
     """A map of the region: boundary, units and roads, a metric scale, offline unless ``cdn``/``tiles`` say otherwise."""
     region = assessment.region
-    minx, miny, maxx, maxy = region.boundary.bounds
+    m = blank_map(region.boundary.bounds, title=title, lang=lang, tiles=tiles, cdn=cdn)
+    _add_units(m, assessment, lang)
+    _add_roads(m, region, lang)
+    return m
+
+
+def blank_map(bounds, *, title: str, lang: str = "en", tiles: str | None = None, cdn: bool = False) -> folium.Map:
+    """An empty map over ``bounds`` (minx, miny, maxx, maxy): Leaflet inlined, a title, a metric scale."""
+    minx, miny, maxx, maxy = bounds
     m = folium.Map(location=[(miny + maxy) / 2, (minx + maxx) / 2], tiles=None, zoom_start=9, control_scale=False)
     if not cdn:
         # Nothing but Leaflet is needed; it is inlined from the xstatic-leaflet package below.
@@ -200,8 +208,43 @@ def base_map(assessment: Assessment, *, title: str, lang: str = "en", tiles: str
         _add_tiles(m, tiles, lang)
     m.fit_bounds([[miny, minx], [maxy, maxx]], padding_top_left=(340, 60), padding_bottom_right=(40, 40))
     MapScript("L.control.scale({metric: true, imperial: false, position: 'bottomleft', maxWidth: 150}).addTo({map});").add_to(m)
-    _add_units(m, assessment, lang)
-    _add_roads(m, region, lang)
+    return m
+
+
+def _share_colour(share: float | None) -> str:
+    if share is None:
+        return "#BBBBBB"
+    for floor, colour in zip((1.0, 0.75, 0.5, 0.25), COUNT_COLOURS, strict=False):
+        if share >= floor - 1e-12:
+            return colour
+    return COUNT_COLOURS[-1]
+
+
+def batch_overview_map(results: list[dict], *, lang: str = "en") -> folium.Map:
+    """Every region of a batch, coloured by the share of its tested standards that are met; failed regions grey."""
+    _ = words(lang)
+    shapes = {r["region"]: shapely.from_wkt(r["boundary"]) for r in results if r.get("boundary")}
+    bounds = shapely.union_all(list(shapes.values())).bounds if shapes else (73.0, 18.0, 135.0, 54.0)
+    m = blank_map(bounds, title=_("Regions: share of tested standards met"), lang=lang)
+    feats = []
+    for r in sorted(results, key=lambda r: r["region"]):
+        verdicts = [row["verdict"] for row in r["rows"]]
+        met, not_met = verdicts.count(MET), verdicts.count(NOT_MET)
+        share = met / (met + not_met) if met + not_met else None
+        geom = shapes.get(r["region"])
+        if geom is None:
+            continue
+        tip = (
+            _("{name}: failed - {error}").format(name=r["region"], error=r["error"])
+            if r["error"]
+            else _("{name}: {met} met, {not_met} not met, {not_tested} not tested").format(
+                name=r["region"], met=met, not_met=not_met, not_tested=len(verdicts) - met - not_met
+            )
+        )
+        style = {"color": "#222", "weight": 1, "fillColor": _share_colour(share), "fillOpacity": 0.6}
+        feats.append(_feature(geom, _style=style, _tooltip=esc(tip)))
+    JsonLayer(feats, name=_("regions")).add_to(m)
+    folium.LayerControl(collapsed=False).add_to(m)
     return m
 
 

@@ -209,6 +209,7 @@ _REGION_SPEC = {
     **{k: FieldSpec((str,), required=False) for k in (*_LAYER_KEYS, *_TERRAIN_KEYS)},
     "terrain_cell_m": FieldSpec((int, float), required=False),
     "use_terrain": FieldSpec((bool,), required=False),
+    "parents": FieldSpec((list,), required=False),
     "coords": FieldSpec((str,), required=False),
     "complete_types": FieldSpec((list,), required=False),
     "vocabulary": FieldSpec((dict,), required=False),
@@ -446,19 +447,29 @@ def _read_layers(files: dict, *, coords: str, vocabulary: Vocabulary, ftypes, ma
             layers[key] = validators[key](layer, str(files[key]))
         except InputValidationError as exc:
             problems.extend(exc.problems)
-    if "facilities" in layers and not layers["facilities"]["in_region"].any():
+    if "facilities" in layers and not _any_near(layers["facilities"], boundary_geom, margin_km):
+        # A county whose only clinic is across its border is fine (within the margin);
+        # nothing inside or near it means the coordinates or the boundary are wrong.
         problems.append(
             Problem(
                 str(files["facilities"]),
                 "",
                 "geometry",
-                "every facility lies outside the region's boundary; "
+                f"every facility lies outside the region's boundary and its {margin_km:g} km margin; "
                 "check the coordinates (WGS84 lon/lat, or --coords gcj02) and the boundary file.",
             )
         )
     if problems:
         raise InputValidationError(problems)
     return layers, boundary_geom
+
+
+def _any_near(facilities: gpd.GeoDataFrame, boundary: shapely.Geometry, margin_km: float) -> bool:
+    """Any facility inside the region, or within the margin around it."""
+    if facilities["in_region"].any():
+        return True
+    zone = boundary.buffer(margin_km / 111.0)
+    return bool(shapely.contains_xy(zone, facilities.geometry.x.to_numpy(), facilities.geometry.y.to_numpy()).any())
 
 
 def _hull_boundary(frames: list[gpd.GeoDataFrame]) -> shapely.Geometry:

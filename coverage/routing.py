@@ -26,7 +26,7 @@ from scipy.sparse.csgraph import dijkstra
 
 from .config import Profile
 from .errors import RoadNetworkError
-from .geodesy import PointIndex, circle_polygons, distance_m
+from .geodesy import PointIndex, chord_for, circle_polygons, distance_m, unit_vectors
 from .network import RoadNetwork
 from .osm import BACKWARD, BOTH, FORWARD, OsmRules, load_osm_rules, way_access, way_direction, way_kept, way_speeds_kmh
 
@@ -382,12 +382,22 @@ def direct_pairs(origins: np.ndarray, destinations: np.ndarray, cutoff_s: float,
 
 
 def travel_time_matrix(
-    graph: RoutingGraph, origins: np.ndarray, destinations: np.ndarray, *, cutoff_s: float, chunk_bytes: int = 256 << 20
+    graph: RoutingGraph,
+    origins: np.ndarray,
+    destinations: np.ndarray,
+    *,
+    cutoff_s: float,
+    chunk_bytes: int = 256 << 20,
+    bounded: bool = True,
 ) -> TravelTimeMatrix:
     """Travel times from origins to destinations, keeping only pairs within ``cutoff_s``.
 
-    Dijkstra runs on the reversed graph from the destinations, a chunk at a time
-    so that the dense rows scipy returns stay within ``chunk_bytes``.
+    Dijkstra runs on the reversed graph from the destinations, a chunk at a time so
+    that the dense rows scipy returns stay within ``chunk_bytes``.  With ``bounded``,
+    each chunk of nearby destinations searches only the subgraph of nodes within
+    ``cutoff_s`` x the graph's top speed of one of them (a provable bound: nothing
+    farther can be reached in time), so a short cutoff on a province graph costs about
+    what it costs on a county graph; the answers are the full search's.
 
     Parameters
     ----------
@@ -399,6 +409,8 @@ def travel_time_matrix(
         Largest time kept.
     chunk_bytes
         Memory for one chunk of dense distance rows.
+    bounded
+        Search each chunk's reachable subgraph only (False: the whole graph).
 
     Returns
     -------
@@ -410,16 +422,26 @@ def travel_time_matrix(
     d_snap = snap_points(graph, d_ll)
     rows, cols, vals = [], [], []
     o_ok = np.flatnonzero(o_snap.joined)
-    o_nodes = o_snap.node[o_ok]
-    o_legs = o_snap.leg_s[o_ok]
     d_ok = np.flatnonzero(d_snap.joined & (d_snap.leg_s <= cutoff_s))
+    d_ok = d_ok[_spatial_order(d_ll[d_ok])]
     per_chunk = max(1, int(chunk_bytes // (8 * max(graph.n_nodes, 1))))
-    for start in range(0, len(d_ok), per_chunk):
-        chunk = d_ok[start : start + per_chunk]
-        dist = dijkstra(graph.reverse, directed=True, indices=d_snap.node[chunk], limit=cutoff_s)
-        t = dist[:, o_nodes] + o_legs[None, :] + d_snap.leg_s[chunk][:, None]
+    step = min(per_chunk, 64) if bounded else per_chunk
+    for start in range(0, len(d_ok), step):
+        chunk = d_ok[start : start + step]
+        sources = d_snap.node[chunk]
+        nodes = _reachable_nodes(graph, sources, cutoff_s) if bounded else None
+        sub, local = (graph.reverse, None) if nodes is None else (graph.reverse[nodes][:, nodes], nodes)
+        idx = sources if local is None else np.searchsorted(local, sources)
+        dist = dijkstra(sub, directed=True, indices=idx, limit=cutoff_s)
+        if local is None:
+            o_pos, o_in = o_snap.node[o_ok], np.ones(len(o_ok), bool)
+        else:
+            o_pos = np.searchsorted(local, o_snap.node[o_ok])
+            o_in = (o_pos < len(local)) & (local[np.minimum(o_pos, len(local) - 1)] == o_snap.node[o_ok])
+        keep = np.flatnonzero(o_in)
+        t = dist[:, o_pos[keep]] + o_snap.leg_s[o_ok[keep]][None, :] + d_snap.leg_s[chunk][:, None]
         di, oi = np.nonzero(t <= cutoff_s)
-        rows.append(o_ok[oi])
+        rows.append(o_ok[keep[oi]])
         cols.append(chunk[di])
         vals.append(t[di, oi])
     if graph.profile.direct_offroad and len(o_ll) and len(d_ll):
@@ -428,6 +450,34 @@ def travel_time_matrix(
         cols.append(p)
         vals.append(t)
     return fastest_pairs(rows, cols, vals, (len(o_ll), len(d_ll)), cutoff_s)
+
+
+def _spatial_order(lonlat: np.ndarray) -> np.ndarray:
+    """An order that keeps nearby points together (Z-order of a 1,024 x 1,024 grid over their box)."""
+    if len(lonlat) < 2:
+        return np.arange(len(lonlat))
+    lo, hi = lonlat.min(axis=0), lonlat.max(axis=0)
+    q = ((lonlat - lo) / np.maximum(hi - lo, 1e-12) * 1023).astype(np.int64)
+    key = np.zeros(len(lonlat), np.int64)
+    for bit in range(10):
+        key |= ((q[:, 0] >> bit) & 1) << (2 * bit) | ((q[:, 1] >> bit) & 1) << (2 * bit + 1)
+    return np.argsort(key, kind="stable")
+
+
+def _reachable_nodes(graph: RoutingGraph, sources: np.ndarray, cutoff_s: float) -> np.ndarray | None:
+    """Sorted nodes within ``cutoff_s`` x top speed (geodesic) of a source; None when that is most of the graph."""
+    index, usable = graph.index
+    net = graph.network
+    # One ball around the chunk's first source holding every source's reach; 1 % wider than
+    # the geodesic bound so that the sphere of the index never cuts it short (a superset is exact).
+    lon, lat = net.lon[sources], net.lat[sources]
+    spread = float(distance_m(np.full(len(lon), lon[0]), np.full(len(lat), lat[0]), lon, lat).max())
+    radius = (cutoff_s * graph.top_speed_m_per_s + spread) * 1.01
+    if index.tree is None:
+        return None
+    hit = index.tree.query_ball_point(unit_vectors(lon[:1], lat[:1])[0], chord_for(radius))
+    nodes = np.union1d(usable[np.asarray(hit, np.int64)], sources)
+    return None if len(nodes) > 0.5 * graph.n_nodes else nodes
 
 
 def service_area(graph: RoutingGraph, facilities: np.ndarray, seconds: float, *, n_vertices: int = 16) -> shapely.Geometry:

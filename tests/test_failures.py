@@ -116,7 +116,7 @@ CASES = {
     "facilities_all_outside": (
         "facilities",
         BROKEN / "facilities_all_outside.csv",
-        "every facility lies outside the region's boundary",
+        "every facility lies outside the region's boundary and its 40 km margin",
     ),
     "invalid_polygon": (
         "units",

@@ -363,3 +363,21 @@ def test_reference_graph_is_what_the_rules_say(tengger):
     ref = network_graph(tengger.network, graph.profile)
     fw = graph.forward.tocoo()
     assert set(zip(fw.row.tolist(), fw.col.tolist(), strict=True)) == set(ref.edges)
+
+
+@pytest.mark.parametrize("cutoff_s", [120.0, 600.0, 1800.0, 7200.0])
+def test_bounded_matrix_equals_the_full_search(cutoff_s):
+    # Each chunk of destinations searches only what cutoff x top speed can reach: same pairs, same times.
+    from bench.synthetic import grid_network, random_node_points
+    from coverage.config import load_profiles
+    from coverage.routing import build_routing_graph, travel_time_matrix
+
+    net = grid_network(70, seed=11)
+    graph = build_routing_graph(net, load_profiles()["drive"])
+    origins = random_node_points(net, 400, seed=1)
+    dests = random_node_points(net, 150, seed=2)
+    full = travel_time_matrix(graph, origins, dests, cutoff_s=cutoff_s, bounded=False)
+    part = travel_time_matrix(graph, origins, dests, cutoff_s=cutoff_s, bounded=True)
+    assert np.array_equal(full.origin, part.origin) and np.array_equal(full.destination, part.destination)
+    assert np.allclose(full.seconds, part.seconds, rtol=0, atol=1e-6)
+    assert len(full.seconds) > 0
