@@ -1,9 +1,8 @@
 """Province scale: a seeded synthetic region and a timed `coverage-plan check` on it.
 
-Usage (from the repository root, in the project's environment)::
-
-    python -m bench.province                 # 1,000,000 road nodes, 50,000 settlements, 5,000 facilities
-    python -m bench.province --side 300 --settlements 5000 --facilities 500   # smaller
+Used by ``python -m bench --sections province`` (1,000,000 road nodes, 50,000 settlements,
+5,000 facilities) and by the batch section (100 counties); ``python -m bench.province``
+runs it alone.
 
 The generator (seeded, deterministic):
 
@@ -18,8 +17,8 @@ The generator (seeded, deterministic):
 
 The files are written as GeoPackage; the road network goes straight into the
 routing cache under the key of a placeholder road file, so `check` runs as a
-second run on the same roads would (parsing a 1M-node OSM extract with osmnx is
-measured separately, in bench/bench_routing.py, per 100k nodes).  `check` runs
+second run on the same roads would (reading OSM files is measured by the reader
+section).  `check` runs
 in a subprocess under ``/usr/bin/time -v`` for its wall time and peak memory.
 """
 
@@ -40,7 +39,8 @@ from shapely.geometry import box
 from bench.synthetic import grid_network
 from coverage import io
 from coverage.errors import InputValidationError
-from coverage.region import _read_boundary, _utm_crs, network_cache_key
+from coverage.osm import load_osm_rules
+from coverage.region import _read_boundary, network_cache_key
 
 TYPES = [
     "health_centre",
@@ -55,19 +55,35 @@ TYPES = [
 SHARES = [0.04, 0.30, 0.01, 0.20, 0.15, 0.05, 0.15, 0.10]
 
 
-def generate(folder: Path, *, side: int, n_settlements: int, n_facilities: int, seed: int = 7) -> dict[str, Path]:
-    """Write the synthetic region's files into ``folder``; returns them by role."""
+def generate(
+    folder: Path,
+    *,
+    side: int,
+    n_settlements: int,
+    n_facilities: int,
+    seed: int = 7,
+    towns: int = 20,
+    origin: tuple[float, float] = (500_000.0, 4_000_000.0),
+    cache_dir: Path | None = None,
+) -> dict[str, Path]:
+    """Write the synthetic region's files into ``folder``; returns them by role.
+
+    ``towns`` per side (each of 5 x 5 gacha); ``origin`` the grid's corner in UTM 48N
+    metres (counties side by side); the network goes into ``cache_dir`` (default
+    ``folder/cache``).
+    """
     rng = np.random.default_rng(seed)
-    net = grid_network(side, seed=seed)
+    net = grid_network(side, seed=seed, origin=origin)
     minx, miny, maxx, maxy = net.lon.min(), net.lat.min(), net.lon.max(), net.lat.max()
     boundary = gpd.GeoDataFrame({"name": ["synthetic province"]}, geometry=[box(minx, miny, maxx, maxy)], crs="EPSG:4326")
-    # Units: towns on a 20 x 20 grid, 5 x 5 gacha in each.
-    tx, ty = np.linspace(minx, maxx, 21), np.linspace(miny, maxy, 21)
-    gx, gy = np.linspace(minx, maxx, 101), np.linspace(miny, maxy, 101)
+    # Units: towns on a towns x towns grid, 5 x 5 gacha in each.
+    ng = towns * 5
+    tx, ty = np.linspace(minx, maxx, towns + 1), np.linspace(miny, maxy, towns + 1)
+    gx, gy = np.linspace(minx, maxx, ng + 1), np.linspace(miny, maxy, ng + 1)
     units = [
         {"code": f"T{i:02d}{j:02d}", "level": "town", "parent_code": "", "geometry": box(tx[i], ty[j], tx[i + 1], ty[j + 1])}
-        for i in range(20)
-        for j in range(20)
+        for i in range(towns)
+        for j in range(towns)
     ]
     units += [
         {
@@ -76,8 +92,8 @@ def generate(folder: Path, *, side: int, n_settlements: int, n_facilities: int, 
             "parent_code": f"T{i // 5:02d}{j // 5:02d}",
             "geometry": box(gx[i], gy[j], gx[i + 1], gy[j + 1]),
         }
-        for i in range(100)
-        for j in range(100)
+        for i in range(ng)
+        for j in range(ng)
     ]
     units = gpd.GeoDataFrame(units, crs="EPSG:4326")
     # Settlements around village centres near road nodes.
@@ -88,8 +104,8 @@ def generate(folder: Path, *, side: int, n_settlements: int, n_facilities: int, 
     lon = np.clip(net.lon[which] + dlon, minx, maxx)
     lat = np.clip(net.lat[which] + dlat, miny, maxy)
     pop = np.round(rng.lognormal(5.0, 0.8, n_settlements))
-    gi = np.clip(((lon - minx) / (maxx - minx) * 100).astype(int), 0, 99)
-    gj = np.clip(((lat - miny) / (maxy - miny) * 100).astype(int), 0, 99)
+    gi = np.clip(((lon - minx) / (maxx - minx) * ng).astype(int), 0, ng - 1)
+    gj = np.clip(((lat - miny) / (maxy - miny) * ng).astype(int), 0, ng - 1)
     settlements = gpd.GeoDataFrame(
         {
             "id": [f"S{k:06d}" for k in range(n_settlements)],
@@ -137,10 +153,8 @@ def generate(folder: Path, *, side: int, n_settlements: int, n_facilities: int, 
     bgeom = _read_boundary(files["boundary"], problems)
     if problems:
         raise InputValidationError(problems)
-    crs = _utm_crs(bgeom)
-    assert crs == net.crs, (crs, net.crs)
-    key = network_cache_key(roads, bgeom, crs=crs, margin_km=40.0)
-    io.save_cached_arrays(folder / "cache", key, net.to_arrays())
+    key = network_cache_key(roads, bgeom, margin_km=40.0, rules=load_osm_rules())
+    io.save_cached_arrays(cache_dir or folder / "cache", key, net.to_arrays())
     files["roads"] = roads
     return files
 

@@ -561,39 +561,46 @@ def assess(region: Region, catalogue: Catalogue, *, progress: Callable | None = 
 
 
 def group_summary(assessment: Assessment) -> pd.DataFrame:
-    """Access standards per unit (at each level) and per settlement class: settlements and demand meeting them."""
-    rows = []
+    """Access standards per unit (at each level) and per settlement class: settlements and demand meeting them.
+
+    One grouped aggregation per standard and grouping (no loop over groups: province scale).
+    """
+    frames = []
     region = assessment.region
     by_cols = [f"{lv}_code" for lv in region.vocabulary.unit_levels] + ["class"]
     for r in assessment.results:
         if not isinstance(r.standard, AccessStandard) or r.detail.empty or r.verdict == NOT_TESTED:
             continue
+        d = r.detail
+        met = (d["verdict"] == MET).to_numpy()
+        base = pd.DataFrame({"demand": d["demand"].to_numpy(), "met": met, "met_demand": np.where(met, d["demand"], 0.0)})
         for by in by_cols:
-            for key, g in r.detail.groupby(by, sort=True):
-                total = g["demand"].sum()
-                ok = g.loc[g["verdict"] == MET, "demand"].sum()
-                rows.append(
-                    {
-                        "standard": r.standard.id,
-                        "group_by": by,
-                        "group": key,
-                        "settlements": len(g),
-                        "settlements_meeting": int((g["verdict"] == MET).sum()),
-                        "demand": total,
-                        "demand_meeting": ok,
-                        "share_demand_meeting": ok / total if total else np.nan,
-                    }
-                )
-    return pd.DataFrame(
-        rows,
-        columns=[
-            "standard",
-            "group_by",
-            "group",
-            "settlements",
-            "settlements_meeting",
-            "demand",
-            "demand_meeting",
-            "share_demand_meeting",
-        ],
-    )
+            if by not in d:
+                continue
+            g = base.assign(group=d[by].to_numpy()).groupby("group", sort=True)
+            agg = g.agg(
+                settlements=("met", "size"),
+                settlements_meeting=("met", "sum"),
+                demand=("demand", "sum"),
+                demand_meeting=("met_demand", "sum"),
+            ).reset_index()
+            agg.insert(0, "group_by", by)
+            agg.insert(0, "standard", r.standard.id)
+            frames.append(agg)
+    columns = [
+        "standard",
+        "group_by",
+        "group",
+        "settlements",
+        "settlements_meeting",
+        "demand",
+        "demand_meeting",
+        "share_demand_meeting",
+    ]
+    if not frames:
+        return pd.DataFrame(columns=columns)
+    out = pd.concat(frames, ignore_index=True)
+    out["settlements_meeting"] = out["settlements_meeting"].astype(int)
+    total = out["demand"].to_numpy(float)
+    out["share_demand_meeting"] = np.where(total != 0, out["demand_meeting"] / np.where(total != 0, total, 1), np.nan)
+    return out[columns]

@@ -758,8 +758,12 @@ def neutralise_formulas(frame: pd.DataFrame) -> pd.DataFrame:
         if out[col].dtype != object and not pd.api.types.is_string_dtype(out[col]):
             continue
         text = out[col]
-        is_str = text.map(lambda v: isinstance(v, str))
-        risky = is_str & text.astype(str).str.startswith(_FORMULA_START)
+        # Decide once per distinct value (ids, verdicts and sources repeat across many rows).
+        codes, uniques = pd.factorize(text, use_na_sentinel=True)
+        flags = np.array([isinstance(v, str) and v.startswith(_FORMULA_START) for v in uniques], dtype=bool)
+        if not flags.any():
+            continue
+        risky = pd.Series(np.where(codes >= 0, flags[np.maximum(codes, 0)], False), index=text.index)
         if risky.any():
             numeric = pd.to_numeric(text.where(risky), errors="coerce").notna()
             fix = risky & ~numeric

@@ -412,6 +412,17 @@ def reason_text(row, std: AccessStandard, region: Region, lang: str = "en") -> s
     )
 
 
+def reason_texts(detail: pd.DataFrame, std: AccessStandard, region: Region, lang: str = "en") -> np.ndarray:
+    """:func:`reason_text` of every row, visiting only the failing rows (plain dicts, not Series: province scale)."""
+    out = np.full(len(detail), "", dtype=object)
+    failing = np.flatnonzero((detail["reason_code"] != "").to_numpy())
+    if len(failing):
+        cols = ["reason_code", "snap_m", "access_min", "minutes", "network_min", "egress_min", "shortfall_min"]
+        records = detail.iloc[failing][cols].to_dict("records")
+        out[failing] = [reason_text(rec, std, region, lang) for rec in records]
+    return out
+
+
 def access_table(assessment: Assessment, *, lang: str = "en") -> gpd.GeoDataFrame:
     """Every access result, one row per standard x settlement, with point geometry (WGS84)."""
     region = assessment.region
@@ -422,9 +433,7 @@ def access_table(assessment: Assessment, *, lang: str = "en") -> gpd.GeoDataFram
         d = r.detail.copy()
         if r.verdict == NOT_TESTED:
             d["verdict"] = NOT_TESTED
-        d["reason"] = (
-            [reason_text(row, r.standard, region, lang) for _, row in d.iterrows()] if (d["reason_code"] != "").any() else ""
-        )
+        d["reason"] = reason_texts(d, r.standard, region, lang)
         d["travel"] = region.travel_model(r.standard.profile).label(lang)
         frames.append(d)
     if not frames:

@@ -332,7 +332,8 @@ def grid_graph(speed: np.ndarray, cell_m: float) -> sp.csr_array:
     h, w = speed.shape
     ok = speed > 0
     pace = np.where(ok, 1.0 / np.where(ok, speed, 1.0), 0.0)
-    idx = np.arange(h * w, dtype=np.int64).reshape(h, w)
+    itype = np.int32 if h * w < 2**31 else np.int64  # half the index memory on every grid that fits
+    idx = np.arange(h * w, dtype=itype).reshape(h, w)
     rows, cols, data = [], [], []
     for dy, dx in ((0, 1), (1, 0), (1, 1), (1, -1)):
         a = (slice(0, h - dy), slice(max(0, -dx), w - max(0, dx)))
@@ -347,7 +348,8 @@ def grid_graph(speed: np.ndarray, cell_m: float) -> sp.csr_array:
         data += [s, s]
     n = h * w
     r, c, d = (np.concatenate(x) if x else np.empty(0) for x in (rows, cols, data))
-    return sp.csr_array((d, (r.astype(np.int64), c.astype(np.int64))), shape=(n, n))
+    del rows, cols, data
+    return sp.csr_array((d, (r.astype(itype, copy=False), c.astype(itype, copy=False))), shape=(n, n))
 
 
 def _connectors(
