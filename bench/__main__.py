@@ -4,7 +4,7 @@ Usage (repository root, the project's environment with the dev extra)::
 
     python -m bench                      # every section, full sizes (about half an hour)
     python -m bench --quick              # small sizes (a smoke test; RESULTS.md is not written)
-    python -m bench --sections reader,terrain
+    python -m bench --sections reader,terrain   # re-run these sections, replacing them in RESULTS.md
 
 Every figure in RESULTS.md comes from this run; goals are stated and checked by the code.
 """
@@ -61,7 +61,21 @@ def main() -> None:
         t0 = time.perf_counter()
         results.append(SECTIONS[name](a.quick))
         print(f"[{name}] {time.perf_counter() - t0:.0f} s", flush=True)
-    if a.quick or a.sections:
+    if a.quick:
+        return
+    results_path = Path(__file__).with_name("RESULTS.md")
+    if a.sections and results_path.exists():
+        # Replace only the sections run now; the others stay as their last run printed them.
+        text = results_path.read_text(encoding="utf-8")
+        for sec in results:
+            start = text.find(f"## {sec.title}")
+            if start < 0:
+                text = text.rstrip("\n") + "\n\n" + sec.markdown()
+                continue
+            end = text.find("\n## ", start + 3)
+            text = text[:start] + sec.markdown() + ("\n" + text[end + 1 :] if end >= 0 else "")
+        results_path.write_text(text, encoding="utf-8")
+        print(f"updated {len(results)} section(s) of bench/RESULTS.md")
         return
     header = [
         "# Benchmark results",

@@ -54,6 +54,12 @@ _LAZY = {
     "load_scenario": "scenario",
     "Catalogue": "standards",
     "load_catalogue": "standards",
+    "build_region": "init_region",
+    "population_from_cells": "population",
+    "read_population_raster": "io",
+    "TerrainTravel": "terrain",
+    "run_batch": "batch",
+    "find_regions": "batch",
 }
 
 __all__ = [

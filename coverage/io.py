@@ -293,7 +293,8 @@ def read_osm_roads(path: Path | str, *, tag_keys: tuple[str, ...]) -> RawRoads:
     starts: list[int] = []  # 1 where a vertex starts a new piece (first of a way, or after a missing node)
     way_of: list[int] = []
     way_ids: list[int] = []
-    tags: dict[str, list[str]] = {k: [] for k in tag_keys}
+    wanted = set(tag_keys)
+    way_tags: list[dict] = []
     n_missing = 0
     try:
         fp = (
@@ -306,9 +307,8 @@ def read_osm_roads(path: Path | str, *, tag_keys: tuple[str, ...]) -> RawRoads:
                 continue
             w = len(way_ids)
             way_ids.append(obj.id)
-            t = obj.tags
-            for k in tag_keys:
-                tags[k].append(t.get(k, ""))
+            # One pass over the way's few tags (not one lookup per rule key).
+            way_tags.append({tag.k: tag.v for tag in obj.tags if tag.k in wanted})
             new_piece = 1
             for nd in obj.nodes:
                 loc = nd.location
@@ -332,6 +332,7 @@ def read_osm_roads(path: Path | str, *, tag_keys: tuple[str, ...]) -> RawRoads:
         )
     if n_missing:
         log.info("%s: %d way vertices lie outside the extract; their segments are left out.", path, n_missing)
+    tags = {k: [t.get(k, "") for t in way_tags] for k in tag_keys}
     ref = np.asarray(refs, np.int64)
     node_id, first, inverse = np.unique(ref, return_index=True, return_inverse=True)
     vertex_way = np.asarray(way_of, np.int64)

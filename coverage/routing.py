@@ -26,7 +26,7 @@ from scipy.sparse.csgraph import dijkstra
 
 from .config import Profile
 from .errors import RoadNetworkError
-from .geodesy import PointIndex, chord_for, circle_polygons, distance_m, unit_vectors
+from .geodesy import PointIndex, circle_polygons, distance_m
 from .network import RoadNetwork
 from .osm import BACKWARD, BOTH, FORWARD, OsmRules, load_osm_rules, way_access, way_direction, way_kept, way_speeds_kmh
 
@@ -86,6 +86,18 @@ class RoutingGraph:
         """Geodesic nearest-point index over the usable nodes, and the node of each index point (built once)."""
         idx = np.flatnonzero(self.usable)
         return PointIndex(self.network.lon[idx], self.network.lat[idx]), idx
+
+    @functools.cached_property
+    def buckets(self) -> tuple[np.ndarray, np.ndarray, tuple[float, float, float, int]]:
+        """Usable nodes sorted by a 0.05-degree grid cell (keys, node ids, (lon0, lat0, cell, columns)), for box searches."""
+        idx = np.flatnonzero(self.usable)
+        lon, lat = self.network.lon[idx], self.network.lat[idx]
+        cell = 0.05
+        lon0, lat0 = float(lon.min()) if len(idx) else 0.0, float(lat.min()) if len(idx) else 0.0
+        ncol = int((float(lon.max()) - lon0) // cell) + 1 if len(idx) else 1
+        key = ((lat - lat0) // cell).astype(np.int64) * ncol + ((lon - lon0) // cell).astype(np.int64)
+        order = np.argsort(key, kind="stable")
+        return key[order], idx[order], (lon0, lat0, cell, ncol)
 
     @functools.cached_property
     def top_speed_m_per_s(self) -> float:
@@ -425,12 +437,16 @@ def travel_time_matrix(
     d_ok = np.flatnonzero(d_snap.joined & (d_snap.leg_s <= cutoff_s))
     d_ok = d_ok[_spatial_order(d_ll[d_ok])]
     per_chunk = max(1, int(chunk_bytes // (8 * max(graph.n_nodes, 1))))
-    step = min(per_chunk, 64) if bounded else per_chunk
-    for start in range(0, len(d_ok), step):
-        chunk = d_ok[start : start + step]
+    chunks = _nearby_chunks(d_ll[d_ok], cutoff_s * graph.top_speed_m_per_s / 4, min(per_chunk, 16)) if bounded else []
+    if not bounded or len(chunks) > len(d_ok) / 2:
+        # Destinations too scattered to share a subgraph: cutting one per destination costs more than it saves.
+        bounded = False
+        chunks = [np.arange(s0, min(s0 + per_chunk, len(d_ok))) for s0 in range(0, len(d_ok), per_chunk)]
+    for part in chunks:
+        chunk = d_ok[part]
         sources = d_snap.node[chunk]
         nodes = _reachable_nodes(graph, sources, cutoff_s) if bounded else None
-        sub, local = (graph.reverse, None) if nodes is None else (graph.reverse[nodes][:, nodes], nodes)
+        sub, local = (graph.reverse, None) if nodes is None else (_subgraph(graph.reverse, nodes), nodes)
         idx = sources if local is None else np.searchsorted(local, sources)
         dist = dijkstra(sub, directed=True, indices=idx, limit=cutoff_s)
         if local is None:
@@ -452,6 +468,20 @@ def travel_time_matrix(
     return fastest_pairs(rows, cols, vals, (len(o_ll), len(d_ll)), cutoff_s)
 
 
+def _nearby_chunks(lonlat: np.ndarray, spread_m: float, size: int) -> list[np.ndarray]:
+    """Consecutive runs of points (already in spatial order) within ``spread_m`` of the run's first, at most ``size``."""
+    chunks, start = [], 0
+    while start < len(lonlat):
+        end = min(start + size, len(lonlat))
+        d = distance_m(np.full(end - start, lonlat[start, 0]), np.full(end - start, lonlat[start, 1]), *lonlat[start:end].T)
+        far = np.flatnonzero(d > spread_m)
+        stop = start + (int(far[0]) if len(far) else end - start)
+        stop = max(stop, start + 1)
+        chunks.append(np.arange(start, stop))
+        start = stop
+    return chunks
+
+
 def _spatial_order(lonlat: np.ndarray) -> np.ndarray:
     """An order that keeps nearby points together (Z-order of a 1,024 x 1,024 grid over their box)."""
     if len(lonlat) < 2:
@@ -464,20 +494,48 @@ def _spatial_order(lonlat: np.ndarray) -> np.ndarray:
     return np.argsort(key, kind="stable")
 
 
+def _subgraph(csr: sp.csr_array, nodes: np.ndarray) -> sp.csr_array:
+    """The CSR matrix restricted to sorted ``nodes``: their rows, then the columns among them (no O(n) work)."""
+    starts, ends = csr.indptr[nodes], csr.indptr[nodes + 1]
+    counts = ends - starts
+    take = np.repeat(starts - np.concatenate([[0], np.cumsum(counts)[:-1]]), counts) + np.arange(counts.sum())
+    col = csr.indices[take]
+    pos = np.minimum(np.searchsorted(nodes, col), len(nodes) - 1)
+    keep = nodes[pos] == col
+    per_row = np.add.reduceat(keep, np.concatenate([[0], np.cumsum(counts)[:-1]])) if len(keep) else np.zeros(0, int)
+    per_row = np.where(counts > 0, per_row, 0)
+    indptr = np.concatenate([[0], np.cumsum(per_row)])
+    return sp.csr_array((csr.data[take][keep], pos[keep], indptr), shape=(len(nodes), len(nodes)))
+
+
 def _reachable_nodes(graph: RoutingGraph, sources: np.ndarray, cutoff_s: float) -> np.ndarray | None:
-    """Sorted nodes within ``cutoff_s`` x top speed (geodesic) of a source; None when that is most of the graph."""
-    index, usable = graph.index
+    """Sorted nodes that may reach a source within ``cutoff_s``; None when that is most of the graph.
+
+    Every node in the grid cells of a latitude/longitude box holding the geodesic discs of
+    radius ``cutoff_s`` x top speed around the sources (a provable superset); None also when
+    the box crosses the antimeridian.
+    """
     net = graph.network
-    # One ball around the chunk's first source holding every source's reach; 1 % wider than
-    # the geodesic bound so that the sphere of the index never cuts it short (a superset is exact).
+    keys, nodes, (lon0, lat0, cell, ncol) = graph.buckets
     lon, lat = net.lon[sources], net.lat[sources]
-    spread = float(distance_m(np.full(len(lon), lon[0]), np.full(len(lat), lat[0]), lon, lat).max())
-    radius = (cutoff_s * graph.top_speed_m_per_s + spread) * 1.01
-    if index.tree is None:
+    radius = cutoff_s * graph.top_speed_m_per_s
+    dlat = radius / 110_000.0 + 1e-9  # a degree of latitude is >= 110.57 km everywhere
+    top = min(89.999, float(np.abs(lat).max()) + dlat)
+    dlon = radius / (111_320.0 * np.cos(np.radians(top))) + 1e-9  # the widest degree of longitude in the box
+    west, east = float(lon.min()) - dlon, float(lon.max()) + dlon
+    if west < -180.0 or east > 180.0:
         return None
-    hit = index.tree.query_ball_point(unit_vectors(lon[:1], lat[:1])[0], chord_for(radius))
-    nodes = np.union1d(usable[np.asarray(hit, np.int64)], sources)
-    return None if len(nodes) > 0.5 * graph.n_nodes else nodes
+    r0, r1 = int(np.floor((lat.min() - dlat - lat0) / cell)), int(np.floor((lat.max() + dlat - lat0) / cell))
+    c0, c1 = max(int(np.floor((west - lon0) / cell)), 0), min(int(np.floor((east - lon0) / cell)), ncol - 1)
+    rows = np.arange(max(r0, 0), max(r1 + 1, 0))
+    lo = np.searchsorted(keys, rows * ncol + c0, side="left")
+    hi = np.searchsorted(keys, rows * ncol + c1, side="right")
+    total = int((hi - lo).sum())
+    if total > 0.5 * graph.n_nodes:
+        return None
+    hit = np.concatenate([nodes[a:b] for a, b in zip(lo, hi, strict=True)] + [sources.astype(nodes.dtype)])
+    hit = np.sort(hit)  # sorted and deduplicated (np.unique is far slower on large int arrays in numpy 2)
+    return hit[np.concatenate([[True], hit[1:] != hit[:-1]])]
 
 
 def service_area(graph: RoutingGraph, facilities: np.ndarray, seconds: float, *, n_vertices: int = 16) -> shapely.Geometry:

@@ -118,7 +118,8 @@ def test_rollup_counts_per_level(province, tmp_path):
 
 
 def test_dask_cluster_gives_the_local_answers(province, tmp_path):
-    distributed = pytest.importorskip("distributed")
+    import distributed
+
     tasks = [t for t in find_regions(province) if t.name != "zone"]
     local = run_batch(tasks, BatchOptions(out=tmp_path / "local"), workers=2)
     with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=False, dashboard_address=None) as cluster:

@@ -121,10 +121,20 @@ def test_bundled_data_is_reproducible(tmp_path, bundled_dir):
     copy = tmp_path / "geodata"
     shutil.copytree(geodata / "sources", copy / "sources")
     shutil.copy(geodata / "build_tengger.py", copy / "build_tengger.py")
+    shutil.copy(geodata / "build_landcover.py", copy / "build_landcover.py")
     runpy.run_path(str(copy / "build_tengger.py"), run_name="__main__")
+    runpy.run_path(str(copy / "build_landcover.py"), run_name="__main__")
     built = tmp_path / "coverage" / "data" / "regions" / "tengger"
     names = sorted(p.name for p in bundled_dir.iterdir() if p.is_file() and p.name != "region.toml")
-    assert set(names) >= {"settlements.geojson", "facilities.geojson", "units.geojson", "boundary.geojson", "roads.osm"}
+    assert set(names) >= {
+        "settlements.geojson",
+        "facilities.geojson",
+        "units.geojson",
+        "boundary.geojson",
+        "roads.osm",
+        "landcover.tif",
+        "landcover.toml",
+    }
     for name in names:
         assert (built / name).read_bytes() == (bundled_dir / name).read_bytes(), name
 

@@ -366,18 +366,26 @@ def test_reference_graph_is_what_the_rules_say(tengger):
 
 
 @pytest.mark.parametrize("cutoff_s", [120.0, 600.0, 1800.0, 7200.0])
-def test_bounded_matrix_equals_the_full_search(cutoff_s):
-    # Each chunk of destinations searches only what cutoff x top speed can reach: same pairs, same times.
+@pytest.mark.parametrize("clustered", [True, False])
+def test_bounded_matrix_equals_the_full_search(cutoff_s, clustered, monkeypatch):
+    # Each chunk of nearby destinations searches only what cutoff x top speed can reach: same pairs, same times.
+    import coverage.routing as routing
     from bench.synthetic import grid_network, random_node_points
     from coverage.config import load_profiles
-    from coverage.routing import build_routing_graph, travel_time_matrix
 
-    net = grid_network(70, seed=11)
-    graph = build_routing_graph(net, load_profiles()["drive"])
+    net = grid_network(90, seed=11)
+    graph = routing.build_routing_graph(net, load_profiles()["drive"])
+    rng = np.random.default_rng(3)
+    centre = np.array([net.lon.mean(), net.lat.mean()])
     origins = random_node_points(net, 400, seed=1)
-    dests = random_node_points(net, 150, seed=2)
-    full = travel_time_matrix(graph, origins, dests, cutoff_s=cutoff_s, bounded=False)
-    part = travel_time_matrix(graph, origins, dests, cutoff_s=cutoff_s, bounded=True)
+    dests = centre + rng.normal(0, 0.01, (150, 2)) if clustered else random_node_points(net, 150, seed=2)
+    calls = []
+    real = routing._subgraph
+    monkeypatch.setattr(routing, "_subgraph", lambda csr, nodes: calls.append(len(nodes)) or real(csr, nodes))
+    full = routing.travel_time_matrix(graph, origins, dests, cutoff_s=cutoff_s, bounded=False)
+    part = routing.travel_time_matrix(graph, origins, dests, cutoff_s=cutoff_s, bounded=True)
     assert np.array_equal(full.origin, part.origin) and np.array_equal(full.destination, part.destination)
     assert np.allclose(full.seconds, part.seconds, rtol=0, atol=1e-6)
     assert len(full.seconds) > 0
+    if clustered and cutoff_s <= 120:
+        assert calls and max(calls) < graph.n_nodes / 2  # the bounded path ran, on part of the graph
