@@ -29,6 +29,9 @@ A scenario is a small TOML file (examples: ``coverage/data/regions/tengger/scena
     highway = "track"
     kmh = 10.0
 
+    [[barrier]]                 # with terrain travel: impassable lines or areas (a flood)
+    file = "flood.geojson"      # relative to this file
+
 :func:`apply_scenario` returns a new :class:`~coverage.region.Region`;
 :func:`compare` sets two assessments side by side.  The scenario's name and
 description appear in every output.
@@ -68,6 +71,7 @@ class Scenario:
     move: tuple[dict, ...] = ()
     roads: tuple[dict, ...] = ()
     speeds: tuple[dict, ...] = ()
+    barriers: tuple[Path, ...] = ()
     path: str = ""
 
 
@@ -89,6 +93,7 @@ _SPECS = {
     "move": {"id": FieldSpec((str,)), "lon": FieldSpec(_NUM), "lat": FieldSpec(_NUM)},
     "road": {"action": FieldSpec((str,)), "name": FieldSpec((str,)), "highway": FieldSpec((str,), required=False)},
     "speed": {"profile": FieldSpec((str,)), "highway": FieldSpec((str,)), "kmh": FieldSpec(_NUM)},
+    "barrier": {"file": FieldSpec((str,))},
 }
 _TOP = {"name", "description", *_SPECS}
 
@@ -173,8 +178,16 @@ def load_scenario(path: Path | str, *, region: Region | None = None) -> Scenario
             raise CatalogueError(f"{label}: road action '{item['action']}' is not 'close' or 'upgrade'.")
         if item["action"] == "upgrade" and "highway" not in item:
             raise CatalogueError(f"{label}: road upgrade of '{item['name']}' needs highway = \"...\" (the new class).")
+    barriers = tuple(Path(path).parent / b["file"] for b in parts["barrier"])
+    for b in barriers:
+        if not b.is_file():
+            raise CatalogueError(f"{label}: barrier file {b} not found (paths are relative to the scenario file).")
     if region is not None:
         _check_against_region(label, parts, region)
+        if barriers and region.terrain is None:
+            raise CatalogueError(
+                f"{label}: [[barrier]] needs travel across terrain; run with --terrain or --landcover FILE.tif."
+            )
     return Scenario(
         name=str(data.get("name", Path(path).stem)),
         description=str(data.get("description", "")),
@@ -183,6 +196,7 @@ def load_scenario(path: Path | str, *, region: Region | None = None) -> Scenario
         move=tuple(parts["move"]),
         roads=tuple(parts["road"]),
         speeds=tuple(parts["speed"]),
+        barriers=barriers,
         path=label,
     )
 
@@ -230,7 +244,12 @@ def apply_scenario(region: Region, scenario: Scenario) -> Region:
         speeds = dict(p.speeds_kmh)
         speeds[item["highway"]] = float(item["kmh"])
         profiles[item["profile"]] = dataclasses.replace(p, speeds_kmh=MappingProxyType(speeds))
-    return region.with_layers(facilities=f, network=network if scenario.roads else None, profiles=MappingProxyType(profiles))
+    terrain = None
+    if scenario.barriers and region.terrain is not None:
+        terrain = dataclasses.replace(region.terrain, extra_barriers=region.terrain.extra_barriers + scenario.barriers)
+    return region.with_layers(
+        facilities=f, network=network if scenario.roads else None, profiles=MappingProxyType(profiles), terrain=terrain
+    )
 
 
 def compare(before: Assessment, after: Assessment) -> tuple[pd.DataFrame, pd.DataFrame]:

@@ -245,6 +245,7 @@ class TerrainInputs:
     crossings: Path | None = None
     cell_m: float | None = None
     margin_km: float = 10.0
+    extra_barriers: tuple[Path, ...] = ()
 
 
 def _classes_to_speed(classes: np.ndarray, table: LandCoverTable, profile: str, source: str) -> np.ndarray:
@@ -309,8 +310,9 @@ def speed_surface(grid: Grid, inputs: TerrainInputs, profile: str) -> tuple[np.n
             steep = np.isfinite(tan) & (tan > math.tan(math.radians(inputs.table.max_slope_deg[profile])))
             counts["too_steep"] = int((steep & (speed > 0)).sum())
             speed = np.where(steep, 0.0, speed)
-    if inputs.barriers is not None:
-        wall = _burn(grid, read_vector_geometries(inputs.barriers, crs=grid.crs))
+    barrier_files = [p for p in (inputs.barriers, *inputs.extra_barriers) if p is not None]
+    if barrier_files:
+        wall = _burn(grid, [g for p in barrier_files for g in read_vector_geometries(p, crs=grid.crs)])
         if inputs.crossings is not None:
             points = read_vector_geometries(inputs.crossings, crs=grid.crs)
             # A crossing opens the barrier cells around it (3 x 3: a line burnt with all_touched is up to 2 cells wide).

@@ -322,3 +322,55 @@ def test_unknown_landcover_class_is_named(tmp_path):
     proc = cli("check", "--landcover", lc, "--landcover-speeds", DEFAULT_LANDCOVER, "--only", "medical-town-30min")
     assert proc.returncode == 2
     assert "land-cover value(s) 77 are not in" in proc.stderr and "Traceback" not in proc.stderr
+
+
+def test_a_scenario_flood_becomes_a_barrier(tmp_path):
+    # No roads, grassland everywhere; a flood line across the whole grid cuts the far camp off.
+    from shapely.geometry import box as sbox
+
+    from coverage.region import DEFAULT_LANDCOVER
+    from tests.helpers import at
+
+    region = tmp_path / "r"
+    region.mkdir()
+    gpd.GeoDataFrame(
+        {"id": ["near", "far"], "class": ["pastoral", "pastoral"], "population": [100, 50]},
+        geometry=[Point(at(2000, 0)), Point(at(12_000, 0))],
+        crs="EPSG:4326",
+    ).to_file(region / "settlements.geojson")
+    gpd.GeoDataFrame({"id": ["c"], "facility_type": ["village_clinic"]}, geometry=[Point(at(0, 0))], crs="EPSG:4326").to_file(
+        region / "facilities.geojson"
+    )
+    gpd.GeoDataFrame(geometry=[sbox(*at(-5000, -5000), *at(15_000, 5000))], crs="EPSG:4326").to_file(region / "boundary.geojson")
+    west, north = at(-40_000, 40_000)
+    meta = dict(
+        driver="GTiff",
+        height=400,
+        width=600,
+        count=1,
+        dtype="uint8",
+        crs="EPSG:4326",
+        transform=from_origin(west, north, 0.002, 0.002),
+    )
+    with rasterio.open(region / "lc.tif", "w", **meta) as dst:
+        dst.write(np.full((400, 600), 30, "uint8"), 1)
+    (region / "region.toml").write_text(
+        'settlements = "settlements.geojson"\nfacilities = "facilities.geojson"\nboundary = "boundary.geojson"\n'
+        f'landcover = "lc.tif"\nlandcover_speeds = "{DEFAULT_LANDCOVER}"\n',
+        encoding="utf-8",
+    )
+    flood = tmp_path / "flood.geojson"
+    gpd.GeoDataFrame(geometry=[LineString([at(7000, -60_000), at(7000, 60_000)])], crs="EPSG:4326").to_file(flood)
+    scenario = tmp_path / "flood.toml"
+    scenario.write_text('name = "flood"\n[[barrier]]\nfile = "flood.geojson"\n', encoding="utf-8")
+    out = tmp_path / "out"
+    proc = cli("check", "--region", region, "--scenario", scenario, "--only", "medical-pastoral-2h", "--out", out)
+    assert proc.returncode == 0, proc.stderr
+    changes = pd.read_csv(out / "scenario_settlements.csv")
+    changes = changes.set_index(changes.columns[0])
+    assert np.isfinite(changes.loc["far", "minutes_before"]) and np.isinf(changes.loc["far", "minutes_after"])
+    assert "far" in changes.index and (
+        "near" not in changes.index or changes.loc["near", "minutes_after"] == changes.loc["near", "minutes_before"]
+    )
+    no_terrain = cli("check", "--scenario", scenario)
+    assert no_terrain.returncode == 2 and "[[barrier]] needs travel across terrain" in no_terrain.stderr
