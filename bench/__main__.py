@@ -64,6 +64,17 @@ def main() -> None:
     if a.quick:
         return
     results_path = Path(__file__).with_name("RESULTS.md")
+    header = [
+        "# Benchmark results",
+        "",
+        "Written by `python -m bench` (bench/__main__.py); every figure and every goal verdict below is",
+        "printed by that run, nothing is typed by hand. Ratios compare two computations in the same run;",
+        "`--sections` re-runs some sections and replaces them here.",
+        "",
+        f"Machine: {machine()}.",
+        "",
+        "",
+    ]
     if a.sections and results_path.exists():
         # Replace only the sections run now; the others stay as their last run printed them.
         text = results_path.read_text(encoding="utf-8")
@@ -74,18 +85,9 @@ def main() -> None:
                 continue
             end = text.find("\n## ", start + 3)
             text = text[:start] + sec.markdown() + ("\n" + text[end + 1 :] if end >= 0 else "")
-        results_path.write_text(text, encoding="utf-8")
+        results_path.write_text("\n".join(header) + text[text.find("## ") :], encoding="utf-8")
         print(f"updated {len(results)} section(s) of bench/RESULTS.md")
         return
-    header = [
-        "# Benchmark results",
-        "",
-        "Written by `python -m bench` (bench/__main__.py); every figure and every goal verdict below is",
-        "printed by that run, nothing is typed by hand. Ratios compare two computations in the same run.",
-        "",
-        f"Machine: {machine()}.",
-        "",
-    ]
     Path(__file__).with_name("RESULTS.md").write_text(
         "\n".join(header) + "\n".join(s.markdown() for s in results), encoding="utf-8"
     )

@@ -40,7 +40,7 @@ def init_helsinki(quick: bool) -> Section:
     with tempfile.TemporaryDirectory() as tmp:
         t, out = run_command([sys.executable, "-m", "coverage.cli", "init", str(Path(tmp) / "h"), "--osm", str(HELSINKI)], 3)
     sec.row("`coverage-plan init` on Helsinki.osm.pbf (median of 3)", f"{t:.2f} s")
-    sec.row("what it wrote", out.splitlines()[0])
+    sec.row("what it wrote", out.splitlines()[0].split(": ", 1)[-1])
     return sec
 
 

@@ -291,7 +291,7 @@ def read_osm_roads(path: Path | str, *, tag_keys: tuple[str, ...]) -> RawRoads:
     lons: list[float] = []
     lats: list[float] = []
     starts: list[int] = []  # 1 where a vertex starts a new piece (first of a way, or after a missing node)
-    way_of: list[int] = []
+    counts: list[int] = []  # vertices kept per way
     way_ids: list[int] = []
     wanted = set(tag_keys)
     way_tags: list[dict] = []
@@ -305,11 +305,10 @@ def read_osm_roads(path: Path | str, *, tag_keys: tuple[str, ...]) -> RawRoads:
         for obj in fp:
             if not obj.is_way():
                 continue
-            w = len(way_ids)
             way_ids.append(obj.id)
             # One pass over the way's few tags (not one lookup per rule key).
             way_tags.append({tag.k: tag.v for tag in obj.tags if tag.k in wanted})
-            new_piece = 1
+            kept, new_piece = 0, 1
             for nd in obj.nodes:
                 loc = nd.location
                 if not loc.valid():
@@ -320,8 +319,9 @@ def read_osm_roads(path: Path | str, *, tag_keys: tuple[str, ...]) -> RawRoads:
                 lons.append(loc.lon)
                 lats.append(loc.lat)
                 starts.append(new_piece)
-                way_of.append(w)
+                kept += 1
                 new_piece = 0
+            counts.append(kept)
     except (RuntimeError, ValueError, OSError) as exc:
         raise RoadNetworkError(
             f"{path}: cannot be read as OpenStreetMap data ({exc}); the file may be truncated or not an OSM extract."
@@ -335,7 +335,7 @@ def read_osm_roads(path: Path | str, *, tag_keys: tuple[str, ...]) -> RawRoads:
     tags = {k: [t.get(k, "") for t in way_tags] for k in tag_keys}
     ref = np.asarray(refs, np.int64)
     node_id, first, inverse = np.unique(ref, return_index=True, return_inverse=True)
-    vertex_way = np.asarray(way_of, np.int64)
+    vertex_way = np.repeat(np.arange(len(way_ids), dtype=np.int64), np.asarray(counts, np.int64))
     # A segment joins each vertex to the next one of the same piece.
     follows = np.flatnonzero(np.asarray(starts, bool)[1:] == 0) + 1 if len(ref) > 1 else np.empty(0, np.int64)
     return RawRoads(

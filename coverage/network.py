@@ -34,9 +34,15 @@ class TagColumn:
     @classmethod
     def from_strings(cls, strings) -> TagColumn:
         """Categorise a sequence of texts (None and NaN count as absent)."""
-        text = pd.Series(list(strings), dtype=object).fillna("").astype(str).to_numpy()
-        uniq, codes = np.unique(np.concatenate([[""], text]), return_inverse=True)
-        return cls(values=uniq.astype(str), codes=codes[1:].astype(np.int32))
+        text = pd.Series(["", *strings], dtype=object).fillna("").astype(str)
+        # Hash the texts (pd.factorize), then number the few distinct values in sorted order:
+        # the same codes as np.unique, without sorting every way's text.
+        codes, uniques = pd.factorize(text, sort=False)
+        uniques = np.asarray(uniques, dtype=str)
+        order = np.argsort(uniques, kind="stable")
+        rank = np.empty(len(order), np.int32)
+        rank[order] = np.arange(len(order), dtype=np.int32)
+        return cls(values=uniques[order], codes=rank[codes[1:]])
 
     def strings(self) -> np.ndarray:
         """The value of every way."""

@@ -400,7 +400,7 @@ def travel_time_matrix(
     *,
     cutoff_s: float,
     chunk_bytes: int = 256 << 20,
-    bounded: bool = True,
+    bounded: bool = False,
 ) -> TravelTimeMatrix:
     """Travel times from origins to destinations, keeping only pairs within ``cutoff_s``.
 
@@ -408,8 +408,10 @@ def travel_time_matrix(
     that the dense rows scipy returns stay within ``chunk_bytes``.  With ``bounded``,
     each chunk of nearby destinations searches only the subgraph of nodes within
     ``cutoff_s`` x the graph's top speed of one of them (a provable bound: nothing
-    farther can be reached in time), so a short cutoff on a province graph costs about
-    what it costs on a county graph; the answers are the full search's.
+    farther can be reached in time); the answers are the full search's.  It is off by
+    default: on the benchmark's province graph the reach of a 30-minute drive, not
+    scipy's dense rows, dominates, and cutting the subgraph cost more than it saved
+    (bench/RESULTS.md).
 
     Parameters
     ----------

@@ -185,9 +185,7 @@ def load_scenario(path: Path | str, *, region: Region | None = None) -> Scenario
     if region is not None:
         _check_against_region(label, parts, region)
         if barriers and region.terrain is None:
-            raise CatalogueError(
-                f"{label}: [[barrier]] needs travel across terrain; run with --terrain or --landcover FILE.tif."
-            )
+            raise CatalogueError(f"{label}: [[barrier]] needs travel across terrain; run with --terrain or --landcover FILE.tif.")
     return Scenario(
         name=str(data.get("name", Path(path).stem)),
         description=str(data.get("description", "")),

@@ -67,6 +67,7 @@ def province(tmp_path) -> Path:
     return root
 
 
+@pytest.mark.slow
 def test_batch_equals_single_region_checks_and_reports_the_failure(province, tmp_path):
     out = tmp_path / "out"
     proc = cli("batch", province, "--out", out, "--workers", "2")
@@ -84,6 +85,7 @@ def test_batch_equals_single_region_checks_and_reports_the_failure(province, tmp
     assert (out / "overview.html").exists()
 
 
+@pytest.mark.slow
 def test_rerun_skips_unchanged_regions_and_resumes(province, tmp_path):
     out = tmp_path / "out"
     cli("batch", province, "--out", out)
@@ -117,6 +119,7 @@ def test_rollup_counts_per_level(province, tmp_path):
     assert a["demand_total"] == 400 and a["demand_meeting"] == 200
 
 
+@pytest.mark.slow
 def test_dask_cluster_gives_the_local_answers(province, tmp_path):
     import distributed
 
@@ -128,6 +131,7 @@ def test_dask_cluster_gives_the_local_answers(province, tmp_path):
     assert [bool(r["error"]) for r in remote] == [True, False, False, False]
 
 
+@pytest.mark.slow
 def test_split_one_extract_by_units(tmp_path):
     o = Osm()
     west = [o.node(x, 0) for x in range(-9000, 1, 1000)]

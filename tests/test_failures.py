@@ -411,6 +411,7 @@ def test_hostile_names_reach_csv_and_geopackage_intact(tmp_path):
 # --- determinism and interrupted runs -------------------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_check_and_map_are_deterministic(tmp_path):
     """Two identical runs give identical bytes - GeoPackages included (GDAL's OGR_CURRENT_DATE is fixed)."""
     import shutil
@@ -461,6 +462,7 @@ def _outputs(out: Path) -> dict[str, bytes]:
     return {p.name: p.read_bytes() for p in out.iterdir() if p.is_file()}
 
 
+@pytest.mark.slow
 def test_killed_runs_leave_the_old_or_the_new_set_never_a_mix(tmp_path):
     """SIGKILL at many moments: the folder holds the previous set or the new one, whole; the next run cleans up."""
     out = tmp_path / "maps"
@@ -492,6 +494,7 @@ def test_killed_runs_leave_the_old_or_the_new_set_never_a_mix(tmp_path):
         assert is_new in (set(), new_names), f"a mix of old and new outputs: {sorted(is_new)}"
 
 
+@pytest.mark.slow
 def test_sigterm_is_handled_like_ctrl_c(tmp_path):
     out = tmp_path / "maps"
     subprocess.run(

@@ -322,6 +322,7 @@ def _helsinki_raster(path: Path) -> Path:
     return _tif(path, np.full((h, w), 40.0), crs="EPSG:3067", transform=from_origin(x0, y1, 200, 200))
 
 
+@pytest.mark.slow
 def test_helsinki_init_check_map(tmp_path):
     raster = _helsinki_raster(tmp_path / "pop.tif")
     out = tmp_path / "helsinki"
@@ -356,6 +357,7 @@ def test_helsinki_without_population_says_not_tested_and_why(tmp_path):
     assert len(city) == 1 and "(2015-11-30)" in city["pop_source"].iloc[0]
 
 
+@pytest.mark.slow
 def test_init_is_deterministic(tmp_path):
     raster = _helsinki_raster(tmp_path / "pop.tif")
     a, b = tmp_path / "a", tmp_path / "b"

@@ -169,6 +169,7 @@ def open_offline(browser, path: Path):
     return ctx, page, seen
 
 
+@pytest.mark.slow
 @pytest.mark.browser
 def test_every_map_renders_offline_in_chromium(browser, assessment, tmp_path):
     write_report_and_maps(assessment, tmp_path, command="test", generated="test")
@@ -225,6 +226,7 @@ def assert_legend_clear_of_scale(page, name: str) -> None:
         assert legend and bar and not boxes_overlap(legend, bar), (name, zoom, legend, bar)
 
 
+@pytest.mark.slow
 @pytest.mark.browser
 def test_site_map_and_chinese_report_in_chromium(browser, tmp_path, tengger):
     """The site map: proposed stars, a before/after switch that repaints the settlements; the Chinese report."""

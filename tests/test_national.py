@@ -278,6 +278,7 @@ def test_straight_line_minutes_are_geodesic_times_detour_at_offroad_speed(tmp_pa
     assert r.detail.loc["s", "model"] == "straight"
 
 
+@pytest.mark.slow
 def test_straight_line_mode_says_so_in_every_output(county, tmp_path):
     out = tmp_path / "out"
     cat = f"{county.parent / 'county.toml'},gb50180"

@@ -80,6 +80,7 @@ def test_partial_set_cover_meets_the_share():
     assert impossible.objective >= k
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("seed", range(3))
 def test_same_objective_as_spopt(seed):
     pulp = pytest.importorskip("pulp")  # installed with spopt (the dev extra)

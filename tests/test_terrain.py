@@ -280,6 +280,7 @@ def cli(*argv):
     return subprocess.run([sys.executable, "-m", "coverage.cli", *map(str, argv)], capture_output=True, text=True, timeout=300)
 
 
+@pytest.mark.slow
 def test_bundled_zone_on_terrain_says_so_and_changes_the_pastoral_circle():
     flat = cli("check", "--only", "medical-pastoral-2h", "--wide")
     terrain = cli("check", "--terrain", "--only", "medical-pastoral-2h", "--wide")
@@ -289,6 +290,7 @@ def test_bundled_zone_on_terrain_says_so_and_changes_the_pastoral_circle():
     assert worst[0] != worst[1]
 
 
+@pytest.mark.slow
 def test_site_on_terrain_proves_its_answer(tmp_path):
     proc = cli("site", "--terrain", "--standard", "medical-pastoral-2h", "--add", "1", "--out", tmp_path / "s", "--cell-m", "500")
     assert proc.returncode == 0, proc.stderr
