@@ -1,9 +1,6 @@
 """Siting benchmark: our exact models against PySAL spopt, and the heuristic at scale.
 
-Usage (from the repository root, in the project's environment with the dev extra)::
-
-    python -m bench.bench_siting            # full sizes (several minutes: spopt is slow)
-    python -m bench.bench_siting --quick    # small sizes
+Used by ``python -m bench --sections siting`` (bench/sec_siting.py).
 
 Instances are seeded.  Demand points are clustered like settlements (around
 ``n/50`` centres, 1 % of the square's side apart); candidates are uniform in the
@@ -18,7 +15,6 @@ and solves with CBC through PuLP (its default); both are timed end to end
 
 from __future__ import annotations
 
-import argparse
 import time
 
 import numpy as np
@@ -70,46 +66,3 @@ def vs_spopt(n_demand: int, n_cand: int, p: int, seed: int) -> dict:
         "mclp": (t_ours_m, ours_m.objective, ours_m.proven_optimal, t_sp_m, sp_obj_m),
         "lscp": (t_ours_l, ours_l.objective, ours_l.proven_optimal, t_sp_l, sp_obj_l),
     }
-
-
-def main() -> None:
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--quick", action="store_true")
-    a = ap.parse_args()
-    q = a.quick
-    rows = ["| measure | ours | spopt (CBC) | ratio |", "|---|---|---|---|"]
-    nd, nc = (1000, 100) if q else (5000, 500)
-    res = vs_spopt(nd, nc, 10, seed=1)
-    for model in ("mclp", "lscp"):
-        t_o, obj_o, opt, t_s, obj_s = res[model]
-        assert abs(obj_o - obj_s) <= 1e-6 * max(1.0, abs(obj_s)), (model, obj_o, obj_s)
-        rows.append(
-            f"| exact {model.upper()} {nd:,} x {nc:,}{', p = 10' if model == 'mclp' else ''}: time (objective) "
-            f"| {t_o:.2f} s ({obj_o:,.0f}, proven optimal: {opt}) | {t_s:.2f} s ({obj_s:,.0f}) | **{t_s / t_o:.0f}x** |"
-        )
-    nd, nc, p = (2000, 200, 20) if q else (10_000, 1_000, 20)
-    _, _, cover, w, _ = instance(nd, nc, seed=2)
-    t, r = timed(lambda: solve_mclp(cover, w, p))
-    rows.append(
-        f"| exact MCLP {nd:,} x {nc:,}, p = {p} | {t:.2f} s, proven optimal: {r.proven_optimal}, "
-        f"covered {r.objective:,.0f} of {w.sum():,.0f} ({r.method}) | - | - |"
-    )
-    nd, nc, p = (10_000, 1_000, 50) if q else (100_000, 10_000, 100)
-    _, _, cover, w, _ = instance(nd, nc, seed=3)
-    t, r = timed(lambda: solve_mclp(cover, w, p, exact=False))
-    rows.append(
-        f"| heuristic MCLP {nd:,} x {nc:,}, p = {p} (greedy + swaps) | {t:.2f} s, covered {r.objective:,.0f}, "
-        f"bound {r.bound:,.0f} ({r.notes[-1].removeprefix('bound: ')}), gap {r.gap:.3%} | - | - |"
-    )
-    nd, nc, p = (2000, 200, 20)
-    _, _, cover, w, _ = instance(nd, nc, seed=2, clustered=False)
-    t, r = timed(lambda: solve_mclp(cover, w, p))
-    rows.append(
-        f"| hard case: exact MCLP {nd:,} x {nc:,}, p = {p}, demand scattered uniformly | {t:.2f} s, proven optimal: "
-        f"{r.proven_optimal} ({r.notes[0]}) | - | - |"
-    )
-    print("\n".join(rows))
-
-
-if __name__ == "__main__":
-    main()
