@@ -376,3 +376,38 @@ def test_a_scenario_flood_becomes_a_barrier(tmp_path):
     )
     no_terrain = cli("check", "--scenario", scenario)
     assert no_terrain.returncode == 2 and "[[barrier]] needs travel across terrain" in no_terrain.stderr
+
+
+@pytest.mark.parametrize(
+    ("body", "message"),
+    [
+        (
+            '[[class]]\nvalue = 1\nzh = "草"\nen = "grass"\nspeeds_kmh = { drive = 20.0 }\n',
+            "speeds_kmh.walk must be a number >= 0",
+        ),
+        ('[[class]]\nvalue = 1\nzh = "草"\nen = "grass"\nspeeds_kmh = { drive = 20.0, walk = -1 }\n', "speeds_kmh.walk"),
+        ('[[class]]\nvalue = 1\nzh = "草"\nen = "grass"\nspeeds_kmh = { drive = 20.0, walk = nan }\n', "speeds_kmh.walk"),
+        (
+            '[[class]]\nvalue = 1\nzh = "草"\nen = "grass"\nspeeds_kmh = { drive = 20.0, walk = 3.0, wlak = 1.0 }\n',
+            "unknown profile 'wlak'",
+        ),
+        (
+            '[[class]]\nvalue = 1\nzh = "a"\nen = "a"\nspeeds_kmh = { drive = 1.0, walk = 1.0 }\n'
+            '[[class]]\nvalue = 1\nzh = "b"\nen = "b"\nspeeds_kmh = { drive = 1.0, walk = 1.0 }\n',
+            "duplicate value 1",
+        ),
+        (
+            '[slope]\ntobler_profiles = ["wlk"]\n'
+            '[[class]]\nvalue = 1\nzh = "a"\nen = "a"\nspeeds_kmh = { drive = 1.0, walk = 1.0 }\n',
+            "unknown profile 'wlk'",
+        ),
+    ],
+)
+def test_bad_landcover_tables_are_named(tmp_path, body, message):
+    from coverage.errors import CatalogueError
+    from coverage.terrain import load_landcover_table
+
+    path = tmp_path / "lc.toml"
+    path.write_text('source = "test"\n' + body, encoding="utf-8")
+    with pytest.raises(CatalogueError, match=message.replace("(", r"\(").replace(")", r"\)")):
+        load_landcover_table(path, profiles=PROFILES)
