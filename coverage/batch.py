@@ -141,7 +141,7 @@ def run_region(task: RegionTask, options: BatchOptions) -> dict:
             options.standards, facility_types=region.facility_types, profiles=region.profiles, vocabulary=region.vocabulary
         )
         assessment = assess(region, cat)
-        rows = _rows(task, assessment)
+        rows = _rows(task, assessment, options.lang)
         with io.atomic_output(out) as stage:
             write_check_outputs(assessment, stage, lang=options.lang)
             result = {"region": task.name, "key": key, "rows": rows, "error": "", "boundary": region.boundary.wkt}
@@ -165,7 +165,7 @@ def _one_line(exc: Exception) -> str:
     return " | ".join(line.strip() for line in str(exc).splitlines() if line.strip())
 
 
-def _rows(task: RegionTask, assessment) -> list[dict]:
+def _rows(task: RegionTask, assessment, lang: str) -> list[dict]:
     rows = []
     for r in assessment.results:
         s = r.summary
@@ -177,7 +177,7 @@ def _rows(task: RegionTask, assessment) -> list[dict]:
                 "verdict": r.verdict,
                 "demand_meeting": s.get("demand_meeting"),
                 "demand_total": s.get("demand_total"),
-                "why": r.why.text("en") if r.why else "",
+                "why": r.why.text(lang) if r.why else "",
             }
         )
     return rows
