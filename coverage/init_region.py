@@ -98,6 +98,11 @@ def load_osm_facility_rules(
     return OsmFacilityRules(tuple(rules), {k: tuple(v) for k, v in places.items()}, label)
 
 
+def _refuse(option: str, field: str, message: str) -> InputValidationError:
+    """The one-problem error of an ``init`` option (raise it)."""
+    return InputValidationError([Problem(option, "", field, message)])
+
+
 def _names(tags: Mapping[str, str]) -> tuple[str, str]:
     """``name:zh`` / ``name:en``, else ``name`` for the language its script says."""
     name = tags.get("name", "")
@@ -223,16 +228,7 @@ def admin_boundary(features: list[OsmFeature], name: str) -> shapely.Geometry:
             return f.polygon
     known = sorted({f.tags.get("name", "") for f in admin} - {""})
     listing = ", ".join(known[:20]) if known else "none: the extract holds no complete boundary=administrative area"
-    raise InputValidationError(
-        [
-            Problem(
-                "--admin",
-                "",
-                "",
-                f"no administrative area named '{name}'{suggest(name, known)}; areas in the extract: {listing}.",
-            )
-        ]
-    )
+    raise _refuse("--admin", "", f"no administrative area named '{name}'{suggest(name, known)}; areas in the extract: {listing}.")
 
 
 @dataclass(frozen=True)
@@ -295,30 +291,18 @@ def _settlements(
     notes: list[str] = []
     if cells is None:
         if places.empty:
-            raise InputValidationError(
-                [
-                    Problem(
-                        "--osm",
-                        "",
-                        "place",
-                        "no place=* node in the extract to serve as settlements; "
-                        "give --population FILE.tif to use a population raster as demand.",
-                    )
-                ]
+            raise _refuse(
+                "--osm",
+                "place",
+                "no place=* node in the extract to serve as settlements; "
+                "give --population FILE.tif to use a population raster as demand.",
             )
         return places, notes
     if demand == "cells":
         return cells_as_settlements(cells, places, default_class="urban"), notes
     if places.empty:
-        raise InputValidationError(
-            [
-                Problem(
-                    "--osm",
-                    "",
-                    "place",
-                    "no place=* node to sum the raster onto; use --demand cells (one demand point per populated cell).",
-                )
-            ]
+        raise _refuse(
+            "--osm", "place", "no place=* node to sum the raster onto; use --demand cells (one demand point per populated cell)."
         )
     assigned = population_from_cells(cells, places)
     places["population"] = assigned.population.to_numpy()
@@ -387,15 +371,8 @@ def build_region(
     features = read_osm_features(osm, keys=(*rules.keys, "admin_level"))
     facilities = facilities_from_osm(features, rules)
     if facilities.empty:
-        raise InputValidationError(
-            [
-                Problem(
-                    "--osm",
-                    "",
-                    "",
-                    f"no object matches the tag table {rules.source}; edit a copy and pass it with --osm-facilities.",
-                )
-            ]
+        raise _refuse(
+            "--osm", "", f"no object matches the tag table {rules.source}; edit a copy and pass it with --osm-facilities."
         )
     settlements, notes = _settlements(features, rules, cells, demand)
     units = units_from_osm(features, levels) if levels else None

@@ -281,12 +281,7 @@ def read_osm_roads(path: Path | str, *, tag_keys: tuple[str, ...]) -> RawRoads:
     import osmium
 
     path = Path(path)
-    if not path.exists():
-        raise RoadNetworkError(f"{path}: road file not found.")
-    if path.is_dir():
-        raise RoadNetworkError(f"{path}: is a folder; give an OpenStreetMap file (.osm, .osm.pbf, .osm.bz2).")
-    if not path.name.lower().endswith(OSM_SUFFIXES):
-        raise RoadNetworkError(f"{path}: unknown road file type; give OpenStreetMap XML (.osm, .osm.bz2) or PBF (.osm.pbf).")
+    _check_osm_path(path, "road file")
     refs: list[int] = []
     lons: list[float] = []
     lats: list[float] = []
@@ -366,9 +361,10 @@ class OsmFeature:
     polygon: object = None
 
 
-def _check_osm_path(path: Path) -> None:
+def _check_osm_path(path: Path, what: str = "OpenStreetMap file") -> None:
+    """Refuse a missing path, a folder, or a file that is not OSM data by its name."""
     if not path.exists():
-        raise RoadNetworkError(f"{path}: OpenStreetMap file not found.")
+        raise RoadNetworkError(f"{path}: {what} not found.")
     if path.is_dir():
         raise RoadNetworkError(f"{path}: is a folder; give an OpenStreetMap file (.osm, .osm.pbf, .osm.bz2).")
     if not path.name.lower().endswith(OSM_SUFFIXES):
