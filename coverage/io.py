@@ -289,7 +289,8 @@ def read_osm_roads(path: Path | str, *, tag_keys: tuple[str, ...]) -> RawRoads:
     counts: list[int] = []  # vertices kept per way
     way_ids: list[int] = []
     wanted = set(tag_keys)
-    way_tags: list[dict] = []
+    tag_ways: dict[str, list[int]] = {k: [] for k in tag_keys}  # per key: the ways that have it...
+    tag_values: dict[str, list[str]] = {k: [] for k in tag_keys}  # ...and their values
     n_missing = 0
     try:
         fp = (
@@ -300,9 +301,15 @@ def read_osm_roads(path: Path | str, *, tag_keys: tuple[str, ...]) -> RawRoads:
         for obj in fp:
             if not obj.is_way():
                 continue
+            w = len(way_ids)
             way_ids.append(obj.id)
-            # One pass over the way's few tags (not one lookup per rule key).
-            way_tags.append({tag.k: tag.v for tag in obj.tags if tag.k in wanted})
+            # Exactly len(tags) steps: the iterator's StopIteration costs more than the tags themselves.
+            tags, it = obj.tags, iter(obj.tags)
+            for _ in range(len(tags)):
+                k, value = next(it)
+                if k in wanted:
+                    tag_ways[k].append(w)
+                    tag_values[k].append(value)
             kept, new_piece = 0, 1
             for nd in obj.nodes:
                 loc = nd.location
@@ -327,7 +334,7 @@ def read_osm_roads(path: Path | str, *, tag_keys: tuple[str, ...]) -> RawRoads:
         )
     if n_missing:
         log.info("%s: %d way vertices lie outside the extract; their segments are left out.", path, n_missing)
-    tags = {k: [t.get(k, "") for t in way_tags] for k in tag_keys}
+    tags = {k: _spread(len(way_ids), tag_ways[k], tag_values[k]) for k in tag_keys}
     ref = np.asarray(refs, np.int64)
     node_id, first, inverse = np.unique(ref, return_index=True, return_inverse=True)
     vertex_way = np.repeat(np.arange(len(way_ids), dtype=np.int64), np.asarray(counts, np.int64))
@@ -343,6 +350,13 @@ def read_osm_roads(path: Path | str, *, tag_keys: tuple[str, ...]) -> RawRoads:
         way_id=np.asarray(way_ids, np.int64),
         tags=tags,
     )
+
+
+def _spread(n: int, where: list[int], values: list[str]) -> np.ndarray:
+    """``n`` texts, ``""`` except ``values`` at positions ``where``."""
+    out = np.full(n, "", dtype=object)
+    out[np.asarray(where, np.int64)] = values
+    return out
 
 
 @dataclass(frozen=True)

@@ -38,6 +38,7 @@ from jinja2 import Template
 from . import io
 from .assessment import MET, NOT_MET, NOT_TESTED, Assessment, StandardResult, memberships
 from .i18n import N_
+from .provenance import is_estimated
 from .report import display_name, fmt_against, fmt_count, reason_text, region_title, target_text, verdict_word, words
 from .standards import AccessStandard, PresenceStandard, RatioStandard
 from .travel import eligible_facilities, lonlat
@@ -164,11 +165,6 @@ def _table(rows: list[tuple[str, object]]) -> str:
     return "<table class='cp-pop'>" + "".join(f"<tr><th>{esc(k)}</th><td>{esc(v)}</td></tr>" for k, v in rows) + "</table>"
 
 
-def _is_estimated(text: str) -> bool:
-    t = str(text).lower()
-    return "estimat" in t or "schematic" in t or "assum" in t
-
-
 # --- the base map ---------------------------------------------------------------------------
 
 
@@ -283,7 +279,7 @@ def _add_tiles(m: folium.Map, tiles: str, lang: str) -> None:
 def _add_units(m: folium.Map, assessment: Assessment, lang: str) -> None:
     _ = words(lang)
     region = assessment.region
-    schematic_units = len(region.units) and region.units["geom_source"].map(_is_estimated).any()
+    schematic_units = len(region.units) and region.units["geom_source"].map(is_estimated).any()
     feats = [
         _feature(
             region.boundary,
@@ -299,7 +295,7 @@ def _add_units(m: folium.Map, assessment: Assessment, lang: str) -> None:
     top = region.vocabulary.unit_levels[0] if region.vocabulary.unit_levels else ""
     for code, u in region.units.iterrows():
         upper = u["level"] == top
-        schematic = _is_estimated(u["geom_source"])
+        schematic = is_estimated(u["geom_source"])
         feats.append(
             _feature(
                 u.geometry,
@@ -382,7 +378,7 @@ def _facility_features(assessment: Assessment, types, lang: str, only=None) -> l
         feats.append(
             _feature(
                 row.geometry,
-                _icon=_facility_icon(ft.colour, ft.glyph, _is_estimated(row["coord_source"])),
+                _icon=_facility_icon(ft.colour, ft.glyph, is_estimated(row["coord_source"])),
                 _popup=popup,
                 _tooltip=esc(f"{display_name(row, lang, fid)} ({ft.name(lang)})"),
             )
@@ -573,7 +569,7 @@ def _settlement_features(assessment: Assessment, r: StandardResult, lang: str, *
             "fillOpacity": 0.9,
             "color": "#000" if not meets else "#fff",
             "weight": 2.5 if not meets else 1.5,
-            "dashArray": "3 3" if _is_estimated(row["coord_source"]) else None,
+            "dashArray": "3 3" if is_estimated(row["coord_source"]) else None,
         }
         feats.append(
             _feature(
@@ -602,8 +598,8 @@ def _legend_html(title: str, rows: list[tuple[str, str, str]], notes: list[str])
 def _data_notes(assessment: Assessment, lang: str) -> list[str]:
     _ = words(lang)
     region = assessment.region
-    n_est = int(region.settlements["coord_source"].map(_is_estimated).sum())
-    n_fac = int(region.facilities["coord_source"].map(_is_estimated).sum())
+    n_est = int(region.settlements["coord_source"].map(is_estimated).sum())
+    n_fac = int(region.facilities["coord_source"].map(is_estimated).sum())
     return [
         _("Dashed outline = estimated location; dashed road = schematic, not surveyed."),
         _("{n} of {total} settlement points and {nf} of {totalf} facility points are estimated.").format(
@@ -702,7 +698,7 @@ def overview_map(assessment: Assessment, *, lang: str = "en", tiles: str | None 
             "fillOpacity": 0.9,
             "color": "#000",
             "weight": 1.5,
-            "dashArray": "3 3" if _is_estimated(row["coord_source"]) else None,
+            "dashArray": "3 3" if is_estimated(row["coord_source"]) else None,
         }
         tip = _("{name}: {n} not met").format(name=display_name(row, lang, sid), n=n)
         feats.append(_feature(row.geometry, _style=style, _popup=popup, _tooltip=esc(tip)))

@@ -20,6 +20,7 @@ import pandas as pd
 import shapely
 
 from .geodesy import distance_m
+from .provenance import estimated_flags
 
 __all__ = ["RawRoads", "RoadNetwork", "TagColumn", "build_road_network", "network_from_tables"]
 
@@ -34,15 +35,12 @@ class TagColumn:
     @classmethod
     def from_strings(cls, strings) -> TagColumn:
         """Categorise a sequence of texts (None and NaN count as absent)."""
-        text = pd.Series(["", *strings], dtype=object).fillna("").astype(str)
-        # Hash the texts (pd.factorize), then number the few distinct values in sorted order:
-        # the same codes as np.unique, without sorting every way's text.
-        codes, uniques = pd.factorize(text, sort=False)
-        uniques = np.asarray(uniques, dtype=str)
-        order = np.argsort(uniques, kind="stable")
-        rank = np.empty(len(order), np.int32)
-        rank[order] = np.arange(len(order), dtype=np.int32)
-        return cls(values=uniques[order], codes=rank[codes[1:]])
+        # Hash the texts (pd.factorize; None and NaN get code -1), then number the few distinct
+        # values in sorted order: the same codes as np.unique, without sorting every way's text.
+        codes, uniques = pd.factorize(np.asarray(strings, dtype=object), sort=False)
+        texts = np.array(["", *(str(u) for u in uniques)], dtype=str)
+        values, rank = np.unique(texts, return_inverse=True)
+        return cls(values=values, codes=rank[codes + 1].astype(np.int32))
 
     def strings(self) -> np.ndarray:
         """The value of every way."""
@@ -133,8 +131,10 @@ class RoadNetwork:
     @property
     def schematic(self) -> np.ndarray:
         """True where the way's ``source`` tag says it is schematic or estimated."""
-        src = np.char.lower(self.segment_tag("source").astype(str))
-        return (np.char.find(src, "schematic") >= 0) | (np.char.find(src, "estimated") >= 0)
+        col = self.tags.get("source")
+        if col is None:
+            return np.zeros(self.n_edges, bool)
+        return estimated_flags(col.values)[col.codes[self.way]]
 
     def to_arrays(self) -> dict[str, np.ndarray]:
         """Every field as plain arrays (for the on-disk cache)."""

@@ -38,6 +38,7 @@ from .config import (
 from .errors import CatalogueError, CoverageError, InputValidationError, Problem
 from .network import RoadNetwork, build_road_network
 from .osm import OsmRules, exclusion_report, load_osm_rules
+from .provenance import estimated_flags
 from .routing import RoutingGraph, build_routing_graph
 from .terrain import TerrainInputs, load_landcover_table
 from .travel import RoadTravel, StraightTravel, TravelModel, lonlat
@@ -175,8 +176,7 @@ class Region:
         """How much of each layer is estimated or schematic (by its source columns)."""
 
         def share(values: pd.Series) -> tuple[int, int]:
-            flagged = values.astype(str).str.lower().str.contains("estimat|schematic|assum", regex=True)
-            return int(flagged.sum()), len(values)
+            return int(estimated_flags(values.to_numpy()).sum()), len(values)
 
         rows = []
         for layer, frame, col in (
