@@ -32,6 +32,7 @@ import pandas as pd
 from . import io
 from .config import read_toml
 from .errors import CatalogueError, CoverageError
+from .i18n import Msg
 
 __all__ = ["BatchOptions", "RegionTask", "find_regions", "rollup", "run_batch", "run_region", "task_key"]
 
@@ -68,12 +69,14 @@ def find_regions(root: Path | str) -> list[RegionTask]:
     """
     root = Path(root)
     if not root.is_dir():
-        raise CatalogueError(f"{root}: not a folder; batch takes a folder of region folders (each with a region.toml).")
+        raise CatalogueError(
+            Msg("{path}: not a folder; batch takes a folder of region folders (each with a region.toml).", path=root)
+        )
     folders = sorted(p.parent for p in root.glob("*/region.toml"))
     if (root / "region.toml").exists():
         folders.insert(0, root)
     if not folders:
-        raise CatalogueError(f"{root}: no region folder (a sub-folder holding a region.toml) here.")
+        raise CatalogueError(Msg("{path}: no region folder (a sub-folder holding a region.toml) here.", path=root))
     tasks = []
     for folder in folders:
         parents: tuple[str, ...] = ()
@@ -371,7 +374,7 @@ def split_units(
 
     layer = read_layer(units)
     if "code" not in layer:
-        raise CatalogueError(f"{units}: no 'code' column; each unit needs one (it names the region folder).")
+        raise CatalogueError(Msg("{path}: no 'code' column; each unit needs one (it names the region folder).", path=units))
     s_all, f_all = read_layer(settlements), read_layer(facilities)
     extra = ""
     if template is not None:

@@ -10,12 +10,16 @@ from __future__ import annotations
 import argparse
 import logging
 import math
+import re
 import signal
 import sys
 from collections.abc import Sequence
 from pathlib import Path
 
 from .errors import CoverageError
+from .i18n import N_, Msg, Note, text_in, translate
+
+LEVEL_NAMES = (N_("WARNING"), N_("INFO"))  # log levels, shown in the user's language
 
 log = logging.getLogger(__name__)
 
@@ -23,17 +27,27 @@ log = logging.getLogger(__name__)
 # --- typed option values: a bad number is argparse's own error (exit 2, one line, no traceback) --------------
 
 
+class _BadValue(argparse.ArgumentTypeError):
+    """A bad option value, with its message as a Note (shown in the user's language by :class:`Parser`)."""
+
+    def __init__(self, note: Note):
+        super().__init__(str(note))
+        self.note = note
+
+
 def _number(text: str, *, kind=float, low: float | None = None, low_open: bool = False, high: float | None = None) -> float:
     try:
         value = kind(text)
     except ValueError:
-        raise argparse.ArgumentTypeError(f"'{text}' is not {'a whole number' if kind is int else 'a number'}") from None
+        if kind is int:
+            raise _BadValue(Msg("'{text}' is not a whole number", text=text)) from None
+        raise _BadValue(Msg("'{text}' is not a number", text=text)) from None
     if isinstance(value, float) and not math.isfinite(value):
-        raise argparse.ArgumentTypeError(f"'{text}' is not a finite number")
+        raise _BadValue(Msg("'{text}' is not a finite number", text=text))
     if low is not None and (value <= low if low_open else value < low):
-        raise argparse.ArgumentTypeError(f"{text} must be {'>' if low_open else '>='} {low:g}")
+        raise _BadValue(Msg("{text} must be {bound}", text=text, bound=f"{'>' if low_open else '>='} {low:g}"))
     if high is not None and value > high:
-        raise argparse.ArgumentTypeError(f"{text} must be <= {high:g}")
+        raise _BadValue(Msg("{text} must be {bound}", text=text, bound=f"<= {high:g}"))
     return value
 
 
@@ -52,12 +66,52 @@ def workers_int(text: str) -> int:
     return int(_number(text, kind=int, low=1, high=256))
 
 
+_ARGPARSE_MESSAGES = (  # argparse's own messages (Python 3.11), as templates of the catalogue
+    (
+        re.compile(r"argument (?P<option>\S+): invalid choice: (?P<value>.+) \(choose from (?P<choices>.+)\)$"),
+        N_("argument {option}: invalid choice: {value} (choose from {choices})"),
+    ),
+    (re.compile(r"argument (?P<option>\S+): expected one argument$"), N_("argument {option}: expected one argument")),
+    (
+        re.compile(r"the following arguments are required: (?P<options>.+)$"),
+        N_("the following arguments are required: {options}"),
+    ),
+    (re.compile(r"unrecognized arguments: (?P<arguments>.+)$"), N_("unrecognized arguments: {arguments}")),
+)
+
+
+def _argument_message(message: str, lang: str) -> str:
+    """An argparse error in ``lang``: our validators' Notes, argparse's common messages; else as argparse wrote it."""
+    exc = sys.exc_info()[1]
+    cause = getattr(exc, "__context__", None)
+    if isinstance(exc, argparse.ArgumentError) and isinstance(cause, _BadValue):
+        return Msg("argument {option}: {message}", option=exc.argument_name, message=cause.note).text(lang)
+    for pattern, msgid in _ARGPARSE_MESSAGES:
+        m = pattern.match(message)
+        if m:
+            return Msg(msgid, **m.groupdict()).text(lang)
+    return message
+
+
 class Parser(argparse.ArgumentParser):
     """argparse, with a bad option reported in one line (not the whole usage) and exit status 2."""
 
+    lang = "en"  # set from the command line before parsing, so that errors are in the user's language
+
     def error(self, message: str):
         """Print one line naming the option and what is wrong, and exit with status 2."""
-        self.exit(2, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
+        text = Msg("{prog}: error: {message} (see {prog} --help)", prog=self.prog, message=_argument_message(message, self.lang))
+        self.exit(2, text.text(self.lang) + "\n")
+
+
+def _lang_in(argv: Sequence[str]) -> str:
+    """The language asked for on a command line, before it is parsed (for argparse's own errors)."""
+    for k, arg in enumerate(argv):
+        if arg == "--lang" and k + 1 < len(argv) and argv[k + 1] == "zh":
+            return "zh"
+        if arg == "--lang=zh":
+            return "zh"
+    return "en"
 
 
 def _region_options(p: argparse.ArgumentParser) -> None:
@@ -277,9 +331,13 @@ def _terminate(signum, frame):
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of ``coverage-plan``."""
+    argv = list(sys.argv[1:] if argv is None else argv)
+    Parser.lang = _lang_in(argv)
     parser = build_parser()
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING, format="%(levelname)s: %(message)s")
+    for handler in logging.getLogger().handlers:
+        handler.addFilter(_InLanguage(getattr(args, "lang", "en")))
     commands = {
         "info": cmd_info,
         "check": _lazy("cmd_check"),
@@ -292,16 +350,33 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         return commands[args.command](args)
     except CoverageError as exc:
-        print(f"coverage-plan: error: {exc}", file=sys.stderr)
+        lang = getattr(args, "lang", "en")
+        print(Msg("coverage-plan: error: {message}", message=exc.text(lang)).text(lang), file=sys.stderr)
         return 2
     except BrokenPipeError:  # output piped into `head` and the like: not an error
         sys.stderr.close()
         return 0
     except KeyboardInterrupt:
-        print("coverage-plan: interrupted; no output was half-written.", file=sys.stderr)
+        print(Msg("coverage-plan: interrupted; no output was half-written.").text(getattr(args, "lang", "en")), file=sys.stderr)
         return 130
     finally:
         signal.signal(signal.SIGTERM, previous)
+
+
+class _InLanguage(logging.Filter):
+    """Show log records in the user's language: the message template, Note arguments and the level name."""
+
+    def __init__(self, lang: str):
+        super().__init__()
+        self.lang = lang
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if self.lang != "en" and isinstance(record.msg, str):
+            record.msg = translate(record.msg, self.lang)
+            if isinstance(record.args, tuple):
+                record.args = tuple(text_in(a, self.lang) if isinstance(a, Note) else a for a in record.args)
+            record.levelname = translate(record.levelname, self.lang)
+        return True
 
 
 def _lazy(name: str):

@@ -17,6 +17,7 @@ from pathlib import Path
 from . import io
 from .assessment import Assessment, assess, group_summary
 from .cli import region_from_args
+from .i18n import Msg
 from .report import (
     access_table,
     budget_curve_svg,
@@ -265,7 +266,9 @@ def cmd_batch(args: argparse.Namespace) -> int:
     _ = words(args.lang)
     split = [args.osm, args.units, args.settlements, args.facilities]
     if args.root is None and not all(split):
-        raise CatalogueError("batch: give ROOT (a folder of region folders), or --osm, --units, --settlements and --facilities.")
+        raise CatalogueError(
+            Msg("batch: give ROOT (a folder of region folders), or --osm, --units, --settlements and --facilities.")
+        )
     out = args.out.resolve()
     out.mkdir(parents=True, exist_ok=True)
     if args.root is not None:

@@ -19,6 +19,7 @@ from types import MappingProxyType
 from typing import Any
 
 from .errors import CatalogueError
+from .i18n import Msg, Note
 
 __all__ = [
     "FacilityType",
@@ -30,10 +31,10 @@ __all__ = [
 ]
 
 
-def suggest(word: str, choices: list[str] | tuple[str, ...]) -> str:
-    """Return ``" (did you mean 'x'?)"`` for the closest choice, or ``""``."""
+def suggest(word: str, choices: list[str] | tuple[str, ...]) -> Note | str:
+    """``" (did you mean 'x'?)"`` for the closest choice (a message, shown in the user's language), or ``""``."""
     close = difflib.get_close_matches(str(word), list(choices), n=1, cutoff=0.6)
-    return f" (did you mean '{close[0]}'?)" if close else ""
+    return Msg(" (did you mean '{choice}'?)", choice=close[0]) if close else ""
 
 
 def line_of(text: str, table: str) -> int | None:
@@ -58,20 +59,20 @@ def read_toml(path: Path | str | None, *, default: str) -> tuple[dict[str, Any],
     else:
         path = Path(path)
         if path.is_dir():
-            raise CatalogueError(f"{path}: is a folder; give a TOML file.")
+            raise CatalogueError(Msg("{path}: is a folder; give a TOML file.", path=path))
         try:
             text = path.read_text(encoding="utf-8")
         except FileNotFoundError:
-            raise CatalogueError(f"{path}: file not found.") from None
+            raise CatalogueError(Msg("{path}: file not found.", path=path)) from None
         except UnicodeDecodeError:
-            raise CatalogueError(f"{path}: not UTF-8 text; save it as UTF-8.") from None
+            raise CatalogueError(Msg("{path}: not UTF-8 text; save it as UTF-8.", path=path)) from None
         except OSError as exc:
-            raise CatalogueError(f"{path}: cannot be read ({exc.strerror}).") from None
+            raise CatalogueError(Msg("{path}: cannot be read ({reason}).", path=path, reason=exc.strerror)) from None
         label = str(path)
     try:
         return tomllib.loads(text), text, label
     except tomllib.TOMLDecodeError as exc:
-        raise CatalogueError(f"{label}: not valid TOML: {exc}.") from None
+        raise CatalogueError(Msg("{path}: not valid TOML: {reason}.", path=label, reason=exc)) from None
 
 
 @dataclass(frozen=True)
@@ -95,20 +96,31 @@ def check_table(table: Any, spec: dict[str, FieldSpec], *, where: str) -> None:
         Prefix for messages: file, line and table name.
     """
     if not isinstance(table, dict):
-        raise CatalogueError(f"{where}: expected a table, got {type(table).__name__}.")
+        raise CatalogueError(Msg("{where}: expected a table, got {kind}.", where=where, kind=type(table).__name__))
     for key in table:
         if key not in spec:
-            raise CatalogueError(f"{where}: unknown key '{key}'{suggest(key, list(spec))}. Allowed: {', '.join(spec)}.")
+            raise CatalogueError(
+                Msg(
+                    "{where}: unknown key '{key}'{suggestion}. Allowed: {allowed}.",
+                    where=where,
+                    key=key,
+                    suggestion=suggest(key, list(spec)),
+                    allowed=", ".join(spec),
+                )
+            )
     for key, fs in spec.items():
         if key not in table:
             if fs.required:
-                raise CatalogueError(f"{where}: missing key '{key}'.")
+                raise CatalogueError(Msg("{where}: missing key '{key}'.", where=where, key=key))
             continue
         value = table[key]
         ok = isinstance(value, fs.types) and not (isinstance(value, bool) and bool not in fs.types)
         if not ok:
-            names = " or ".join(t.__name__ for t in fs.types)
-            raise CatalogueError(f"{where}: key '{key}' must be {names}, got {value!r}.")
+            names = [t.__name__ for t in fs.types]
+            names = Msg("{a} or {b}", a=", ".join(names[:-1]), b=names[-1]) if len(names) > 1 else names[0]
+            raise CatalogueError(
+                Msg("{where}: key '{key}' must be {kinds}, got {value}.", where=where, key=key, kinds=names, value=repr(value))
+            )
 
 
 def where_in(label: str, text: str, table: str) -> str:
@@ -253,14 +265,25 @@ def load_profiles(path: Path | str | None = None) -> MappingProxyType[str, Profi
         speeds = {}
         for cls, kmh in table["speeds_kmh"].items():
             if isinstance(kmh, bool) or not isinstance(kmh, int | float) or not math.isfinite(kmh) or kmh <= 0:
-                raise CatalogueError(f"{where}.speeds_kmh: speed for '{cls}' must be a positive number, got {kmh!r}.")
+                raise CatalogueError(
+                    Msg(
+                        "{where}.speeds_kmh: speed for '{key}' must be a positive number, got {value}.",
+                        where=where,
+                        key=cls,
+                        value=repr(kmh),
+                    )
+                )
             speeds[cls] = float(kmh)
         detour = table.get("detour_factor", 1.3)
         if not math.isfinite(detour) or detour < 1:
-            raise CatalogueError(f"{where}: 'detour_factor' must be a number >= 1, got {detour!r}.")
+            raise CatalogueError(
+                Msg("{where}: 'detour_factor' must be a number >= 1, got {value}.", where=where, value=repr(detour))
+            )
         for key in ("max_kmh", "offroad_kmh", "max_snap_m"):
             if not math.isfinite(table[key]) or table[key] <= 0:
-                raise CatalogueError(f"{where}: '{key}' must be a positive number, got {table[key]!r}.")
+                raise CatalogueError(
+                    Msg("{where}: '{key}' must be a positive number, got {value}.", where=where, key=key, value=repr(table[key]))
+                )
         profiles[name] = Profile(
             name=name,
             description=table.get("description", ""),
@@ -371,28 +394,35 @@ def vocabulary_from_table(table: Any, *, where: str) -> Vocabulary:
             check_table(item, _TERM_SPEC, where=f"{where}, [[vocabulary.{name}]] #{k}")
             if not item["key"].strip() or item["key"] != item["key"].strip():
                 raise CatalogueError(
-                    f"{where}, [[vocabulary.{name}]] #{k}: key must be a non-empty word without spaces around it."
+                    Msg(
+                        "{where}: key must be a non-empty word without spaces around it.",
+                        where=f"{where}, [[vocabulary.{name}]] #{k}",
+                    )
                 )
             role = item.get("role", "")
             if role and (name != "class" or role not in ROLES):
-                raise CatalogueError(
-                    f"{where}, [[vocabulary.{name}]] #{k}: role '{role}' "
-                    + (
-                        f"is not one of {', '.join(ROLES)}{suggest(role, ROLES)}."
-                        if name == "class"
-                        else "applies to classes only."
+                place = f"{where}, [[vocabulary.{name}]] #{k}"
+                if name == "class":
+                    raise CatalogueError(
+                        Msg(
+                            "{where}: role '{role}' is not one of {roles}{suggestion}.",
+                            where=place,
+                            role=role,
+                            roles=", ".join(ROLES),
+                            suggestion=suggest(role, ROLES),
+                        )
                     )
-                )
+                raise CatalogueError(Msg("{where}: role '{role}' applies to classes only.", where=place, role=role))
             terms.append(Term(item["key"], item["zh"], item["en"], role))
         keys = [t.key for t in terms]
         dup = sorted({k for k in keys if keys.count(k) > 1})
         if dup:
-            raise CatalogueError(f"{where}: duplicate {name} key(s) {', '.join(dup)}.")
+            raise CatalogueError(Msg("{where}: duplicate {table} key(s) {keys}.", where=where, table=name, keys=", ".join(dup)))
         parts[name] = tuple(terms)
     if not parts["class"]:
-        raise CatalogueError(f"{where}: declare at least one settlement class ([[vocabulary.class]]).")
+        raise CatalogueError(Msg("{where}: declare at least one settlement class ([[vocabulary.class]]).", where=where))
     if not parts["level"]:
-        raise CatalogueError(f"{where}: declare the levels, the whole region first ([[vocabulary.level]]).")
+        raise CatalogueError(Msg("{where}: declare the levels, the whole region first ([[vocabulary.level]]).", where=where))
     return Vocabulary(classes=parts["class"], levels=parts["level"], source=where)
 
 
@@ -400,5 +430,5 @@ def load_vocabulary(path: Path | str | None = None) -> Vocabulary:
     """The default vocabulary (``coverage/data/vocabulary.toml``) or a TOML file's ``[vocabulary]``."""
     data, text, label = read_toml(path, default="vocabulary.toml")
     if "vocabulary" not in data:
-        raise CatalogueError(f"{label}: no [vocabulary] table.")
+        raise CatalogueError(Msg("{path}: no [vocabulary] table.", path=label))
     return vocabulary_from_table(data["vocabulary"], where=where_in(label, text, "vocabulary"))

@@ -14,7 +14,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
-__all__ = ["LANGUAGES", "N_", "Note", "compile_catalogues", "translate", "translator"]
+__all__ = ["LANGUAGES", "N_", "Msg", "Note", "compile_catalogues", "text_in", "translate", "translator"]
 
 LOCALE_DIR = Path(__file__).resolve().parent / "locale"
 DOMAIN = "coverage"
@@ -50,14 +50,31 @@ class Note:
 
     msgid: str
     params: Mapping = field(default_factory=dict)
+    translate_params: bool = True
 
     def text(self, lang: str = "en") -> str:
         """The message in ``lang``."""
-        params = {k: translate(v, lang) if isinstance(v, str) else v for k, v in self.params.items()}
+        params = {k: text_in(v, lang) if self.translate_params or isinstance(v, Note) else v for k, v in self.params.items()}
         return translate(self.msgid, lang).format(**params)
 
     def __str__(self) -> str:
         return self.text("en")
+
+
+def Msg(msgid: str, /, **params) -> Note:
+    """An error or warning message whose parameters are shown as given (file names, values, ids).
+
+    ``Msg("{column} is missing", column="population")``: the template is translated,
+    the parameters are not (unless a parameter is itself a :class:`Note`).
+    """
+    return Note(msgid, params, translate_params=False)
+
+
+def text_in(value: object, lang: str = "en") -> object:
+    """A Note or catalogue text in ``lang``; anything else unchanged."""
+    if isinstance(value, Note):
+        return value.text(lang)
+    return translate(value, lang) if isinstance(value, str) else value
 
 
 def compile_catalogues() -> list[Path]:
@@ -101,11 +118,11 @@ def update_catalogues() -> dict[str, list[str]]:
     return changes
 
 
-KEYWORDS = ("_", "N_", "translate", "Note")
+KEYWORDS = ("_", "N_", "translate", "Note", "Msg")
 
 
 def extract_messages(package_dir: Path | None = None) -> dict[str, list[str]]:
-    """Every message id the code passes to ``_``, ``N_``, ``translate`` or ``Note``, with where it is.
+    """Every message id the code passes to ``_``, ``N_``, ``translate``, ``Note`` or ``Msg``, with where it is.
 
     Walks the syntax tree of each module (f-strings included, which token-based
     extractors miss on Python 3.11); the test suite checks each id has a translation.

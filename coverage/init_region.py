@@ -23,6 +23,7 @@ import shapely
 
 from .config import FacilityType, FieldSpec, check_table, load_facility_types, read_toml, suggest
 from .errors import CatalogueError, InputValidationError, Problem
+from .i18n import Msg, Note
 from .io import OsmFeature, RasterCells, atomic_output, read_layer, read_osm_features, read_population_raster
 from .population import cells_as_settlements, population_from_cells
 
@@ -80,25 +81,43 @@ def load_osm_facility_rules(
         where = f"{label}, [[rule]] #{k}"
         check_table(raw, _RULE_SPEC, where=where)
         if raw["type"] not in types:
-            raise CatalogueError(f"{where}: unknown facility type '{raw['type']}'{suggest(raw['type'], list(types))}.")
+            raise CatalogueError(
+                Msg(
+                    "{where}: unknown facility type '{value}'{suggestion}.",
+                    where=where,
+                    value=raw["type"],
+                    suggestion=suggest(raw["type"], list(types)),
+                )
+            )
         if not raw["match"]:
-            raise CatalogueError(f'{where}: match is empty; give at least one tag, e.g. match = {{ amenity = ["clinic"] }}.')
+            raise CatalogueError(
+                Msg('{where}: match is empty; give at least one tag, e.g. match = {{ amenity = ["clinic"] }}.', where=where)
+            )
         match = {}
         for key, values in raw["match"].items():
             if not isinstance(values, list) or not values or not all(isinstance(v, str) for v in values):
-                raise CatalogueError(f'{where}: match.{key} must be a list of tag values (or ["*"]).')
+                raise CatalogueError(Msg('{where}: match.{key} must be a list of tag values (or ["*"]).', where=where, key=key))
             match[key] = tuple(values)
         rules.append((raw["type"], match))
     places = data["settlements"]
     for klass, values in places.items():
         if klass not in CLASS_NAMES:
-            raise CatalogueError(f"{label}, [settlements]: unknown class '{klass}'{suggest(klass, list(CLASS_NAMES))}.")
+            raise CatalogueError(
+                Msg(
+                    "{where}: unknown class '{value}'{suggestion}.",
+                    where=f"{label}, [settlements]",
+                    value=klass,
+                    suggestion=suggest(klass, list(CLASS_NAMES)),
+                )
+            )
         if not isinstance(values, list):
-            raise CatalogueError(f"{label}, [settlements]: {klass} must be a list of place=* values.")
+            raise CatalogueError(
+                Msg("{where}: {key} must be a list of place=* values.", where=f"{label}, [settlements]", key=klass)
+            )
     return OsmFacilityRules(tuple(rules), {k: tuple(v) for k, v in places.items()}, label)
 
 
-def _refuse(option: str, field: str, message: str) -> InputValidationError:
+def _refuse(option: str, field: str, message: Note) -> InputValidationError:
     """The one-problem error of an ``init`` option (raise it)."""
     return InputValidationError([Problem(option, "", field, message)])
 
@@ -227,8 +246,17 @@ def admin_boundary(features: list[OsmFeature], name: str) -> shapely.Geometry:
         if name in {v for k, v in f.tags.items() if k == "name" or k.startswith("name:")}:
             return f.polygon
     known = sorted({f.tags.get("name", "") for f in admin} - {""})
-    listing = ", ".join(known[:20]) if known else "none: the extract holds no complete boundary=administrative area"
-    raise _refuse("--admin", "", f"no administrative area named '{name}'{suggest(name, known)}; areas in the extract: {listing}.")
+    listing = ", ".join(known[:20]) if known else Msg("none: the extract holds no complete boundary=administrative area")
+    raise _refuse(
+        "--admin",
+        "",
+        Msg(
+            "no administrative area named '{name}'{suggestion}; areas in the extract: {listing}.",
+            name=name,
+            suggestion=suggest(name, known),
+            listing=listing,
+        ),
+    )
 
 
 @dataclass(frozen=True)
@@ -294,15 +322,19 @@ def _settlements(
             raise _refuse(
                 "--osm",
                 "place",
-                "no place=* node in the extract to serve as settlements; "
-                "give --population FILE.tif to use a population raster as demand.",
+                Msg(
+                    "no place=* node in the extract to serve as settlements; "
+                    "give --population FILE.tif to use a population raster as demand."
+                ),
             )
         return places, notes
     if demand == "cells":
         return cells_as_settlements(cells, places, default_class="urban"), notes
     if places.empty:
         raise _refuse(
-            "--osm", "place", "no place=* node to sum the raster onto; use --demand cells (one demand point per populated cell)."
+            "--osm",
+            "place",
+            Msg("no place=* node to sum the raster onto; use --demand cells (one demand point per populated cell)."),
         )
     assigned = population_from_cells(cells, places)
     places["population"] = assigned.population.to_numpy()
@@ -372,7 +404,9 @@ def build_region(
     facilities = facilities_from_osm(features, rules)
     if facilities.empty:
         raise _refuse(
-            "--osm", "", f"no object matches the tag table {rules.source}; edit a copy and pass it with --osm-facilities."
+            "--osm",
+            "",
+            Msg("no object matches the tag table {table}; edit a copy and pass it with --osm-facilities.", table=rules.source),
         )
     settlements, notes = _settlements(features, rules, cells, demand)
     units = units_from_osm(features, levels) if levels else None

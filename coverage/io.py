@@ -23,6 +23,7 @@ import pandas as pd
 from .config import suggest
 from .errors import InputValidationError, NoCrsError, OutputError, Problem, RoadNetworkError
 from .gcj02 import gcj02_to_wgs84
+from .i18n import N_, Msg, Note
 from .network import RawRoads
 
 __all__ = [
@@ -59,14 +60,18 @@ def _read_csv(path: Path) -> tuple[pd.DataFrame, str]:
         except UnicodeDecodeError as exc:
             last_error = exc
         except (pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
-            raise InputValidationError([Problem(str(path), "", "", f"cannot be read as CSV ({exc}).")]) from None
+            raise InputValidationError(
+                [Problem(str(path), "", "", Msg("cannot be read as CSV ({reason}).", reason=exc))]
+            ) from None
     raise InputValidationError(
         [
             Problem(
                 str(path),
                 "",
                 "",
-                f"text encoding is neither UTF-8 nor GB18030 ({last_error}); save it from Excel as 'CSV UTF-8'.",
+                Msg(
+                    "text encoding is neither UTF-8 nor GB18030 ({reason}); save it from Excel as 'CSV UTF-8'.", reason=last_error
+                ),
             )
         ]
     )
@@ -104,16 +109,16 @@ def read_layer(path: Path | str, *, coords: str = "wgs84") -> gpd.GeoDataFrame:
     """
     path, layer = split_layer(path)
     if not path.exists():
-        raise InputValidationError([Problem(str(path), "", "", "file not found.")])
+        raise InputValidationError([Problem(str(path), "", "", Msg("file not found."))])
     if path.is_dir():
         raise InputValidationError(
-            [Problem(str(path), "", "", "is a folder; give a file (GeoPackage, GeoJSON, Shapefile, CSV).")]
+            [Problem(str(path), "", "", Msg("is a folder; give a file (GeoPackage, GeoJSON, Shapefile, CSV)."))]
         )
     suffix = path.suffix.lower()
     if suffix in CSV_SUFFIXES:
         frame, encoding = _read_csv(path)
         if encoding != "utf-8-sig":
-            log.warning("%s: read as %s (not UTF-8).", path, encoding.upper())
+            log.warning(N_("%s: read as %s (not UTF-8)."), path, encoding.upper())
         lower = {c.strip().lower(): c for c in frame.columns}
         lon_col = next((lower[n] for n in LON_NAMES if n in lower), None)
         lat_col = next((lower[n] for n in LAT_NAMES if n in lower), None)
@@ -124,8 +129,10 @@ def read_layer(path: Path | str, *, coords: str = "wgs84") -> gpd.GeoDataFrame:
                         str(path),
                         "",
                         "lon/lat",
-                        "no longitude/latitude columns; name them 'lon' and "
-                        f"'lat' (WGS84 degrees). Columns found: {', '.join(frame.columns)}.",
+                        Msg(
+                            "no longitude/latitude columns; name them 'lon' and 'lat' (WGS84 degrees). Columns found: {columns}.",
+                            columns=", ".join(frame.columns),
+                        ),
                     )
                 ]
             )
@@ -138,7 +145,7 @@ def read_layer(path: Path | str, *, coords: str = "wgs84") -> gpd.GeoDataFrame:
                     str(path),
                     f"row {i + 2}",
                     f"{lon_col}/{lat_col}",
-                    f"coordinates '{frame.at[i, lon_col]}', '{frame.at[i, lat_col]}' are not numbers.",
+                    Msg("coordinates '{x}', '{y}' are not numbers.", x=frame.at[i, lon_col], y=frame.at[i, lat_col]),
                 )
                 for i in np.flatnonzero(bad.to_numpy())
             ]
@@ -151,7 +158,9 @@ def read_layer(path: Path | str, *, coords: str = "wgs84") -> gpd.GeoDataFrame:
         try:
             gdf = gpd.read_file(path, layer=layer)
         except Exception as exc:  # pyogrio raises several types for unreadable files
-            raise InputValidationError([Problem(str(path), "", "", f"cannot be read as a spatial file ({exc}).")]) from None
+            raise InputValidationError(
+                [Problem(str(path), "", "", Msg("cannot be read as a spatial file ({reason}).", reason=exc))]
+            ) from None
         if gdf.crs is None:
             raise NoCrsError(
                 [
@@ -159,8 +168,10 @@ def read_layer(path: Path | str, *, coords: str = "wgs84") -> gpd.GeoDataFrame:
                         str(path),
                         "",
                         "",
-                        "the file has no coordinate reference system; set it in QGIS "
-                        "(Layer > Set CRS) or export as GeoJSON, which is always WGS84.",
+                        Msg(
+                            "the file has no coordinate reference system; set it in QGIS "
+                            "(Layer > Set CRS) or export as GeoJSON, which is always WGS84."
+                        ),
                     )
                 ]
             )
@@ -174,9 +185,13 @@ def read_layer(path: Path | str, *, coords: str = "wgs84") -> gpd.GeoDataFrame:
                             str(path),
                             "",
                             "geometry",
-                            f"declared as geographic ({gdf.crs.name}) but coordinates reach "
-                            f"{maxx:.0f}, {maxy:.0f}: these are projected metres. Set the file's real "
-                            "CRS (e.g. the UTM zone it was made in) instead of WGS84.",
+                            Msg(
+                                "declared as geographic ({crs}) but coordinates reach {x}, {y}: these are projected "
+                                "metres. Set the file's real CRS (e.g. the UTM zone it was made in) instead of WGS84.",
+                                crs=gdf.crs.name,
+                                x=f"{maxx:.0f}",
+                                y=f"{maxy:.0f}",
+                            ),
                         )
                     ]
                 )
@@ -188,7 +203,10 @@ def read_layer(path: Path | str, *, coords: str = "wgs84") -> gpd.GeoDataFrame:
                     str(path),
                     "",
                     "",
-                    f"unknown file type '{suffix}'; use GeoPackage, GeoJSON, Shapefile or CSV with lon/lat columns.",
+                    Msg(
+                        "unknown file type '{suffix}'; use GeoPackage, GeoJSON, Shapefile or CSV with lon/lat columns.",
+                        suffix=suffix,
+                    ),
                 )
             ]
         )
@@ -222,7 +240,19 @@ def _pick_layer(path: Path, layer: str | None) -> str | None:
     if layer is not None:
         if layer not in names:
             raise InputValidationError(
-                [Problem(str(path), "", "", f"has no layer '{layer}'{suggest(layer, names)}; its layers: {', '.join(names)}.")]
+                [
+                    Problem(
+                        str(path),
+                        "",
+                        "",
+                        Msg(
+                            "has no layer '{layer}'{suggestion}; its layers: {layers}.",
+                            layer=layer,
+                            suggestion=suggest(layer, names),
+                            layers=", ".join(names),
+                        ),
+                    )
+                ]
             )
         return layer
     if len(names) > 1:
@@ -232,7 +262,12 @@ def _pick_layer(path: Path, layer: str | None) -> str | None:
                     str(path),
                     "",
                     "",
-                    f"has {len(names)} layers ({', '.join(names)}); name the one to read as {path}:{names[0]}.",
+                    Msg(
+                        "has {n} layers ({layers}); name the one to read as {example}.",
+                        n=len(names),
+                        layers=", ".join(names),
+                        example=f"{path}:{names[0]}",
+                    ),
                 )
             ]
         )
@@ -281,7 +316,7 @@ def read_osm_roads(path: Path | str, *, tag_keys: tuple[str, ...]) -> RawRoads:
     import osmium
 
     path = Path(path)
-    _check_osm_path(path, "road file")
+    _check_osm_path(path, N_("road file"))
     refs: list[int] = []
     lons: list[float] = []
     lats: list[float] = []
@@ -326,11 +361,17 @@ def read_osm_roads(path: Path | str, *, tag_keys: tuple[str, ...]) -> RawRoads:
             counts.append(kept)
     except (RuntimeError, ValueError, OSError) as exc:
         raise RoadNetworkError(
-            f"{path}: cannot be read as OpenStreetMap data ({exc}); the file may be truncated or not an OSM extract."
+            Msg(
+                "{path}: cannot be read as OpenStreetMap data ({reason}); the file may be truncated or not an OSM extract.",
+                path=path,
+                reason=exc,
+            )
         ) from None
     if not way_ids:
         raise RoadNetworkError(
-            f"{path}: no roads (no way with a 'highway' tag) in the file; check that the extract covers the region."
+            Msg(
+                "{path}: no roads (no way with a 'highway' tag) in the file; check that the extract covers the region.", path=path
+            )
         )
     if n_missing:
         log.info("%s: %d way vertices lie outside the extract; their segments are left out.", path, n_missing)
@@ -375,14 +416,16 @@ class OsmFeature:
     polygon: object = None
 
 
-def _check_osm_path(path: Path, what: str = "OpenStreetMap file") -> None:
+def _check_osm_path(path: Path, what: str = N_("OpenStreetMap file")) -> None:
     """Refuse a missing path, a folder, or a file that is not OSM data by its name."""
     if not path.exists():
-        raise RoadNetworkError(f"{path}: {what} not found.")
+        raise RoadNetworkError(Msg("{path}: {what} not found.", path=path, what=Note(what)))
     if path.is_dir():
-        raise RoadNetworkError(f"{path}: is a folder; give an OpenStreetMap file (.osm, .osm.pbf, .osm.bz2).")
+        raise RoadNetworkError(Msg("{path}: is a folder; give an OpenStreetMap file (.osm, .osm.pbf, .osm.bz2).", path=path))
     if not path.name.lower().endswith(OSM_SUFFIXES):
-        raise RoadNetworkError(f"{path}: unknown file type; give OpenStreetMap XML (.osm, .osm.bz2) or PBF (.osm.pbf).")
+        raise RoadNetworkError(
+            Msg("{path}: unknown file type; give OpenStreetMap XML (.osm, .osm.bz2) or PBF (.osm.pbf).", path=path)
+        )
 
 
 def read_osm_features(path: Path | str, *, keys: tuple[str, ...]) -> list[OsmFeature]:
@@ -435,7 +478,11 @@ def read_osm_features(path: Path | str, *, keys: tuple[str, ...]) -> list[OsmFea
                 out.append(OsmFeature(f"{kind}{obj.orig_id()}", pt.x, pt.y, dict(obj.tags), poly))
     except (RuntimeError, ValueError, OSError) as exc:
         raise RoadNetworkError(
-            f"{path}: cannot be read as OpenStreetMap data ({exc}); the file may be truncated or not an OSM extract."
+            Msg(
+                "{path}: cannot be read as OpenStreetMap data ({reason}); the file may be truncated or not an OSM extract.",
+                path=path,
+                reason=exc,
+            )
         ) from None
     return out
 
@@ -472,16 +519,25 @@ def read_population_raster(path: Path | str) -> RasterCells:
     path = Path(path)
     label = path.name
     if not path.is_file():
-        raise InputValidationError([Problem(label, "", "", "population raster not found (or is a folder); give a GeoTIFF file.")])
+        raise InputValidationError(
+            [Problem(label, "", "", Msg("population raster not found (or is a folder); give a GeoTIFF file."))]
+        )
     try:
         with rasterio.open(path) as src:
             band = src.read(1, masked=True)
             transform, crs = src.transform, src.crs
     except rasterio.errors.RasterioError as exc:
-        raise InputValidationError([Problem(label, "", "", f"cannot be read as a raster ({exc}).")]) from None
+        raise InputValidationError([Problem(label, "", "", Msg("cannot be read as a raster ({reason}).", reason=exc))]) from None
     if crs is None:
         raise NoCrsError(
-            [Problem(label, "", "", "the raster has no coordinate reference system; assign one (gdal_edit.py -a_srs EPSG:4326).")]
+            [
+                Problem(
+                    label,
+                    "",
+                    "",
+                    Msg("the raster has no coordinate reference system; assign one (gdal_edit.py -a_srs EPSG:4326)."),
+                )
+            ]
         )
     values = np.ma.filled(band.astype(float), np.nan)
     negative = np.argwhere(values < 0)
@@ -493,7 +549,7 @@ def read_population_raster(path: Path | str) -> RasterCells:
                     label,
                     f"cell (row {r}, column {c})",
                     "",
-                    f"{len(negative)} cell(s) hold negative people; a population raster counts people per cell.",
+                    Msg("{n} cell(s) hold negative people; a population raster counts people per cell.", n=len(negative)),
                 )
             ]
         )
@@ -523,7 +579,7 @@ def read_raster_on_grid(path: Path | str, *, crs: str, transform, shape: tuple[i
     path = Path(path)
     label = path.name
     if not path.is_file():
-        raise InputValidationError([Problem(label, "", "", "raster not found (or is a folder); give a GeoTIFF file.")])
+        raise InputValidationError([Problem(label, "", "", Msg("raster not found (or is a folder); give a GeoTIFF file."))])
     out = np.full(shape, np.nan, dtype="float64")
     try:
         with rasterio.open(path) as src:
@@ -531,7 +587,10 @@ def read_raster_on_grid(path: Path | str, *, crs: str, transform, shape: tuple[i
                 raise NoCrsError(
                     [
                         Problem(
-                            label, "", "", "the raster has no coordinate reference system; assign one (gdal_edit.py -a_srs ...)."
+                            label,
+                            "",
+                            "",
+                            Msg("the raster has no coordinate reference system; assign one (gdal_edit.py -a_srs ...)."),
                         )
                     ]
                 )
@@ -545,7 +604,7 @@ def read_raster_on_grid(path: Path | str, *, crs: str, transform, shape: tuple[i
                 resampling=Resampling.nearest if categorical else Resampling.bilinear,
             )
     except rasterio.errors.RasterioError as exc:
-        raise InputValidationError([Problem(label, "", "", f"cannot be read as a raster ({exc}).")]) from None
+        raise InputValidationError([Problem(label, "", "", Msg("cannot be read as a raster ({reason}).", reason=exc))]) from None
     return out
 
 
@@ -582,7 +641,7 @@ def load_cached_arrays(cache_dir: Path | str | None, key: str) -> dict[str, np.n
         with np.load(path, allow_pickle=False) as data:
             arrays = {k: data[k] for k in data.files}
     except Exception as exc:  # a damaged file raises zipfile, zlib, OS or value errors: rebuild it
-        log.warning("the routing cache file %s is damaged (%s); rebuilding it.", path, type(exc).__name__)
+        log.warning(N_("the routing cache file %s is damaged (%s); rebuilding it."), path, type(exc).__name__)
         with contextlib.suppress(OSError):
             path.unlink()
         return None
@@ -604,7 +663,7 @@ def save_cached_arrays(cache_dir: Path | str | None, key: str, arrays: dict[str,
             np.savez(f, __key__=np.array(key), **arrays)
         os.replace(tmp, path)
     except OSError as exc:
-        log.warning("could not write the routing cache in %s: %s", cache_dir, exc)
+        log.warning(N_("could not write the routing cache in %s: %s"), cache_dir, exc)
 
 
 # --- atomic output -----------------------------------------------------------
@@ -695,8 +754,11 @@ def _swap_in(stage: Path, out_dir: Path) -> None:
     in_the_way = [out_dir / n for n in names if (out_dir / n).is_dir()]
     if in_the_way:
         raise OutputError(
-            f"{in_the_way[0]}: a folder is in the way of an output file; move it or choose another folder with --out. "
-            "Nothing was written."
+            Msg(
+                "{path}: a folder is in the way of an output file; move it or choose another folder with --out. "
+                "Nothing was written.",
+                path=in_the_way[0],
+            )
         )
     swap = Path(tempfile.mkdtemp(dir=out_dir, prefix=f".swap-{os.getpid()}-"))
     try:
@@ -716,7 +778,9 @@ def _swap_in(stage: Path, out_dir: Path) -> None:
         _roll_back(out_dir, swap)
         shutil.rmtree(swap, ignore_errors=True)
         if isinstance(exc, OSError) and not isinstance(exc, OutputError):
-            raise OutputError(f"{out_dir}: cannot write the outputs ({exc}); nothing was changed.") from None
+            raise OutputError(
+                Msg("{path}: cannot write the outputs ({reason}); nothing was changed.", path=out_dir, reason=exc)
+            ) from None
         raise
     shutil.rmtree(swap, ignore_errors=True)
 
@@ -742,7 +806,9 @@ def atomic_output(out_dir: Path | str) -> Iterator[Path]:
         recover_interrupted(out_dir)
         stage = Path(tempfile.mkdtemp(dir=out_dir, prefix=f".staging-{os.getpid()}-"))
     except OSError as exc:
-        raise OutputError(f"{out_dir}: cannot write here ({exc.strerror}); choose another folder with --out.") from None
+        raise OutputError(
+            Msg("{path}: cannot write here ({reason}); choose another folder with --out.", path=out_dir, reason=exc.strerror)
+        ) from None
     try:
         yield stage
         _swap_in(stage, out_dir)

@@ -37,7 +37,7 @@ from jinja2 import Template
 
 from . import io
 from .assessment import MET, NOT_MET, NOT_TESTED, Assessment, StandardResult, memberships
-from .i18n import N_
+from .i18n import N_, Msg
 from .provenance import is_estimated
 from .report import display_name, fmt_against, fmt_count, reason_text, region_title, target_text, verdict_word, words
 from .standards import AccessStandard, PresenceStandard, RatioStandard
@@ -259,13 +259,16 @@ def _add_tiles(m: folium.Map, tiles: str, lang: str) -> None:
         attr = "© 天地图 Tianditu"
     elif key in ("amap", "gaode", "baidu"):
         raise CoverageError(
-            f"--tiles {tiles}: these tiles are in GCJ-02/BD-09 and would sit 300-600 m off the WGS84 "
-            "data; use --tiles tianditu:YOUR_KEY (CGCS2000, aligned) or osm."
+            Msg(
+                "--tiles {tiles}: these tiles are in GCJ-02/BD-09 and would sit 300-600 m off the WGS84 "
+                "data; use --tiles tianditu:YOUR_KEY (CGCS2000, aligned) or osm.",
+                tiles=tiles,
+            )
         )
     elif key.startswith(("http://", "https://")) and "{z}" in tiles:
         url, attr = tiles, "basemap: " + tiles.split("/")[2]
     else:
-        raise CoverageError(f"--tiles {tiles}: use osm, tianditu:KEY or a URL with {{z}}/{{x}}/{{y}}.")
+        raise CoverageError(Msg("--tiles {tiles}: use osm, tianditu:KEY or a URL with {{z}}/{{x}}/{{y}}.", tiles=tiles))
     folium.TileLayer(
         tiles=url,
         attr=esc(attr),

@@ -19,6 +19,7 @@ import numpy as np
 
 from .config import FieldSpec, check_table, read_toml, where_in
 from .errors import CatalogueError
+from .i18n import Msg
 
 __all__ = [
     "BACKWARD",
@@ -97,7 +98,7 @@ class OsmRules:
 
 def _strings(value, where: str, key: str) -> frozenset[str]:
     if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
-        raise CatalogueError(f"{where}: '{key}' must be a list of texts.")
+        raise CatalogueError(Msg("{where}: '{key}' must be a list of texts.", where=where, key=key))
     return frozenset(value)
 
 
@@ -108,11 +109,15 @@ def _ladder(value, where: str, key: str) -> tuple[str, ...]:
 
 def _speeds(value, where: str, key: str) -> MappingProxyType[str, float]:
     if not isinstance(value, dict):
-        raise CatalogueError(f"{where}: '{key}' must be a table of speeds.")
+        raise CatalogueError(Msg("{where}: '{key}' must be a table of speeds.", where=where, key=key))
     out = {}
     for k, v in value.items():
         if isinstance(v, bool) or not isinstance(v, int | float) or not np.isfinite(v) or v <= 0:
-            raise CatalogueError(f"{where}: {key}.{k} must be a positive number of km/h, got {v!r}.")
+            raise CatalogueError(
+                Msg(
+                    "{where}: {key} must be a positive number of km/h, got {value}.", where=where, key=f"{key}.{k}", value=repr(v)
+                )
+            )
         out[k] = float(v)
     return MappingProxyType(out)
 
@@ -176,10 +181,12 @@ def load_osm_rules(path: Path | str | None = None) -> OsmRules:
             surface_max_kmh=_speeds(table["surface_max_kmh"], where, "surface_max_kmh"),
         )
     if not modes:
-        raise CatalogueError(f"{sect['mode']}: define at least one [mode.NAME] table.")
+        raise CatalogueError(Msg("{where}: define at least one [mode.NAME] table.", where=sect["mode"]))
     walk = ms["walk_kmh"]
     if not np.isfinite(walk) or walk <= 0:
-        raise CatalogueError(f"{sect['maxspeed']}: walk_kmh must be a positive number, got {walk!r}.")
+        raise CatalogueError(
+            Msg("{where}: walk_kmh must be a positive number, got {value}.", where=sect["maxspeed"], value=repr(walk))
+        )
     return OsmRules(
         known_highways=_strings(hw["known"], sect["highway"], "known"),
         excluded_highways=_strings(hw["excluded"], sect["highway"], "excluded"),

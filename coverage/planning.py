@@ -22,7 +22,7 @@ from pyproj import Transformer
 from .assessment import Assessment, assess
 from .errors import CatalogueError, CoverageError
 from .geodesy import PointIndex
-from .i18n import Note
+from .i18n import N_, Msg, Note
 from .region import Region
 from .routing import ZERO_COST_S
 from .siting import SitingResult, budget_curve, solve_lscp, solve_mclp, solve_pcenter, solve_pmedian
@@ -93,13 +93,16 @@ def candidate_sites(
             index=pd.Index([f"node-{o}" for o in net.osmid[pick]], name="id"),
         )
     else:
-        raise CoverageError(f"unknown candidate source '{source}': use settlements, roads or a point file.")
+        raise CoverageError(Msg("unknown candidate source '{value}': use settlements, roads or a point file.", value=source))
     if exclude is not None and len(cands):
         zone = shapely.union_all(exclude.to_crs("EPSG:4326").geometry.to_numpy())
         cands = cands[~cands.geometry.within(zone)]
     if len(cands) == 0:
-        raise CoverageError("no candidate site left (after exclusions); give another --candidates source.")
+        raise CoverageError(Msg("no candidate site left (after exclusions); give another --candidates source."))
     return cands
+
+
+KIND_WORDS = {"access": N_("access"), "presence": N_("presence"), "ratio": N_("ratio")}  # standard kinds, in words
 
 
 @dataclass(frozen=True)
@@ -205,16 +208,24 @@ def access_standards(catalogue: Catalogue, standard_ids: list[str], facility_typ
         std = catalogue.get(sid)
         if not isinstance(std, AccessStandard):
             raise CatalogueError(
-                f"'{sid}' is a {std.kind} standard; siting works on access standards "
-                f"({', '.join(s.id for s in catalogue.standards if s.kind == 'access')})."
+                Msg(
+                    "'{id}' is a {kind} standard; siting works on access standards ({ids}).",
+                    id=sid,
+                    kind=Note(KIND_WORDS.get(std.kind, std.kind)),
+                    ids=", ".join(s.id for s in catalogue.standards if s.kind == "access"),
+                )
             )
         stds.append(std)
     ftype = facility_type or stds[0].facility_types[0]
     for std in stds:
         if ftype not in std.facility_types:
             raise CatalogueError(
-                f"a new '{ftype}' does not count for '{std.id}' (it counts {', '.join(std.facility_types)}); "
-                "choose --type accordingly."
+                Msg(
+                    "a new '{type}' does not count for '{id}' (it counts {types}); choose --type accordingly.",
+                    type=ftype,
+                    id=std.id,
+                    types=", ".join(std.facility_types),
+                )
             )
     return stds, ftype
 
@@ -281,12 +292,12 @@ def site_for_standards(
     SitingPlan
     """
     if k < 1 or (budget_k is not None and budget_k < 1) or not np.isfinite(time_limit_s) or time_limit_s <= 0:
-        raise CoverageError("siting needs k >= 1, a budget curve of >= 1 sites and a positive time limit.")
+        raise CoverageError(Msg("siting needs k >= 1, a budget curve of >= 1 sites and a positive time limit."))
     if model not in ("mclp", "lscp", "pmedian", "pcenter"):
-        raise CoverageError(f"unknown model '{model}': use mclp, lscp, pmedian or pcenter.")
+        raise CoverageError(Msg("unknown model '{model}': use mclp, lscp, pmedian or pcenter.", model=model))
     stds, _ftype = access_standards(catalogue, standard_ids, facility_type)
     if model in ("pmedian", "pcenter") and len(stds) > 1:
-        raise CoverageError(f"{model} sites for one standard at a time; give a single --standard.")
+        raise CoverageError(Msg("{model} sites for one standard at a time; give a single --standard.", model=model))
     selected = catalogue.select([s.id for s in stds])
     cands = candidate_sites(region, candidates, spacing_km=spacing_km, exclude=exclude)
     if allow_relocate:

@@ -9,6 +9,7 @@ reusing an on-disk cache keyed by the inputs' content.
 from __future__ import annotations
 
 import dataclasses
+import functools
 import logging
 import os
 from collections.abc import Mapping
@@ -36,6 +37,7 @@ from .config import (
     vocabulary_from_table,
 )
 from .errors import CatalogueError, CoverageError, InputValidationError, Problem
+from .i18n import N_, Msg, Note
 from .network import RoadNetwork, build_road_network
 from .osm import OsmRules, exclusion_report, load_osm_rules
 from .provenance import estimated_flags
@@ -124,7 +126,7 @@ class Region:
     def routing_graph(self, profile: str | Profile) -> RoutingGraph:
         """The routing graph for a profile (built once per region and profile)."""
         if self.network is None:
-            raise CoverageError("this region has no road network (give --roads); travel is a straight-line estimate.")
+            raise CoverageError(Msg("this region has no road network (give --roads); travel is a straight-line estimate."))
         prof = self.profiles[profile] if isinstance(profile, str) else profile
         key = prof.as_key()
         if key not in self._graphs:
@@ -240,20 +242,31 @@ def read_manifest(region_dir: Path) -> Manifest:
     """
     path = region_dir / "region.toml"
     if not region_dir.is_dir():
-        raise CatalogueError(f"{region_dir}: not a folder; --region takes a folder holding a region.toml.")
+        raise CatalogueError(Msg("{path}: not a folder; --region takes a folder holding a region.toml.", path=region_dir))
     if not path.exists():
         raise CatalogueError(
-            f"{region_dir}: no region.toml here; a region folder needs one naming its files "
-            "(see coverage/data/regions/tengger/region.toml), or give --settlements and --facilities."
+            Msg(
+                "{path}: no region.toml here; a region folder needs one naming its files "
+                "(see coverage/data/regions/tengger/region.toml), or give --settlements and --facilities.",
+                path=region_dir,
+            )
         )
     data, _text, label = read_toml(path, default="")
     check_table(data, _REGION_SPEC, where=label)
     for key in ("settlements", "facilities"):
         if key not in data:
-            raise CatalogueError(f"{label}: missing key '{key}' (the file name of that layer).")
+            raise CatalogueError(Msg("{path}: missing key '{key}' (the file name of that layer).", path=label, key=key))
     if "coords" in data and data["coords"] not in COORDS:
         hint = suggest(data["coords"].replace("-", "").lower(), COORDS) or suggest(data["coords"], COORDS)
-        raise CatalogueError(f"{label}: coords = '{data['coords']}' is not {' or '.join(COORDS)}{hint}.")
+        raise CatalogueError(
+            Msg(
+                "{path}: coords = '{value}' is not {choices}{suggestion}.",
+                path=label,
+                value=data["coords"],
+                choices=Msg("{a} or {b}", a=COORDS[0], b=COORDS[1]),
+                suggestion=hint,
+            )
+        )
     return Manifest(region_dir, data, label)
 
 
@@ -330,10 +343,16 @@ def load_region(
     files = {k: Path(v) if v is not None else manifest.file(k) for k, v in given.items()}
     missing = [k for k in ("settlements", "facilities") if files[k] is None]
     if missing:
-        raise CatalogueError(f"missing input: give --{' --'.join(missing)} (or --region DIR with a region.toml).")
+        raise CatalogueError(
+            Msg(
+                "missing input: give {options} (or --region DIR with a region.toml).", options=" ".join(f"--{m}" for m in missing)
+            )
+        )
     coords = coords or manifest.data.get("coords", "wgs84")
     if coords not in COORDS:
-        raise CatalogueError(f"--coords {coords}: use {' or '.join(COORDS)}.")
+        raise CatalogueError(
+            Msg("--coords {value}: use {choices}.", value=coords, choices=Msg("{a} or {b}", a=COORDS[0], b=COORDS[1]))
+        )
     vocabulary = region_vocabulary(manifest)
     ftypes = load_facility_types(facility_types)
     profiles = load_profiles(speeds)
@@ -375,14 +394,18 @@ def _terrain_inputs(manifest: Manifest, given: Mapping, profiles) -> TerrainInpu
     cell_m = given.get("cell_m") or manifest.data.get("terrain_cell_m")
     wanted = given.get("use") or any(given.get(k) for k in _TERRAIN_KEYS) or manifest.data.get("use_terrain", True)
     if given.get("use") and paths["landcover"] is None:
-        raise CatalogueError("--terrain: this region names no land cover; give --landcover FILE.tif.")
+        raise CatalogueError(Msg("--terrain: this region names no land cover; give --landcover FILE.tif."))
     if paths["landcover"] is None or not wanted:
         extra = [k for k in ("dem", "barriers", "crossings") if paths[k] is not None]
         if extra and paths["landcover"] is None:
-            raise CatalogueError(f"--{extra[0]} needs a land-cover raster (--landcover FILE.tif) for the speeds off the roads.")
+            raise CatalogueError(
+                Msg("--{option} needs a land-cover raster (--landcover FILE.tif) for the speeds off the roads.", option=extra[0])
+            )
         return None
     if cell_m is not None and not (isinstance(cell_m, int | float) and 10 <= cell_m <= 10_000):
-        raise CatalogueError(f"terrain cell size {cell_m!r} m: give a number of metres between 10 and 10,000.")
+        raise CatalogueError(
+            Msg("terrain cell size {value} m: give a number of metres between 10 and 10,000.", value=repr(cell_m))
+        )
     table = load_landcover_table(paths["landcover_speeds"] or DEFAULT_LANDCOVER, profiles=profiles)
     return TerrainInputs(
         landcover=paths["landcover"],
@@ -406,8 +429,13 @@ def _check_modes(profiles, rules: OsmRules) -> None:
     for prof in profiles.values():
         if prof.mode not in rules.modes:
             raise CatalogueError(
-                f"{prof.source}, [{prof.name}]: mode '{prof.mode}' is not a mode of the OSM rules "
-                f"({rules.source}): use {', '.join(rules.modes)}."
+                Msg(
+                    "{where}: mode '{mode}' is not a mode of the OSM rules ({rules}): use {modes}.",
+                    where=f"{prof.source}, [{prof.name}]",
+                    mode=prof.mode,
+                    rules=rules.source,
+                    modes=", ".join(rules.modes),
+                )
             )
 
 
@@ -455,8 +483,11 @@ def _read_layers(files: dict, *, coords: str, vocabulary: Vocabulary, ftypes, ma
                 str(files["facilities"]),
                 "",
                 "geometry",
-                f"every facility lies outside the region's boundary and its {margin_km:g} km margin; "
-                "check the coordinates (WGS84 lon/lat, or --coords gcj02) and the boundary file.",
+                Msg(
+                    "every facility lies outside the region's boundary and its {km} km margin; "
+                    "check the coordinates (WGS84 lon/lat, or --coords gcj02) and the boundary file.",
+                    km=f"{margin_km:g}",
+                ),
             )
         )
     if problems:
@@ -536,8 +567,10 @@ def warn_if_gcj02(layers: dict[str, gpd.GeoDataFrame], network: RoadNetwork, *, 
         undone = median_distance(*gcj02_to_wgs84(lon, lat))
         if undone < as_given / 2:
             log.warning(
-                "%s: the points look shifted like GCJ-02 coordinates (copied from Amap/Tencent): the median point "
-                "lies %.0f m from the roads, %.0f m once the shift is undone. If so, run again with --coords gcj02.",
+                N_(
+                    "%s: the points look shifted like GCJ-02 coordinates (copied from Amap/Tencent): the median point "
+                    "lies %.0f m from the roads, %.0f m once the shift is undone. If so, run again with --coords gcj02."
+                ),
                 source,
                 as_given,
                 undone,
@@ -555,7 +588,7 @@ def _read_boundary(path: Path, problems: list[Problem]) -> shapely.Geometry:
     polys = gdf.geometry[gdf.geometry.geom_type.isin(["Polygon", "MultiPolygon"])]
     if polys.empty:
         problems.append(
-            Problem(str(path), "", "geometry", "no polygon in the boundary file; give the region's outline as a polygon.")
+            Problem(str(path), "", "geometry", Msg("no polygon in the boundary file; give the region's outline as a polygon."))
         )
         return shapely.Polygon()
     geom = shapely.union_all(polys.make_valid().to_numpy())
@@ -581,7 +614,7 @@ def _load_network(
         try:
             network = RoadNetwork.from_arrays(cached)
         except (KeyError, ValueError, TypeError) as exc:
-            log.warning("the routing cache entry for %s is incomplete (%s); rebuilding it.", path, exc)
+            log.warning(N_("the routing cache entry for %s is incomplete (%s); rebuilding it."), path, exc)
         else:
             log.info("road network from cache (%s)", cache_dir)
             return network
@@ -589,7 +622,11 @@ def _load_network(
     network = build_road_network(raw, keep_within=keep_zone(boundary, margin_km, crs))
     if network.n_edges == 0:
         raise CoverageError(
-            f"{path}: none of its roads lies within {margin_km:g} km of the region; check that the extract covers the region."
+            Msg(
+                "{path}: none of its roads lies within {km} km of the region; check that the extract covers the region.",
+                path=path,
+                km=f"{margin_km:g}",
+            )
         )
     io.save_cached_arrays(cache_dir, key, network.to_arrays())
     return network
@@ -599,19 +636,21 @@ def report_exclusions(path: Path | str, network: RoadNetwork, rules: OsmRules) -
     """Warn once about ways left out or tags not understood; returns the lines warned."""
     report = exclusion_report(network, rules)
     labels = {
-        "unknown": "ways with a highway value the OSM rules do not know (left out)",
-        "excluded": "ways that are no road for travel (construction, platforms...; left out)",
-        "area": "highway areas (squares, plazas; left out)",
-        "access": "access values not understood (ignored)",
-        "oneway": "oneway values not understood (ignored)",
-        "maxspeed": "maxspeed values not understood (the class speed is used)",
+        "unknown": N_("ways with a highway value the OSM rules do not know (left out)"),
+        "excluded": N_("ways that are no road for travel (construction, platforms...; left out)"),
+        "area": N_("highway areas (squares, plazas; left out)"),
+        "access": N_("access values not understood (ignored)"),
+        "oneway": N_("oneway values not understood (ignored)"),
+        "maxspeed": N_("maxspeed values not understood (the class speed is used)"),
     }
-    lines = []
+    notes = []
     for key, label in labels.items():
         counts = report[key]
         if counts:
             listed = ", ".join(f"{v} {n}" for v, n in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))[:8])
-            lines.append(f"{sum(counts.values())} {label}: {listed}{', ...' if len(counts) > 8 else ''}")
-    if lines:
-        log.warning("%s: %s. See --osm-rules to change a rule.", path, "; ".join(lines))
-    return lines
+            more = ", ..." if len(counts) > 8 else ""
+            notes.append(Msg("{n} {label}: {listed}", n=sum(counts.values()), label=Note(label), listed=listed + more))
+    if notes:
+        joined = functools.reduce(lambda a, b: Msg("{a}; {b}", a=a, b=b), notes)
+        log.warning(N_("%s: %s. See --osm-rules to change a rule."), path, joined)  # the CLI shows Notes translated
+    return [str(note) for note in notes]

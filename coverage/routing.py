@@ -27,6 +27,7 @@ from scipy.sparse.csgraph import dijkstra
 from .config import Profile
 from .errors import RoadNetworkError
 from .geodesy import PointIndex, circle_polygons, distance_m
+from .i18n import Msg
 from .network import RoadNetwork
 from .osm import BACKWARD, BOTH, FORWARD, OsmRules, load_osm_rules, way_access, way_direction, way_kept, way_speeds_kmh
 
@@ -156,14 +157,25 @@ def build_routing_graph(network: RoadNetwork, profile: Profile, rules: OsmRules 
     rules = rules if rules is not None else load_osm_rules()
     if profile.mode not in rules.modes:
         raise RoadNetworkError(
-            f"profile '{profile.name}': mode '{profile.mode}' is not in the OSM rules ({rules.source}); "
-            f"use one of {', '.join(rules.modes)}."
+            Msg(
+                "profile '{profile}': mode '{mode}' is not in the OSM rules ({rules}); use one of {modes}.",
+                profile=profile.name,
+                mode=profile.mode,
+                rules=rules.source,
+                modes=", ".join(rules.modes),
+            )
         )
     kmh_f, kmh_b = segment_speeds_kmh(network, profile, rules)
     ok_f, ok_b = np.isfinite(kmh_f) & (kmh_f > 0), np.isfinite(kmh_b) & (kmh_b > 0)
     if not (ok_f.any() or ok_b.any()):
         classes = ", ".join(sorted(set(network.tags["highway"].values.tolist()) - {""})[:12])
-        raise RoadNetworkError(f"no road in the network is usable by the '{profile.name}' profile (classes found: {classes}).")
+        raise RoadNetworkError(
+            Msg(
+                "no road in the network is usable by the '{profile}' profile (classes found: {classes}).",
+                profile=profile.name,
+                classes=classes,
+            )
+        )
     length = network.length_m
     src = np.concatenate([network.u[ok_f], network.v[ok_b]])
     dst = np.concatenate([network.v[ok_f], network.u[ok_b]])

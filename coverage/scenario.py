@@ -54,6 +54,7 @@ from shapely.geometry import Point
 from .assessment import MET, Assessment
 from .config import FieldSpec, check_table, read_toml, suggest
 from .errors import CatalogueError
+from .i18n import Msg
 from .region import Region
 from .standards import AccessStandard
 
@@ -105,16 +106,31 @@ def _check_numbers(label: str, key: str, k: int, item: dict) -> None:
         if isinstance(value, bool) or not isinstance(value, int | float):
             continue
         if not math.isfinite(value):
-            raise CatalogueError(f"{where}: {field} = {value!r} is not a finite number.")
+            raise CatalogueError(
+                Msg("{where}: {field} = {value} is not a finite number.", where=where, field=field, value=repr(value))
+            )
     if "lon" in item and not -180 <= item["lon"] <= 180:
-        raise CatalogueError(f"{where}: lon = {item['lon']!r} is not a longitude (-180 to 180 degrees).")
+        raise CatalogueError(
+            Msg("{where}: lon = {value} is not a longitude (-180 to 180 degrees).", where=where, value=repr(item["lon"]))
+        )
     if "lat" in item and not -90 <= item["lat"] <= 90:
-        raise CatalogueError(f"{where}: lat = {item['lat']!r} is not a latitude (-90 to 90 degrees).")
+        raise CatalogueError(
+            Msg("{where}: lat = {value} is not a latitude (-90 to 90 degrees).", where=where, value=repr(item["lat"]))
+        )
     if key == "speed" and item["kmh"] <= 0:
-        raise CatalogueError(f"{where}: speed for {item['highway']} must be a positive number of km/h, got {item['kmh']!r}.")
+        raise CatalogueError(
+            Msg(
+                "{where}: speed for {highway} must be a positive number of km/h, got {value}.",
+                where=where,
+                highway=item["highway"],
+                value=repr(item["kmh"]),
+            )
+        )
     for field in ("quantity", "beds", "nursing_beds", "gps", "doctors", "standardised", "pupils"):
         if field in item and item[field] < 0:
-            raise CatalogueError(f"{where}: {field} must not be negative, got {item[field]!r}.")
+            raise CatalogueError(
+                Msg("{where}: {field} must not be negative, got {value}.", where=where, field=field, value=repr(item[field]))
+            )
 
 
 def _closest(word: str, choices, n: int = 5) -> str:
@@ -129,29 +145,50 @@ def _check_against_region(label: str, parts: dict, region: Region) -> None:
         for item in parts[key]:
             if item["id"] not in ids:
                 raise CatalogueError(
-                    f"{label}: [[{key}]] id '{item['id']}' is not a facility; closest ids: {_closest(item['id'], ids)}."
+                    Msg(
+                        "{path}: [[{table}]] id '{id}' is not a facility; closest ids: {closest}.",
+                        path=label,
+                        table=key,
+                        id=item["id"],
+                        closest=_closest(item["id"], ids),
+                    )
                 )
     for item in parts["add"]:
         if item["facility_type"] not in region.facility_types:
             raise CatalogueError(
-                f"{label}: [[add]] '{item['id']}': unknown facility type '{item['facility_type']}'"
-                f"{suggest(item['facility_type'], list(region.facility_types))}."
+                Msg(
+                    "{path}: [[add]] '{id}': unknown facility type '{value}'{suggestion}.",
+                    path=label,
+                    id=item["id"],
+                    value=item["facility_type"],
+                    suggestion=suggest(item["facility_type"], list(region.facility_types)),
+                )
             )
         if item["id"] in ids:
-            raise CatalogueError(f"{label}: [[add]] id '{item['id']}' already exists.")
+            raise CatalogueError(Msg("{path}: [[add]] id '{id}' already exists.", path=label, id=item["id"]))
     for item in parts["speed"]:
         if item["profile"] not in region.profiles:
             raise CatalogueError(
-                f"{label}: unknown profile '{item['profile']}'{suggest(item['profile'], list(region.profiles))}."
+                Msg(
+                    "{path}: unknown profile '{value}'{suggestion}.",
+                    path=label,
+                    value=item["profile"],
+                    suggestion=suggest(item["profile"], list(region.profiles)),
+                )
             )
     if parts["road"]:
         if region.network is None:
-            raise CatalogueError(f"{label}: [[road]] changes need a road network (give --roads).")
+            raise CatalogueError(Msg("{path}: [[road]] changes need a road network (give --roads).", path=label))
         names = sorted(set(region.network.name.tolist()) - {""})
         for item in parts["road"]:
             if not any(item["name"] in n for n in names):
                 raise CatalogueError(
-                    f"{label}: no road whose name contains '{item['name']}'; road names like it: {_closest(item['name'], names)}."
+                    Msg(
+                        "{path}: no road whose name contains '{name}'; road names like it: {closest}.",
+                        path=label,
+                        name=item["name"],
+                        closest=_closest(item["name"], names),
+                    )
                 )
 
 
@@ -160,32 +197,48 @@ def load_scenario(path: Path | str, *, region: Region | None = None) -> Scenario
     data, _text, label = read_toml(path, default="")
     for key in data:
         if key not in _TOP:
-            raise CatalogueError(f"{label}: unknown key '{key}'{suggest(key, sorted(_TOP))}; allowed: {', '.join(sorted(_TOP))}.")
+            raise CatalogueError(
+                Msg(
+                    "{path}: unknown key '{key}'{suggestion}; allowed: {allowed}.",
+                    path=label,
+                    key=key,
+                    suggestion=suggest(key, sorted(_TOP)),
+                    allowed=", ".join(sorted(_TOP)),
+                )
+            )
     for key in ("name", "description"):
         if key in data and not isinstance(data[key], str):
-            raise CatalogueError(f"{label}: '{key}' must be a text.")
+            raise CatalogueError(Msg("{path}: '{key}' must be a text.", path=label, key=key))
     parts: dict[str, list] = {}
     for key, spec in _SPECS.items():
         items = data.get(key, [])
         if not isinstance(items, list):
-            raise CatalogueError(f"{label}: '{key}' must be written [[{key}]] (a list of tables).")
+            raise CatalogueError(Msg("{path}: '{key}' must be written [[{key}]] (a list of tables).", path=label, key=key))
         for k, item in enumerate(items, start=1):
             check_table(item, spec, where=f"{label}, [[{key}]] #{k}")
             _check_numbers(label, key, k, item)
         parts[key] = items
     for item in parts["road"]:
         if item["action"] not in ("close", "upgrade"):
-            raise CatalogueError(f"{label}: road action '{item['action']}' is not 'close' or 'upgrade'.")
+            raise CatalogueError(
+                Msg("{path}: road action '{action}' is not 'close' or 'upgrade'.", path=label, action=item["action"])
+            )
         if item["action"] == "upgrade" and "highway" not in item:
-            raise CatalogueError(f"{label}: road upgrade of '{item['name']}' needs highway = \"...\" (the new class).")
+            raise CatalogueError(
+                Msg("{path}: road upgrade of '{name}' needs highway = \"...\" (the new class).", path=label, name=item["name"])
+            )
     barriers = tuple(Path(path).parent / b["file"] for b in parts["barrier"])
     for b in barriers:
         if not b.is_file():
-            raise CatalogueError(f"{label}: barrier file {b} not found (paths are relative to the scenario file).")
+            raise CatalogueError(
+                Msg("{path}: barrier file {file} not found (paths are relative to the scenario file).", path=label, file=b)
+            )
     if region is not None:
         _check_against_region(label, parts, region)
         if barriers and region.terrain is None:
-            raise CatalogueError(f"{label}: [[barrier]] needs travel across terrain; run with --terrain or --landcover FILE.tif.")
+            raise CatalogueError(
+                Msg("{path}: [[barrier]] needs travel across terrain; run with --terrain or --landcover FILE.tif.", path=label)
+            )
     return Scenario(
         name=str(data.get("name", Path(path).stem)),
         description=str(data.get("description", "")),

@@ -30,6 +30,7 @@ from .config import (
     suggest,
 )
 from .errors import CatalogueError
+from .i18n import Msg, Note
 
 __all__ = [
     "BASES",
@@ -212,7 +213,15 @@ class Catalogue:
         known = [s.id for s in self.standards]
         for i in ids:
             if i not in known:
-                raise CatalogueError(f"{self.path}: no standard '{i}'{suggest(i, known)}. Known: {', '.join(known)}.")
+                raise CatalogueError(
+                    Msg(
+                        "{path}: no standard '{id}'{suggestion}. Known: {known}.",
+                        path=self.path,
+                        id=i,
+                        suggestion=suggest(i, known),
+                        known=", ".join(known),
+                    )
+                )
         return replace(self, standards=tuple(s for s in self.standards if s.id in ids))
 
     def get(self, std_id: str) -> Standard:
@@ -223,7 +232,14 @@ class Catalogue:
         """Both catalogues' standards (ids must not clash)."""
         clash = sorted({s.id for s in self.standards} & {s.id for s in other.standards})
         if clash:
-            raise CatalogueError(f"{other.path}: standard id(s) {', '.join(clash)} already in {self.path}; rename them.")
+            raise CatalogueError(
+                Msg(
+                    "{path}: standard id(s) {ids} already in {other}; rename them.",
+                    path=other.path,
+                    ids=", ".join(clash),
+                    other=self.path,
+                )
+            )
         return Catalogue(
             name_zh="；".join(a.name_zh or a.name_en for a in (self, other)),
             name_en="; ".join(a.name_en or a.name_zh for a in (self, other)),
@@ -315,33 +331,44 @@ class _Checker:
     def __init__(self, where: str, types: Mapping[str, FacilityType], vocabulary: Vocabulary, profiles: list[str]):
         self.where, self.types, self.vocabulary, self.profiles = where, types, vocabulary, profiles
 
-    def fail(self, message: str):
-        raise CatalogueError(f"{self.where}: {message}")
+    def fail(self, message: Note | str):
+        raise CatalogueError(Msg("{where}: {message}", where=self.where, message=message))
 
     def fail_vocabulary(self, message: str):
         """An unknown class or level: the built-in plan is the Tengger zone's own words."""
         hint = (
-            " The built-in plan catalogue is written for the Tengger zone's classes and levels; for your region use "
-            "--standards gb50180 or a catalogue of your own (a copy of plan.toml with your keys)."
+            Msg(
+                " The built-in plan catalogue is written for the Tengger zone's classes and levels; for your region use "
+                "--standards gb50180 or a catalogue of your own (a copy of plan.toml with your keys)."
+            )
             if self.where.startswith("(built-in) standards/plan.toml")
             else ""
         )
-        self.fail(message + hint)
+        self.fail(Msg("{message}{hint}", message=message, hint=hint))
 
     def number(self, raw: dict, key: str, *, low: float, high: float = math.inf, open_low: bool = True) -> float:
         value = raw[key]
         ok = math.isfinite(value) and (value > low if open_low else value >= low) and value <= high
         if not ok:
-            bound = f"{'>' if open_low else '>='} {low:g}" + (f" and <= {high:g}" if math.isfinite(high) else "")
-            self.fail(f"{key} must be a finite number {bound}, got {value!r}.")
+            bound = f"{'>' if open_low else '>='} {low:g}"
+            if math.isfinite(high):
+                bound = Msg("{a} and {b}", a=bound, b=f"<= {high:g}")
+            self.fail(Msg("{key} must be a finite number {bound}, got {value}.", key=key, bound=bound, value=repr(value)))
         return float(value)
 
     def facility_types(self, values: list, ctx: str) -> tuple[str, ...]:
         if not values:
-            self.fail(f"{ctx} is empty; name at least one facility type.")
+            self.fail(Msg("{where} is empty; name at least one facility type.", where=ctx))
         for t in values:
             if t not in self.types:
-                self.fail(f"{ctx}: unknown facility type '{t}'{suggest(str(t), list(self.types))}.")
+                self.fail(
+                    Msg(
+                        "{where}: unknown facility type '{value}'{suggestion}.",
+                        where=ctx,
+                        value=t,
+                        suggestion=suggest(str(t), list(self.types)),
+                    )
+                )
         return tuple(values)
 
     def classes(self, values: list, ctx: str) -> tuple[str, ...]:
@@ -352,11 +379,25 @@ class _Checker:
             if str(c).startswith("role:"):
                 role = str(c)[5:]
                 if role not in ROLES:
-                    self.fail(f"{ctx}: unknown role '{role}'{suggest(role, ROLES)}; roles are {', '.join(ROLES)}.")
+                    self.fail(
+                        Msg(
+                            "{where}: unknown role '{value}'{suggestion}; roles are {roles}.",
+                            where=ctx,
+                            value=role,
+                            suggestion=suggest(role, ROLES),
+                            roles=", ".join(ROLES),
+                        )
+                    )
                 out += [k for k in self.vocabulary.with_role(role) if k not in out]
             elif c not in known:
                 self.fail_vocabulary(
-                    f"{ctx}: unknown settlement class '{c}'{suggest(str(c), known)}; the region's classes: {', '.join(known)}."
+                    Msg(
+                        "{where}: unknown settlement class '{value}'{suggestion}; the region's classes: {known}.",
+                        where=ctx,
+                        value=c,
+                        suggestion=suggest(str(c), known),
+                        known=", ".join(known),
+                    )
                 )
             elif c not in out:
                 out.append(c)
@@ -369,23 +410,42 @@ class _Checker:
     def level(self, value: str) -> str:
         known = self.vocabulary.level_keys
         if value not in known:
-            self.fail_vocabulary(f"unknown level '{value}'{suggest(value, known)}; the region's levels: {', '.join(known)}.")
+            self.fail_vocabulary(
+                Msg(
+                    "unknown level '{value}'{suggestion}; the region's levels: {known}.",
+                    value=value,
+                    suggestion=suggest(value, known),
+                    known=", ".join(known),
+                )
+            )
         return value
 
     def basis(self, raw: dict, thresholds: tuple[str, ...]) -> MappingProxyType:
         basis = raw["basis"]
         for key in thresholds:
             if key not in basis:
-                self.fail(f'basis: no basis for \'{key}\'; write basis = {{ {key} = "plan" }} (or "reading", "national").')
+                self.fail(
+                    Msg('basis: no basis for \'{key}\'; write basis = {{ {key} = "plan" }} (or "reading", "national").', key=key)
+                )
         for key, value in basis.items():
             if key not in thresholds:
-                self.fail(f"basis: '{key}' is not a threshold of this standard ({', '.join(thresholds)}).")
+                self.fail(
+                    Msg("basis: '{key}' is not a threshold of this standard ({keys}).", key=key, keys=", ".join(thresholds))
+                )
             if value not in BASES:
-                self.fail(f"basis: {key} = '{value}' is not one of {', '.join(BASES)}{suggest(str(value), BASES)}.")
+                self.fail(
+                    Msg(
+                        "basis: {key} = '{value}' is not one of {bases}{suggestion}.",
+                        key=key,
+                        value=value,
+                        bases=", ".join(BASES),
+                        suggestion=suggest(str(value), BASES),
+                    )
+                )
         if "reading" in basis.values() and not raw.get("reading", "").strip():
-            self.fail('a threshold is a reading: add reading = "..." with the one-line argument and its source.')
+            self.fail(Msg('a threshold is a reading: add reading = "..." with the one-line argument and its source.'))
         if "national" in basis.values() and not raw.get("clause", "").strip():
-            self.fail('a threshold is national: add clause = "..." naming the standard and its clause.')
+            self.fail(Msg('a threshold is national: add clause = "..." naming the standard and its clause.'))
         return MappingProxyType(dict(basis))
 
 
@@ -393,13 +453,15 @@ def _access(raw: dict, common: dict, c: _Checker) -> AccessStandard:
     max_minutes = c.number(raw, "max_minutes", low=0)
     share_raw = raw.get("required_share", 1.0)
     if math.isfinite(share_raw) and 1 < share_raw <= 100:
-        c.fail(f"required_share must be in (0, 1], got {share_raw!r} (write 0.9 for 90 %).")
+        c.fail(Msg("required_share must be in (0, 1], got {value} (write 0.9 for 90 %).", value=repr(share_raw)))
     share = c.number({"required_share": share_raw}, "required_share", low=0, high=1)
     if raw["profile"] not in c.profiles:
-        c.fail(f"unknown profile '{raw['profile']}'{suggest(raw['profile'], c.profiles)}.")
+        c.fail(
+            Msg("unknown profile '{value}'{suggestion}.", value=raw["profile"], suggestion=suggest(raw["profile"], c.profiles))
+        )
     demand = raw.get("demand", "population")
     if demand not in SETTLEMENT_FIELDS:
-        c.fail(f"demand must be one of {', '.join(SETTLEMENT_FIELDS)}, got '{demand}'.")
+        c.fail(Msg("demand must be one of {fields}, got '{value}'.", fields=", ".join(SETTLEMENT_FIELDS), value=demand))
     std = AccessStandard(
         **common,
         facility_types=c.facility_types(raw["facility_types"], "facility_types"),
@@ -421,7 +483,7 @@ def _presence(raw: dict, common: dict, c: _Checker) -> PresenceStandard:
         count = c.number(req, "min_count", low=0)
         reqs.append(Requirement(c.facility_types(req["facility_types"], f"require #{j}"), count))
     if not reqs:
-        c.fail("add at least one [[standard.require]].")
+        c.fail(Msg("add at least one [[standard.require]]."))
     pop = c.number({"min_unit_population": raw.get("min_unit_population", 0)}, "min_unit_population", low=0, open_low=False)
     std = PresenceStandard(
         **common,
@@ -439,9 +501,9 @@ def _quantity(raw: dict, part: str, c: _Checker) -> Quantity:
     check_table(q, _QTY_SPEC, where=f"{c.where}, {part}")
     allowed = {"facilities": FACILITY_FIELDS, "settlements": SETTLEMENT_FIELDS}.get(q["layer"])
     if allowed is None:
-        c.fail(f"{part}: layer must be 'facilities' or 'settlements', got '{q['layer']}'.")
+        c.fail(Msg("{where}: layer must be 'facilities' or 'settlements', got '{value}'.", where=part, value=q["layer"]))
     if q["field"] not in allowed:
-        c.fail(f"{part}: field '{q['field']}' is not one of {', '.join(allowed)}.")
+        c.fail(Msg("{where}: field '{value}' is not one of {fields}.", where=part, value=q["field"], fields=", ".join(allowed)))
     types = c.facility_types(q["facility_types"], f"{part}.facility_types") if "facility_types" in q else ()
     return Quantity(q["layer"], q["field"], types)
 
@@ -519,28 +581,40 @@ def load_catalogue(
     for key in data:
         if key not in ("catalogue", "standard", "not_testable"):
             raise CatalogueError(
-                f"{label}: unknown top-level key '{key}'{suggest(key, ['catalogue', 'standard', 'not_testable'])}; "
-                "a catalogue has [catalogue] and [[standard]] tables."
+                Msg(
+                    "{path}: unknown top-level key '{key}'{suggestion}; a catalogue has [catalogue] and [[standard]] tables.",
+                    path=label,
+                    key=key,
+                    suggestion=suggest(key, ["catalogue", "standard", "not_testable"]),
+                )
             )
     meta = data.get("catalogue", {})
     check_table(meta, _META_SPEC, where=f"{label}, [catalogue]")
     meta = {"name_zh": "", "name_en": Path(label).stem if file is not None else label, "source": label, **meta}
     raw_standards = data.get("standard", [])
     if not isinstance(raw_standards, list) or not (raw_standards or data.get("not_testable")):
-        raise CatalogueError(f"{label}: no [[standard]] table; add at least one standard.")
+        raise CatalogueError(Msg("{path}: no [[standard]] table; add at least one standard.", path=label))
     standards: list[Standard] = []
     seen: set[str] = set()
     for k, raw in enumerate(raw_standards, start=1):
         std_id = raw.get("id", f"#{k}") if isinstance(raw, dict) else f"#{k}"
         where = f"{label}{_line_of_id(text, std_id)}, standard '{std_id}'"
         if not isinstance(raw, dict):
-            raise CatalogueError(f"{where}: expected a table.")
+            raise CatalogueError(Msg("{where}: expected a table.", where=where))
         kind = raw.get("kind")
         if kind not in KINDS:
-            raise CatalogueError(f"{where}: unknown kind {kind!r}{suggest(str(kind), KINDS)}; use one of {', '.join(KINDS)}.")
+            raise CatalogueError(
+                Msg(
+                    "{where}: unknown kind {value}{suggestion}; use one of {kinds}.",
+                    where=where,
+                    value=repr(kind),
+                    suggestion=suggest(str(kind), KINDS),
+                    kinds=", ".join(KINDS),
+                )
+            )
         check_table(raw, _SPECS[kind], where=where)
         if std_id in seen:
-            raise CatalogueError(f"{where}: duplicate id '{std_id}'.")
+            raise CatalogueError(Msg("{where}: duplicate id '{id}'.", where=where, id=std_id))
         seen.add(std_id)
         common = {f: raw[f] for f in ("id", "title_zh", "title_en", "wording", "section")}
         common.update(

@@ -42,6 +42,7 @@ from scipy.sparse.csgraph import dijkstra
 
 from .config import FieldSpec, Profile, check_table, read_toml, suggest
 from .errors import CatalogueError, InputValidationError, Problem
+from .i18n import Msg
 from .routing import NearestResult, RoutingGraph, Snap, TravelTimeMatrix, fastest_pairs
 
 __all__ = [
@@ -136,24 +137,43 @@ def load_landcover_table(path: Path | str, *, profiles: Mapping[str, Profile]) -
         where = f"{label}, [[class]] #{k}"
         check_table(raw, _CLASS_SPEC, where=where)
         if raw["value"] in seen:
-            raise CatalogueError(f"{where}: duplicate value {raw['value']}.")
+            raise CatalogueError(Msg("{where}: duplicate value {value}.", where=where, value=raw["value"]))
         seen.add(raw["value"])
         for name in profiles:
             v = raw["speeds_kmh"].get(name)
             if not isinstance(v, int | float) or not math.isfinite(v) or v < 0:
                 raise CatalogueError(
-                    f"{where} ({raw['en']}): speeds_kmh.{name} must be a number >= 0 (0 = impassable), got {v!r}."
+                    Msg(
+                        "{where}: speeds_kmh.{profile} must be a number >= 0 (0 = impassable), got {value}.",
+                        where=f"{where} ({raw['en']})",
+                        profile=name,
+                        value=repr(v),
+                    )
                 )
         for name in raw["speeds_kmh"]:
             if name not in profiles:
-                raise CatalogueError(f"{where}: unknown profile '{name}'{suggest(name, list(profiles))}.")
+                raise CatalogueError(
+                    Msg(
+                        "{where}: unknown profile '{value}'{suggestion}.",
+                        where=where,
+                        value=name,
+                        suggestion=suggest(name, list(profiles)),
+                    )
+                )
         classes.append(LandCoverClass(raw["value"], raw["zh"], raw["en"], dict(raw["speeds_kmh"])))
     slope = data.get("slope", {})
     tobler = tuple(slope.get("tobler_profiles", []))
     max_slope = dict(slope.get("max_slope_deg", {}))
     for name in (*tobler, *max_slope):
         if name not in profiles:
-            raise CatalogueError(f"{label}, [slope]: unknown profile '{name}'{suggest(name, list(profiles))}.")
+            raise CatalogueError(
+                Msg(
+                    "{where}: unknown profile '{value}'{suggestion}.",
+                    where=f"{label}, [slope]",
+                    value=name,
+                    suggestion=suggest(name, list(profiles)),
+                )
+            )
     return LandCoverTable(
         classes=tuple(classes),
         source=data["source"],
@@ -259,8 +279,12 @@ def _classes_to_speed(classes: np.ndarray, table: LandCoverTable, profile: str, 
                     source,
                     "",
                     "",
-                    f"land-cover value(s) {', '.join(map(str, unknown[:10]))} are not in {table.label}; "
-                    f"add a [[class]] for each (its speeds per profile), or 0 km/h to make it impassable.",
+                    Msg(
+                        "land-cover value(s) {values} are not in {table}; "
+                        "add a [[class]] for each (its speeds per profile), or 0 km/h to make it impassable.",
+                        values=", ".join(map(str, unknown[:10])),
+                        table=table.label,
+                    ),
                 )
             ]
         )

@@ -17,6 +17,7 @@ import shapely
 
 from .config import FacilityType, Vocabulary, load_vocabulary, suggest
 from .errors import InputValidationError, Problem
+from .i18n import Msg
 
 __all__ = ["NUMERIC_FACILITY_FIELDS", "validate_facilities", "validate_settlements", "validate_units"]
 
@@ -46,19 +47,21 @@ def _ids(gdf: pd.DataFrame, source: str, problems: list[Problem]) -> None:
                 source,
                 "",
                 "id",
-                f"no 'id' column; add one with a unique text per row. "
-                f"Columns found: {', '.join(c for c in gdf.columns if c not in ('geometry', 'row'))}.",
+                Msg(
+                    "no 'id' column; add one with a unique text per row. Columns found: {columns}.",
+                    columns=", ".join(c for c in gdf.columns if c not in ("geometry", "row")),
+                ),
             )
         )
         return
     ids = gdf["id"].astype(str).str.strip()
     blank = (ids == "") | gdf["id"].isna() | (ids.str.lower() == "nan")
     for i in np.flatnonzero(blank.to_numpy())[:MAX_PROBLEMS_PER_FIELD]:
-        problems.append(Problem(source, _where(gdf, i), "id", "id is empty; give every row a unique id."))
+        problems.append(Problem(source, _where(gdf, i), "id", Msg("id is empty; give every row a unique id.")))
     dup = ids.duplicated(keep=False) & ~blank
     for ident in sorted(set(ids[dup])):
         labels = [_where(gdf.drop(columns="id"), j) for j in np.flatnonzero((ids == ident).to_numpy())]
-        problems.append(Problem(source, _plural(labels), "id", f"duplicate id '{ident}'; ids must be unique."))
+        problems.append(Problem(source, _plural(labels), "id", Msg("duplicate id '{id}'; ids must be unique.", id=ident)))
 
 
 def _points(gdf: gpd.GeoDataFrame, source: str, problems: list[Problem]) -> None:
@@ -67,20 +70,24 @@ def _points(gdf: gpd.GeoDataFrame, source: str, problems: list[Problem]) -> None
     missing = geoms.isna() | geoms.is_empty
     for i in np.flatnonzero(missing.to_numpy())[:MAX_PROBLEMS_PER_FIELD]:
         problems.append(
-            Problem(source, _where(gdf, i), "geometry", "empty geometry; give the point's coordinates or delete the row.")
+            Problem(source, _where(gdf, i), "geometry", Msg("empty geometry; give the point's coordinates or delete the row."))
         )
     wrong = ~missing & (kinds != "Point")
     if wrong.any():
         found = ", ".join(sorted(set(kinds[wrong])))
-        mixed = " (the layer mixes geometry types)" if (kinds == "Point").any() else ""
+        mixed = Msg(" (the layer mixes geometry types)") if (kinds == "Point").any() else ""
         for i in np.flatnonzero(wrong.to_numpy())[:MAX_PROBLEMS_PER_FIELD]:
             problems.append(
                 Problem(
                     source,
                     _where(gdf, i),
                     "geometry",
-                    f"is a {kinds.iloc[i]}, expected a Point{mixed}; found {found}. "
-                    "Convert to points (e.g. QGIS 'Centroids') first.",
+                    Msg(
+                        "is a {kind}, expected a Point{mixed}; found {found}. Convert to points (e.g. QGIS 'Centroids') first.",
+                        kind=kinds.iloc[i],
+                        mixed=mixed,
+                        found=found,
+                    ),
                 )
             )
 
@@ -105,15 +112,21 @@ def _location(gdf: gpd.GeoDataFrame, source: str, problems: list[Problem], bound
     for j in np.flatnonzero(outside)[:MAX_PROBLEMS_PER_FIELD]:
         i = positions[j]
         if swapped_in[j]:
-            msg = (
-                f"point ({x[j]:.5f}, {y[j]:.5f}) lies outside the region, but swapped it falls inside: "
-                "longitude and latitude are exchanged. Put longitude in 'lon' (x) and latitude in 'lat' (y)."
+            msg = Msg(
+                "point ({x}, {y}) lies outside the region, but swapped it falls inside: "
+                "longitude and latitude are exchanged. Put longitude in 'lon' (x) and latitude in 'lat' (y).",
+                x=f"{x[j]:.5f}",
+                y=f"{y[j]:.5f}",
             )
         else:
             _, _, dist = geod.inv(c.x, c.y, x[j], y[j])
-            msg = (
-                f"point ({x[j]:.5f}, {y[j]:.5f}) is {dist / 1000:.0f} km from the region's centre, more than "
-                f"{far_km:g} km outside its boundary; check the coordinates (WGS84 longitude, latitude)."
+            msg = Msg(
+                "point ({x}, {y}) is {km} km from the region's centre, more than {far} km outside its boundary; "
+                "check the coordinates (WGS84 longitude, latitude).",
+                x=f"{x[j]:.5f}",
+                y=f"{y[j]:.5f}",
+                km=f"{dist / 1000:.0f}",
+                far=f"{far_km:g}",
             )
         problems.append(Problem(source, _where(gdf, i), "geometry", msg))
 
@@ -130,7 +143,7 @@ def _numbers(
 ) -> pd.Series:
     if column not in gdf:
         if required:
-            problems.append(Problem(source, "", column, f"no '{column}' column; add it (a number per row)."))
+            problems.append(Problem(source, "", column, Msg("no '{column}' column; add it (a number per row).", column=column)))
         return pd.Series(default if default is not None else np.nan, index=gdf.index, dtype=float)
     raw = gdf[column]
     text = raw.astype(str).str.strip().str.replace(",", "", regex=False)
@@ -146,13 +159,28 @@ def _numbers(
     # Only the bad rows are visited (the rest is vectorised); at most MAX_PROBLEMS_PER_FIELD are listed.
     for i in np.flatnonzero(bad)[:MAX_PROBLEMS_PER_FIELD]:
         if is_blank[i]:
-            problems.append(Problem(source, _where(gdf, i), column, f"{column} is missing; give a number (0 if none)."))
+            problems.append(
+                Problem(source, _where(gdf, i), column, Msg("{column} is missing; give a number (0 if none).", column=column))
+            )
         elif infinite[i]:
-            problems.append(Problem(source, _where(gdf, i), column, f"{column} '{raw.iloc[i]}' is not a finite number."))
+            problems.append(
+                Problem(
+                    source,
+                    _where(gdf, i),
+                    column,
+                    Msg("{column} '{value}' is not a finite number.", column=column, value=raw.iloc[i]),
+                )
+            )
         elif np.isnan(v[i]):
-            problems.append(Problem(source, _where(gdf, i), column, f"{column} '{raw.iloc[i]}' is not a number."))
+            problems.append(
+                Problem(
+                    source, _where(gdf, i), column, Msg("{column} '{value}' is not a number.", column=column, value=raw.iloc[i])
+                )
+            )
         else:
-            problems.append(Problem(source, _where(gdf, i), column, f"{column} {v[i]:g} is negative."))
+            problems.append(
+                Problem(source, _where(gdf, i), column, Msg("{column} {value} is negative.", column=column, value=f"{v[i]:g}"))
+            )
     return values
 
 
@@ -165,7 +193,9 @@ def _text(gdf: pd.DataFrame, column: str, default: pd.Series | str = "") -> pd.S
 def _either(words) -> str:
     """``'a' or 'b'`` / ``one of 'a', 'b', 'c'``."""
     quoted = [f"'{w}'" for w in words]
-    return " or ".join(quoted) if len(quoted) <= 2 else "one of " + ", ".join(quoted)
+    if len(quoted) <= 2:
+        return Msg("{a} or {b}", a=quoted[0], b=quoted[-1]) if len(quoted) == 2 else "".join(quoted)
+    return Msg("one of {items}", items=", ".join(quoted))
 
 
 def _names(raw: pd.DataFrame) -> tuple[pd.Series, pd.Series]:
@@ -220,7 +250,9 @@ def validate_settlements(
     """
     problems: list[Problem] = []
     if len(raw) == 0:
-        raise InputValidationError([Problem(source, "", "", "the layer is empty (no settlement); check the file or layer name.")])
+        raise InputValidationError(
+            [Problem(source, "", "", Msg("the layer is empty (no settlement); check the file or layer name."))]
+        )
     _ids(raw, source, problems)
     _points(raw, source, problems)
     # A population left empty on purpose says so: pop_source "missing: ..." (as `init` writes
@@ -239,14 +271,20 @@ def validate_settlements(
                 source,
                 _where(raw, i),
                 "elderly_population",
-                f"elderly_population {elderly.iloc[i]:g} exceeds population {population.iloc[i]:g}.",
+                Msg(
+                    "elderly_population {elderly} exceeds population {population}.",
+                    elderly=f"{elderly.iloc[i]:g}",
+                    population=f"{population.iloc[i]:g}",
+                ),
             )
         )
     vocabulary = vocabulary or load_vocabulary()
     classes = vocabulary.class_keys
     choices = _either(classes)
     if "class" not in raw:
-        problems.append(Problem(source, "", "class", f"no 'class' column; add one saying {choices} for each settlement."))
+        problems.append(
+            Problem(source, "", "class", Msg("no 'class' column; add one saying {choices} for each settlement.", choices=choices))
+        )
         klass = pd.Series("", index=raw.index)
     else:
         klass = _text(raw, "class")
@@ -257,7 +295,12 @@ def validate_settlements(
                     source,
                     _where(raw, i),
                     "class",
-                    f"class '{raw['class'].iloc[i]}' is not {choices}{suggest(klass.iloc[i], classes)}.",
+                    Msg(
+                        "class '{value}' is not {choices}{suggestion}.",
+                        value=raw["class"].iloc[i],
+                        choices=choices,
+                        suggestion=suggest(klass.iloc[i], classes),
+                    ),
                 )
             )
     _location(raw, source, problems, boundary, far_km)
@@ -307,7 +350,9 @@ def validate_facilities(
     """
     problems: list[Problem] = []
     if len(raw) == 0:
-        raise InputValidationError([Problem(source, "", "", "the layer is empty (no facility); check the file or layer name.")])
+        raise InputValidationError(
+            [Problem(source, "", "", Msg("the layer is empty (no facility); check the file or layer name."))]
+        )
     raw = raw.rename(columns={"type": "facility_type"}) if "facility_type" not in raw and "type" in raw else raw
     _ids(raw, source, problems)
     _points(raw, source, problems)
@@ -317,7 +362,10 @@ def validate_facilities(
                 source,
                 "",
                 "facility_type",
-                f"no 'facility_type' column; add one naming each facility's type ({', '.join(facility_types)}).",
+                Msg(
+                    "no 'facility_type' column; add one naming each facility's type ({types}).",
+                    types=", ".join(facility_types),
+                ),
             )
         )
         ftype = pd.Series("", index=raw.index)
@@ -330,8 +378,12 @@ def validate_facilities(
                     source,
                     _where(raw, i),
                     "facility_type",
-                    f"unknown facility type '{ftype.iloc[i]}'{suggest(ftype.iloc[i], known)}; "
-                    "known types are listed by `coverage-plan info --types`, or add yours with --facility-types.",
+                    Msg(
+                        "unknown facility type '{value}'{suggestion}; "
+                        "known types are listed by `coverage-plan info --types`, or add yours with --facility-types.",
+                        value=ftype.iloc[i],
+                        suggestion=suggest(ftype.iloc[i], known),
+                    ),
                 )
             )
     numbers = {
@@ -378,13 +430,13 @@ def validate_units(raw: gpd.GeoDataFrame, *, source: str, vocabulary: Vocabulary
     problems: list[Problem] = []
     raw = raw.copy()
     if "code" not in raw:
-        problems.append(Problem(source, "", "code", "no 'code' column (the unit's statistical code)."))
+        problems.append(Problem(source, "", "code", Msg("no 'code' column (the unit's statistical code).")))
         raise InputValidationError(problems)
     raw["id"] = raw["code"]
     _ids(raw, source, problems)
     kinds = raw.geometry.geom_type.fillna("None")
     for i in np.flatnonzero(~kinds.isin(["Polygon", "MultiPolygon"]).to_numpy())[:MAX_PROBLEMS_PER_FIELD]:
-        problems.append(Problem(source, _where(raw, i), "geometry", f"is a {kinds.iloc[i]}, expected a polygon."))
+        problems.append(Problem(source, _where(raw, i), "geometry", Msg("is a {kind}, expected a polygon.", kind=kinds.iloc[i])))
     vocabulary = vocabulary or load_vocabulary()
     levels = vocabulary.unit_levels
     level = _text(raw, "level")
@@ -395,8 +447,13 @@ def validate_units(raw: gpd.GeoDataFrame, *, source: str, vocabulary: Vocabulary
                 source,
                 _where(raw, i),
                 "level",
-                f"level '{level.iloc[i]}' is not {_either(levels)}{suggest(level.iloc[i], levels)} (the region's levels "
-                "below the region itself; declare yours in region.toml [vocabulary]).",
+                Msg(
+                    "level '{value}' is not {choices}{suggestion} (the region's levels "
+                    "below the region itself; declare yours in region.toml [vocabulary]).",
+                    value=level.iloc[i],
+                    choices=_either(levels),
+                    suggestion=suggest(level.iloc[i], levels),
+                ),
             )
         )
     geoms = raw.geometry
@@ -408,7 +465,10 @@ def validate_units(raw: gpd.GeoDataFrame, *, source: str, vocabulary: Vocabulary
                 source,
                 _where(raw, i),
                 "geometry",
-                f"invalid polygon ({reason}); repair it (QGIS: Vector > Geometry Tools > Fix Geometries) and load it again.",
+                Msg(
+                    "invalid polygon ({reason}); repair it (QGIS: Vector > Geometry Tools > Fix Geometries) and load it again.",
+                    reason=reason,
+                ),
             )
         )
     if problems:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -33,7 +34,7 @@ BROKEN = FIXTURES / "broken"
 BUNDLED = FIXTURES.parent.parent / "coverage" / "data" / "regions" / "tengger"
 
 
-def run_check(tmp_path, **files) -> tuple[int, str, Path]:
+def run_check(tmp_path, lang: str = "en", **files) -> tuple[int, str, Path]:
     """`coverage-plan check --out` with some of the bundled files replaced."""
     out = tmp_path / "out"
     args = {
@@ -44,7 +45,7 @@ def run_check(tmp_path, **files) -> tuple[int, str, Path]:
         "units": BUNDLED / "units.geojson",
     }
     args.update(files)
-    argv = ["check", "--no-cache", "--out", str(out)]
+    argv = ["check", "--no-cache", "--lang", lang, "--out", str(out)]
     for k, v in args.items():
         argv += [f"--{k}", str(v)]
     proc = subprocess.run([sys.executable, "-m", "coverage.cli", *argv], capture_output=True, text=True, timeout=120)
@@ -156,6 +157,30 @@ def test_broken_input_exit_2_message_and_no_output(tmp_path, case):
     assert not out.exists() or not any(out.iterdir())
 
 
+def untranslated(err: str) -> list[str]:
+    """English words left in a Chinese message, once values, options and library details are set aside."""
+    from .test_i18n import english_words
+
+    err = re.sub(r"'[^']*'|`[^`]*`|coverage-plan \w+", " ", err)  # quoted values, ids and commands
+    err = re.sub(r"--[a-z][a-z-]*|\[\[\w+\]\]|\b\w+ = \S+", " ", err)  # options, TOML tables and key = value
+    for _ in range(2):  # a library's own words, e.g. (PBF error: invalid size (> max)), nested
+        err = re.sub(r"[(（][^()（）\u3400-\u9fff]*[)）]", " ", err)
+    names = {"QGIS", "GeoJSON", "GeoPackage", "Shapefile", "CSV", "UTM", "OSM", "PBF", "TOML", "GeoTIFF", "Excel", "UTF"}
+    names |= {"Point", "LineString", "Polygon", "MultiPolygon", "MultiPoint", "MultiLineString"}  # geometry types
+    return [w for w in english_words(err) if w not in names]
+
+
+@pytest.mark.parametrize("case", sorted(CASES))
+def test_broken_input_is_explained_in_chinese(tmp_path, case):
+    """The same refusals with --lang zh: the message is Chinese, with the file, row and field still named."""
+    layer, path, _message = CASES[case]
+    rc, err, out = run_check(tmp_path, lang="zh", **{layer: path})
+    assert rc == 2 and "Traceback" not in err, err
+    assert err.startswith("coverage-plan：错误：") and str(path) in err
+    assert not untranslated(err), (untranslated(err), err)
+    assert not out.exists() or not any(out.iterdir())
+
+
 # Options and configuration files given wrongly: (argv after the command, expected message part). "{tmp}" is a folder.
 CLI_CASES = {
     "standards_is_a_folder": (["check", "--standards", "{tmp}"], "is a folder; give a TOML file."),
@@ -201,6 +226,21 @@ def test_bad_options_exit_2_with_one_message(tmp_path, case):
     assert len([line for line in proc.stderr.splitlines() if line.strip()]) <= 3  # one clear message (argparse adds usage)
 
 
+@pytest.mark.parametrize("case", sorted(CLI_CASES))
+def test_bad_options_are_explained_in_chinese(tmp_path, case):
+    argv, _message = CLI_CASES[case]
+    (tmp_path / "x.toml").write_text("", encoding="utf-8")
+    argv = [a.replace("{tmp}", str(tmp_path)) for a in argv]
+    proc = subprocess.run(
+        [sys.executable, "-m", "coverage.cli", *argv, "--lang", "zh", "--no-cache", "--out", str(tmp_path / "out")],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert proc.returncode == 2 and "Traceback" not in proc.stderr, proc.stderr
+    assert "错误" in proc.stderr and not untranslated(proc.stderr), (untranslated(proc.stderr), proc.stderr)
+
+
 SCENARIO_CASES = {
     "lon_out_of_range": (
         '[[add]]\nid = "N"\nfacility_type = "village_clinic"\nlon = 200.0\nlat = 37.8\n',
@@ -235,6 +275,21 @@ def test_bad_scenarios_exit_2(tmp_path, case):
     )
     assert proc.returncode == 2 and message in proc.stderr and str(path) in proc.stderr, proc.stderr
     assert "Traceback" not in proc.stderr and not out.exists()
+
+
+@pytest.mark.parametrize("case", sorted(SCENARIO_CASES))
+def test_bad_scenarios_are_explained_in_chinese(tmp_path, case):
+    text, _message = SCENARIO_CASES[case]
+    path = tmp_path / "s.toml"
+    path.write_text(text, encoding="utf-8")
+    proc = subprocess.run(
+        [sys.executable, "-m", "coverage.cli", "check", "--lang", "zh", "--scenario", str(path), "--no-cache"],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert proc.returncode == 2 and str(path) in proc.stderr and "Traceback" not in proc.stderr, proc.stderr
+    assert not untranslated(proc.stderr), (untranslated(proc.stderr), proc.stderr)
 
 
 def test_region_toml_with_a_misspelt_datum(tmp_path, bundled_dir):
