@@ -201,7 +201,7 @@ def _batch_options(p: argparse.ArgumentParser) -> None:
 def _levels(text: str) -> list[str]:
     levels = [t.strip() for t in text.split(",") if t.strip()]
     if not levels or not all(t.isdigit() and 1 <= int(t) <= 12 for t in levels):
-        raise argparse.ArgumentTypeError(f"'{text}' is not a list of OSM admin levels (numbers 1-12, e.g. 6,8)")
+        raise _BadValue(Msg("'{text}' is not a list of OSM admin levels (numbers 1-12, e.g. 6,8)", text=text))
     return levels
 
 
