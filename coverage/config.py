@@ -28,6 +28,7 @@ __all__ = [
     "load_profiles",
     "read_toml",
     "suggest",
+    "unknown_profile",
 ]
 
 
@@ -35,6 +36,13 @@ def suggest(word: str, choices: list[str] | tuple[str, ...]) -> Note | str:
     """``" (did you mean 'x'?)"`` for the closest choice (a message, shown in the user's language), or ``""``."""
     close = difflib.get_close_matches(str(word), list(choices), n=1, cutoff=0.6)
     return Msg(" (did you mean '{choice}'?)", choice=close[0]) if close else ""
+
+
+def unknown_profile(where: str, name: str, profiles) -> CatalogueError:
+    """The refusal of a profile name that no profile table defines (naming the closest one)."""
+    return CatalogueError(
+        Msg("{where}: unknown profile '{value}'{suggestion}.", where=where, value=name, suggestion=suggest(name, list(profiles)))
+    )
 
 
 def line_of(text: str, table: str) -> int | None:

@@ -52,7 +52,7 @@ import pandas as pd
 from shapely.geometry import Point
 
 from .assessment import MET, Assessment
-from .config import FieldSpec, check_table, read_toml, suggest
+from .config import FieldSpec, check_table, read_toml, suggest, unknown_profile
 from .errors import CatalogueError
 from .i18n import Msg
 from .region import Region
@@ -168,14 +168,7 @@ def _check_against_region(label: str, parts: dict, region: Region) -> None:
             raise CatalogueError(Msg("{path}: [[add]] id '{id}' already exists.", path=label, id=item["id"]))
     for item in parts["speed"]:
         if item["profile"] not in region.profiles:
-            raise CatalogueError(
-                Msg(
-                    "{path}: unknown profile '{value}'{suggestion}.",
-                    path=label,
-                    value=item["profile"],
-                    suggestion=suggest(item["profile"], list(region.profiles)),
-                )
-            )
+            raise unknown_profile(label, item["profile"], region.profiles)
     if parts["road"]:
         if region.network is None:
             raise CatalogueError(Msg("{path}: [[road]] changes need a road network (give --roads).", path=label))

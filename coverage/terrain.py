@@ -40,7 +40,7 @@ import shapely.ops
 from pyproj import Transformer
 from scipy.sparse.csgraph import dijkstra
 
-from .config import FieldSpec, Profile, check_table, read_toml, suggest
+from .config import FieldSpec, Profile, check_table, read_toml, unknown_profile
 from .errors import CatalogueError, InputValidationError, Problem
 from .i18n import Msg
 from .routing import NearestResult, RoutingGraph, Snap, TravelTimeMatrix, fastest_pairs
@@ -152,28 +152,14 @@ def load_landcover_table(path: Path | str, *, profiles: Mapping[str, Profile]) -
                 )
         for name in raw["speeds_kmh"]:
             if name not in profiles:
-                raise CatalogueError(
-                    Msg(
-                        "{where}: unknown profile '{value}'{suggestion}.",
-                        where=where,
-                        value=name,
-                        suggestion=suggest(name, list(profiles)),
-                    )
-                )
+                raise unknown_profile(where, name, profiles)
         classes.append(LandCoverClass(raw["value"], raw["zh"], raw["en"], dict(raw["speeds_kmh"])))
     slope = data.get("slope", {})
     tobler = tuple(slope.get("tobler_profiles", []))
     max_slope = dict(slope.get("max_slope_deg", {}))
     for name in (*tobler, *max_slope):
         if name not in profiles:
-            raise CatalogueError(
-                Msg(
-                    "{where}: unknown profile '{value}'{suggestion}.",
-                    where=f"{label}, [slope]",
-                    value=name,
-                    suggestion=suggest(name, list(profiles)),
-                )
-            )
+            raise unknown_profile(f"{label}, [slope]", name, profiles)
     return LandCoverTable(
         classes=tuple(classes),
         source=data["source"],
