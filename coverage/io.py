@@ -294,7 +294,9 @@ def read_osm_roads(path: Path | str, *, tag_keys: tuple[str, ...]) -> RawRoads:
     ``.osm.gz``) and PBF (``.osm.pbf``), so the same data gives the same network
     whatever its format.  Every vertex is a node; each pair of consecutive vertices
     whose locations are in the file is a segment (a way cut by the extract's edge
-    keeps its inside pieces).
+    keeps its inside pieces).  Negative ids (objects drawn in JOSM and not uploaded)
+    read like positive ones; a vertex whose coordinates lie outside the globe is
+    left out with a warning.
 
     Parameters
     ----------
@@ -318,15 +320,13 @@ def read_osm_roads(path: Path | str, *, tag_keys: tuple[str, ...]) -> RawRoads:
     path = Path(path)
     _check_osm_path(path, N_("road file"))
     refs: list[int] = []
-    lons: list[float] = []
-    lats: list[float] = []
-    starts: list[int] = []  # 1 where a vertex starts a new piece (first of a way, or after a missing node)
-    counts: list[int] = []  # vertices kept per way
+    xs: list[int] = []  # osmium's fixed-point coordinates (1e-7 degree); undefined where the node is not in the file
+    ys: list[int] = []
+    counts: list[int] = []  # vertices per way
     way_ids: list[int] = []
     wanted = set(tag_keys)
     tag_ways: dict[str, list[int]] = {k: [] for k in tag_keys}  # per key: the ways that have it...
     tag_values: dict[str, list[str]] = {k: [] for k in tag_keys}  # ...and their values
-    n_missing = 0
     try:
         fp = (
             osmium.FileProcessor(str(path), osmium.osm.NODE | osmium.osm.WAY)
@@ -342,20 +342,13 @@ def read_osm_roads(path: Path | str, *, tag_keys: tuple[str, ...]) -> RawRoads:
                 if k in wanted:
                     tag_ways[k].append(w)
                     tag_values[k].append(value)
-            kept, new_piece = 0, 1
-            for nd in obj.nodes:
+            nodes = obj.nodes
+            for nd in nodes:
                 loc = nd.location
-                if not loc.valid():
-                    n_missing += 1
-                    new_piece = 1
-                    continue
                 refs.append(nd.ref)
-                lons.append(loc.lon)
-                lats.append(loc.lat)
-                starts.append(new_piece)
-                kept += 1
-                new_piece = 0
-            counts.append(kept)
+                xs.append(loc.x)
+                ys.append(loc.y)
+            counts.append(len(nodes))
     except (RuntimeError, ValueError, OSError) as exc:
         raise _unreadable_osm(path, exc) from None
     if not way_ids:
@@ -364,24 +357,66 @@ def read_osm_roads(path: Path | str, *, tag_keys: tuple[str, ...]) -> RawRoads:
                 "{path}: no roads (no way with a 'highway' tag) in the file; check that the extract covers the region.", path=path
             )
         )
-    if n_missing:
-        log.info("%s: %d way vertices lie outside the extract; their segments are left out.", path, n_missing)
-    tags = {k: _spread(len(way_ids), tag_ways[k], tag_values[k]) for k in tag_keys}
-    ref = np.asarray(refs, np.int64)
-    node_id, first, inverse = np.unique(ref, return_index=True, return_inverse=True)
+    ref, x, y = np.asarray(refs, np.int64), np.asarray(xs, np.int64), np.asarray(ys, np.int64)
+    _negative_id_locations(path, ref, x, y)
+    valid = _valid_locations(path, x, y)
     vertex_way = np.repeat(np.arange(len(way_ids), dtype=np.int64), np.asarray(counts, np.int64))
-    # A segment joins each vertex to the next one of the same piece.
-    follows = np.flatnonzero(np.asarray(starts, bool)[1:] == 0) + 1 if len(ref) > 1 else np.empty(0, np.int64)
+    # A segment joins each vertex to the next one of the same way, when both have a valid location.
+    k = np.flatnonzero((vertex_way[1:] == vertex_way[:-1]) & valid[1:] & valid[:-1]) + 1
+    node_id, first, inverse = np.unique(ref[valid], return_index=True, return_inverse=True)
+    position = np.full(len(ref), -1, np.int64)
+    position[valid] = inverse
     return RawRoads(
         node_id=node_id,
-        lon=np.asarray(lons, float)[first],
-        lat=np.asarray(lats, float)[first],
-        u=inverse[follows - 1],
-        v=inverse[follows],
-        way=vertex_way[follows],
+        lon=x[valid][first] / 1e7,
+        lat=y[valid][first] / 1e7,
+        u=position[k - 1],
+        v=position[k],
+        way=vertex_way[k],
         way_id=np.asarray(way_ids, np.int64),
-        tags=tags,
+        tags={key: _spread(len(way_ids), tag_ways[key], tag_values[key]) for key in tag_keys},
     )
+
+
+_UNDEFINED = 2**31 - 1  # osmium's undefined coordinate: the node is not in the file
+
+
+def _negative_id_locations(path: Path, ref: np.ndarray, x: np.ndarray, y: np.ndarray) -> None:
+    """Fill in the locations of nodes with negative ids (files edited in JOSM and not uploaded).
+
+    osmium's location index keeps positive ids only; the few files with negative ids
+    are small, so a second pass reads their nodes directly.
+    """
+    missing = (ref < 0) & (x == _UNDEFINED)
+    if not missing.any():
+        return
+    import osmium
+
+    wanted = set(np.unique(ref[missing]).tolist())
+    found: dict[int, tuple[int, int]] = {}
+    try:
+        for node in osmium.FileProcessor(str(path), osmium.osm.NODE):
+            if node.id < 0 and node.id in wanted:
+                found[node.id] = (node.location.x, node.location.y)
+    except (RuntimeError, ValueError, OSError) as exc:
+        raise _unreadable_osm(path, exc) from None
+    for i in np.flatnonzero(missing):
+        x[i], y[i] = found.get(int(ref[i]), (_UNDEFINED, _UNDEFINED))
+
+
+def _valid_locations(path: Path, x: np.ndarray, y: np.ndarray) -> np.ndarray:
+    """Vertices with a usable location; the others are counted and reported (their segments are left out)."""
+    absent = x == _UNDEFINED
+    valid = ~absent & (np.abs(x) <= 1_800_000_000) & (np.abs(y) <= 900_000_000)
+    if absent.any():
+        log.info("%s: %d way vertices lie outside the extract; their segments are left out.", path, int(absent.sum()))
+    if (~valid & ~absent).any():
+        log.warning(
+            N_("%s: %d way vertices have coordinates outside -180..180 / -90..90 degrees; their segments are left out."),
+            path,
+            int((~valid & ~absent).sum()),
+        )
+    return valid
 
 
 def _tag_pairs(tags) -> list[tuple[str, str]]:

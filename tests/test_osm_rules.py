@@ -287,3 +287,43 @@ def test_profile_mode_must_exist_in_the_rules(tmp_path):
     bad = dataclasses.replace(DRIVE, mode="hovercraft")
     with pytest.raises(RoadNetworkError, match="mode 'hovercraft' is not in the OSM rules"):
         times(tmp_path, {"highway": "secondary"}, bad)
+
+
+# --- files as editors leave them ------------------------------------------------------------------
+
+
+def _renumbered(text: str, sign: str) -> str:
+    """The same file with every node and way id written with a sign (JOSM writes new objects as negative ids)."""
+    return text.replace(' id="', f' id="{sign}').replace(' ref="', f' ref="{sign}')
+
+
+def test_negative_ids_read_like_positive_ones(tmp_path):
+    """A file edited in JOSM and not uploaded numbers new objects negatively: same roads, same times."""
+    text = osm_xml([{"highway": "secondary", "oneway": "yes"}, {"highway": "track"}])
+    nets = []
+    for sign in ("", "-"):
+        path = tmp_path / f"ids{sign}.osm"
+        path.write_text(_renumbered(text, sign), encoding="utf-8")
+        nets.append(build_road_network(io.read_osm_roads(path, tag_keys=RULES.tag_keys())))
+    pos, neg = nets
+    assert neg.n_edges == pos.n_edges == 2
+    order = np.argsort(-neg.osmid)  # -1, -2, ... against 1, 2, ...
+    np.testing.assert_array_equal(-neg.osmid[order], pos.osmid)
+    np.testing.assert_array_equal(neg.lon[order], pos.lon)
+    np.testing.assert_array_equal(neg.length_m, pos.length_m)
+    g_pos, g_neg = (build_routing_graph(n, DRIVE, RULES) for n in (pos, neg))
+    west, east = [[0.0, 0.0]], [[0.01, 0.0]]
+    for a, b in ((west, east), (east, west)):
+        assert nearest_facility(g_neg, a, b).seconds[0] == nearest_facility(g_pos, a, b).seconds[0]
+    assert nearest_facility(g_neg, east, west).seconds[0] == math.inf  # still one way
+
+
+def test_vertices_outside_the_globe_are_left_out_with_a_warning(tmp_path, caplog):
+    """A node at latitude 95 cannot be placed: its segments go, the others stay, and the user is told."""
+    text = osm_xml([{"highway": "secondary"}, {"highway": "track"}]).replace('lat="0" lon="10"', 'lat="95" lon="10"')
+    path = tmp_path / "bad.osm"
+    path.write_text(text, encoding="utf-8")
+    with caplog.at_level(logging.WARNING):
+        net = build_road_network(io.read_osm_roads(path, tag_keys=RULES.tag_keys()))
+    assert net.n_edges == 1 and set(net.lat) == {0.0}
+    assert any("outside -180..180 / -90..90" in r.getMessage() and str(path) in r.getMessage() for r in caplog.records)
