@@ -49,19 +49,29 @@ VECTOR_SUFFIXES = {".gpkg", ".geojson", ".json", ".shp", ".fgb", ".zip"}
 CSV_SUFFIXES = {".csv", ".txt", ".tsv"}
 
 
+def _separator(path: Path, encoding: str) -> str:
+    """The column separator: the one of ``,`` ``;`` tab that the header line uses most (Excel saves ``;`` in many locales)."""
+    with path.open(encoding=encoding, newline="") as f:
+        header = f.readline()
+    counts = {sep: header.count(sep) for sep in (",", ";", "\t")}
+    best = max(counts, key=lambda sep: (counts[sep], sep == ","))
+    return best if counts[best] else ","
+
+
 def _read_csv(path: Path) -> tuple[pd.DataFrame, str]:
     """Read a CSV as text columns; UTF-8 first, then GB18030 (Chinese Excel's default)."""
     last_error: Exception | None = None
     for encoding in ("utf-8-sig", "gb18030"):
         try:
-            sep = "\t" if path.suffix.lower() == ".tsv" else ","
+            sep = _separator(path, encoding)
             frame = pd.read_csv(path, dtype=str, encoding=encoding, sep=sep, keep_default_na=False)
             return frame, encoding
         except UnicodeDecodeError as exc:
             last_error = exc
         except (pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
+            reason = " ".join(str(exc).split())
             raise InputValidationError(
-                [Problem(str(path), "", "", Msg("cannot be read as CSV ({reason}).", reason=exc))]
+                [Problem(str(path), "", "", Msg("cannot be read as CSV ({reason}).", reason=reason))]
             ) from None
     raise InputValidationError(
         [

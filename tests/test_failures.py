@@ -748,3 +748,23 @@ def test_fixture_files_exist():
     for _layer, path, _ in CASES.values():
         assert Path(path).exists(), path
     json.loads((BROKEN / "self_intersecting_unit.geojson").read_text(encoding="utf-8"))
+
+
+@pytest.mark.parametrize("sep", [",", ";", "\t"])
+def test_csv_separators_that_excel_writes_are_read_alike(tmp_path, sep):
+    """Excel saves ';' in many locales and tab for "Unicode text": the same table either way."""
+    from coverage.io import read_layer
+
+    rows = [["id", "name", "lon", "lat", "population"], ["S1", "乌兰, 嘎查", "105.1", "37.8", "1,200"]]
+    path = tmp_path / "s.csv"
+    path.write_text("\n".join(sep.join(f'"{v}"' if sep in v else v for v in row) for row in rows) + "\n", encoding="utf-8")
+    layer = read_layer(path)
+    assert list(layer.columns[:3]) == ["id", "name", "population"] and layer["name"].iloc[0] == "乌兰, 嘎查"
+    assert (layer.geometry.x.iloc[0], layer.geometry.y.iloc[0]) == (105.1, 37.8)
+
+
+def test_a_ragged_csv_is_refused_in_one_line(tmp_path):
+    path = write(tmp_path, "r.csv", "id,lon,lat\nS1,105.1,37.8\nS2,105.2,37.9,extra\n")
+    rc, err, out = run_check(tmp_path, settlements=path)
+    assert rc == 2 and "Expected 3 fields in line 3, saw 4)." in err and not out.exists()
+    assert len(err.strip().splitlines()) == 2  # the count line and the problem
