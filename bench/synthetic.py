@@ -56,23 +56,49 @@ def grid_network(
     return network_from_tables(nodes, edges)
 
 
-def grid_osm_xml(side: int, *, seed: int = 0, delete: float = 0.35) -> str:
-    """The same kind of grid as OSM XML text (for timing the readers)."""
+def grid_osm_xml(side: int, *, seed: int = 0, delete: float = 0.35, streets: bool = False) -> str:
+    """The same kind of grid as OSM XML text (for timing the readers).
+
+    Each kept grid edge is a way of two nodes; with ``streets``, each run of kept
+    edges along a grid line is one way (one class, one ``oneway``), as streets are
+    mapped: about four nodes per way instead of two.
+    """
     net = grid_network(side, seed=seed, delete=delete)
     lines = ['<?xml version="1.0" encoding="UTF-8"?>', '<osm version="0.6" generator="bench/synthetic.py">']
     lines += [
         f'<node id="{o + 1}" version="1" lat="{la:.7f}" lon="{lo:.7f}"/>'
         for o, lo, la in zip(net.osmid, net.lon, net.lat, strict=True)
     ]
-    highway, oneway = net.highway, net.segment_tag("oneway")
-    for k in range(net.n_edges):
+    if streets:
+        ways = _street_runs(net.osmid[net.u], net.osmid[net.v], side)
+        rng = np.random.default_rng(seed + 1)
+        highway = np.array(["secondary", "tertiary", "unclassified", "track", "residential"])[rng.integers(0, 5, len(ways))]
+        oneway = np.where(rng.random(len(ways)) < 0.05, "yes", "")
+    else:
+        ways = [[a, b] for a, b in zip(net.osmid[net.u].tolist(), net.osmid[net.v].tolist(), strict=True)]
+        highway, oneway = net.highway, net.segment_tag("oneway")
+    for k, nodes in enumerate(ways):
         one = f'<tag k="oneway" v="{oneway[k]}"/>' if oneway[k] else ""
-        lines.append(
-            f'<way id="{k + 1}" version="1"><nd ref="{net.osmid[net.u[k]] + 1}"/><nd ref="{net.osmid[net.v[k]] + 1}"/>'
-            f'<tag k="highway" v="{highway[k]}"/>{one}</way>'
-        )
+        refs = "".join(f'<nd ref="{n + 1}"/>' for n in nodes)
+        lines.append(f'<way id="{k + 1}" version="1">{refs}<tag k="highway" v="{highway[k]}"/>{one}</way>')
     lines.append("</osm>")
     return "\n".join(lines) + "\n"
+
+
+def _street_runs(u: np.ndarray, v: np.ndarray, side: int) -> list[list[int]]:
+    """Runs of consecutive grid edges along the same row or column, as node lists."""
+    runs = []
+    for step in (1, side):  # along rows, then along columns
+        pick = np.flatnonzero(v - u == step)
+        key = u[pick] if step == 1 else (u[pick] % side) * side + u[pick] // side  # along the line
+        order = pick[np.argsort(key, kind="stable")]
+        a, b = u[order].tolist(), v[order].tolist()
+        for k in range(len(a)):
+            if k and a[k] == b[k - 1]:  # continues the previous edge of the same line
+                runs[-1].append(b[k])
+            else:
+                runs.append([a[k], b[k]])
+    return runs
 
 
 def random_node_points(net: RoadNetwork, n: int, *, seed: int, spread_m: float = 300.0) -> np.ndarray:
