@@ -513,6 +513,44 @@ def _hull_boundary(frames: list[gpd.GeoDataFrame]) -> shapely.Geometry:
     return gpd.GeoSeries([hull], crs="EPSG:4326").to_crs(crs).buffer(5000).to_crs("EPSG:4326").iloc[0]
 
 
+class _SegmentDistance:
+    """Exact planar distance from points to the nearest of many segments, through a KD-tree.
+
+    Each segment is cut into pieces of at most ``piece_m`` and the pieces' centres are
+    indexed.  A point's nearest centre bounds its distance ``D`` to the nearest
+    segment from above; the piece holding the nearest point on that segment has its
+    centre within ``D + piece_m / 2``, so the segments of every centre within that
+    radius include the nearest one, and the exact distance is their minimum.  (A
+    province's million segments index in a fraction of the time an R-tree of
+    line geometries takes to build.)
+    """
+
+    def __init__(self, a: np.ndarray, b: np.ndarray, piece_m: float = 200.0):
+        from scipy.spatial import cKDTree
+
+        self.a, self.b, self.piece_m = a, b, piece_m
+        pieces = np.maximum(1, np.ceil(np.hypot(*(b - a).T) / piece_m)).astype(np.int64)
+        self.segment = np.repeat(np.arange(len(a)), pieces)
+        first = np.repeat(np.cumsum(pieces) - pieces, pieces)
+        t = (np.arange(len(self.segment)) - first + 0.5) / pieces[self.segment]
+        self.tree = cKDTree(a[self.segment] + t[:, None] * (b - a)[self.segment])
+
+    def __call__(self, points: np.ndarray) -> np.ndarray:
+        bound, _ = self.tree.query(points)
+        out = np.empty(len(points))
+        for i, near in enumerate(self.tree.query_ball_point(points, bound + self.piece_m / 2)):
+            seg = np.unique(self.segment[near])
+            out[i] = _point_segment_distance(points[i], self.a[seg], self.b[seg]).min()
+        return out
+
+
+def _point_segment_distance(p: np.ndarray, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    ab = b - a
+    denom = np.einsum("ij,ij->i", ab, ab)
+    t = np.clip(np.einsum("ij,ij->i", p - a, ab) / np.where(denom > 0, denom, 1.0), 0.0, 1.0)
+    return np.hypot(*(a + t[:, None] * ab - p).T)
+
+
 def warn_if_gcj02(layers: dict[str, gpd.GeoDataFrame], network: RoadNetwork, *, crs: str) -> list[str]:
     """Warn when a point layer sits systematically off the roads in the way GCJ-02 coordinates do.
 
@@ -545,13 +583,10 @@ def warn_if_gcj02(layers: dict[str, gpd.GeoDataFrame], network: RoadNetwork, *, 
     to_metric = Transformer.from_crs("EPSG:4326", crs, always_xy=True)
     x, y = to_metric.transform(network.lon, network.lat)
     xy = np.column_stack([x, y])
-    lines = shapely.linestrings(np.stack([xy[network.u], xy[network.v]], axis=1))
-    tree = shapely.STRtree(lines)
+    nearest = _SegmentDistance(xy[network.u], xy[network.v])
 
     def median_distance(lon, lat) -> float:
-        pts = shapely.points(*to_metric.transform(lon, lat))
-        _, dist = tree.query_nearest(pts, return_distance=True, all_matches=False)
-        return float(np.median(dist))
+        return float(np.median(nearest(np.column_stack(to_metric.transform(lon, lat)))))
 
     warned = []
     for source, points in layers.items():

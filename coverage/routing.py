@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import functools
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import scipy.sparse as sp
@@ -76,6 +76,7 @@ class RoutingGraph:
     reverse: sp.csr_array
     usable: np.ndarray
     rules: OsmRules | None = None
+    snaps: dict = field(default_factory=dict, init=False, repr=False)  # recent snap_points answers (see there)
 
     @property
     def n_nodes(self) -> int:
@@ -231,17 +232,31 @@ class Snap:
 
 
 def snap_points(graph: RoutingGraph, lonlat: np.ndarray) -> Snap:
-    """Join points (lon/lat, shape ``(n, 2)``) to their nearest usable node, by geodesic distance."""
+    """Join points (lon/lat, shape ``(n, 2)``) to their nearest usable node, by geodesic distance.
+
+    The graph keeps its last few answers (read-only arrays): every standard of a run
+    snaps the same settlements to the same profile's roads once.
+    """
     lonlat = np.asarray(lonlat, dtype=float).reshape(-1, 2)
+    key = lonlat.tobytes()
+    if key in graph.snaps:
+        return graph.snaps[key]
     index, idx = graph.index
     if len(lonlat) == 0 or len(index) == 0:
         n = len(lonlat)
-        return Snap(np.full(n, -1, np.int64), np.full(n, np.inf), np.full(n, np.inf), np.zeros(n, bool))
-    pos, dist = index.nearest(lonlat[:, 0], lonlat[:, 1])
-    joined = dist <= graph.profile.max_snap_m
-    node = np.where(joined, idx[pos], -1)
-    leg = np.where(joined, dist / graph.profile.offroad_m_per_s, np.inf)
-    return Snap(node=node.astype(np.int64), distance_m=dist, leg_s=leg, joined=joined)
+        snap = Snap(np.full(n, -1, np.int64), np.full(n, np.inf), np.full(n, np.inf), np.zeros(n, bool))
+    else:
+        pos, dist = index.nearest(lonlat[:, 0], lonlat[:, 1])
+        joined = dist <= graph.profile.max_snap_m
+        node = np.where(joined, idx[pos], -1)
+        leg = np.where(joined, dist / graph.profile.offroad_m_per_s, np.inf)
+        snap = Snap(node=node.astype(np.int64), distance_m=dist, leg_s=leg, joined=joined)
+    for array in (snap.node, snap.distance_m, snap.leg_s, snap.joined):
+        array.setflags(write=False)
+    if len(graph.snaps) >= 8:
+        graph.snaps.pop(next(iter(graph.snaps)))
+    graph.snaps[key] = snap
+    return snap
 
 
 def _with_virtual_sources(reverse: sp.csr_array, nodes: np.ndarray, legs: np.ndarray) -> sp.csr_array:

@@ -419,6 +419,24 @@ def test_gcj02_coordinates_are_detected(tmp_path, tengger):
     assert proc.returncode == 0 and "look shifted" not in proc.stderr
 
 
+@pytest.mark.parametrize("spread", [30.0, 3000.0])
+def test_segment_distances_of_the_gcj02_check_equal_shapely(spread):
+    """The KD-tree distance to the nearest road segment is exact: shapely's R-tree gives the same."""
+    import shapely
+
+    from coverage.region import _SegmentDistance
+
+    rng = np.random.default_rng(int(spread))
+    a = rng.uniform(0, 20_000, (5000, 2))
+    b = a + rng.normal(0, spread, (5000, 2))
+    b[:20] = a[:20]  # zero-length segments (a way's repeated node)
+    pts = rng.uniform(-3000, 23_000, (400, 2))
+    ours = _SegmentDistance(a, b)(pts)
+    tree = shapely.STRtree(shapely.linestrings(np.stack([a, b], axis=1)))
+    _, ref = tree.query_nearest(shapely.points(pts), return_distance=True, all_matches=False)
+    np.testing.assert_allclose(ours, ref, rtol=0, atol=1e-6)
+
+
 def test_road_network_in_pieces_counts_unreachable(tmp_path, capsys):
     """Cut every track: gacha beyond the off-road reach become unreachable, counted and mapped."""
     text = (BUNDLED / "roads.osm").read_text(encoding="utf-8")

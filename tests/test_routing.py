@@ -389,3 +389,23 @@ def test_bounded_matrix_equals_the_full_search(cutoff_s, clustered, monkeypatch)
     assert len(full.seconds) > 0
     if clustered and cutoff_s <= 120:
         assert calls and max(calls) < graph.n_nodes / 2  # the bounded path ran, on part of the graph
+
+
+def test_snaps_are_remembered_per_graph_and_read_only():
+    """Every standard snaps the same settlements: the graph answers again without searching, and the answer cannot be edited."""
+    from coverage.routing import snap_points
+
+    from .helpers import star_network
+
+    net, _coords = star_network({1: 1000.0, 2: 2500.0})
+    graph = build_routing_graph(net, load_profiles()["drive"])
+    points = np.array([[105.001, 38.0], [105.02, 38.01]])
+    first = snap_points(graph, points)
+    again = snap_points(graph, points.copy())
+    assert again is first
+    with pytest.raises(ValueError):
+        first.node[0] = 5
+    other = build_routing_graph(net, load_profiles()["walk"])
+    assert snap_points(other, points) is not first  # another graph keeps its own
+    moved = snap_points(graph, points + 0.01)
+    assert moved is not first and not np.array_equal(moved.distance_m, first.distance_m)
