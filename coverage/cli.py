@@ -335,9 +335,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     Parser.lang = _lang_in(argv)
     parser = build_parser()
     args = parser.parse_args(argv)
-    logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING, format="%(levelname)s: %(message)s")
-    for handler in logging.getLogger().handlers:
-        handler.addFilter(_InLanguage(getattr(args, "lang", "en")))
+    root = logging.getLogger()
+    before = list(root.handlers)
+    logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING)
+    for handler in root.handlers:  # the handler made here (or by an earlier run), never another program's
+        if handler not in before or isinstance(handler.formatter, _InLanguage):
+            handler.setFormatter(_InLanguage(getattr(args, "lang", "en")))
     commands = {
         "info": cmd_info,
         "check": _lazy("cmd_check"),
@@ -363,20 +366,24 @@ def main(argv: Sequence[str] | None = None) -> int:
         signal.signal(signal.SIGTERM, previous)
 
 
-class _InLanguage(logging.Filter):
-    """Show log records in the user's language: the message template, Note arguments and the level name."""
+class _InLanguage(logging.Formatter):
+    """``LEVEL: message`` in the user's language: the template, Note arguments and the level name.
+
+    Formats a translated copy: the record itself, which other handlers may see, is left as it is.
+    """
 
     def __init__(self, lang: str):
-        super().__init__()
+        super().__init__(translate(N_("%(levelname)s: %(message)s"), lang))
         self.lang = lang
 
-    def filter(self, record: logging.LogRecord) -> bool:
+    def format(self, record: logging.LogRecord) -> str:
         if self.lang != "en" and isinstance(record.msg, str):
+            record = logging.makeLogRecord(record.__dict__)
             record.msg = translate(record.msg, self.lang)
             if isinstance(record.args, tuple):
                 record.args = tuple(text_in(a, self.lang) if isinstance(a, Note) else a for a in record.args)
             record.levelname = translate(record.levelname, self.lang)
-        return True
+        return super().format(record)
 
 
 def _lazy(name: str):

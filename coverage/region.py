@@ -44,7 +44,7 @@ from .provenance import estimated_flags
 from .routing import RoutingGraph, build_routing_graph
 from .terrain import TerrainInputs, load_landcover_table
 from .travel import RoadTravel, StraightTravel, TravelModel, lonlat
-from .validate import validate_facilities, validate_settlements, validate_units
+from .validate import unit_reference_problems, validate_facilities, validate_settlements, validate_units
 
 __all__ = ["BUNDLED_REGION", "Region", "default_cache_dir", "load_region"]
 
@@ -475,6 +475,9 @@ def _read_layers(files: dict, *, coords: str, vocabulary: Vocabulary, ftypes, ma
             layers[key] = validators[key](layer, str(files[key]))
         except InputValidationError as exc:
             problems.extend(exc.problems)
+    if "units" in layers:
+        points = {str(files[k]): layers[k] for k in ("settlements", "facilities") if k in layers}
+        problems += unit_reference_problems(layers["units"], points, units_source=str(files["units"]), vocabulary=vocabulary)
     if "facilities" in layers and not _any_near(layers["facilities"], boundary_geom, margin_km):
         # A county whose only clinic is across its border is fine (within the margin);
         # nothing inside or near it means the coordinates or the boundary are wrong.

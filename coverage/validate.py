@@ -19,7 +19,13 @@ from .config import FacilityType, Vocabulary, load_vocabulary, suggest
 from .errors import InputValidationError, Problem
 from .i18n import Msg
 
-__all__ = ["NUMERIC_FACILITY_FIELDS", "validate_facilities", "validate_settlements", "validate_units"]
+__all__ = [
+    "NUMERIC_FACILITY_FIELDS",
+    "unit_reference_problems",
+    "validate_facilities",
+    "validate_settlements",
+    "validate_units",
+]
 
 NUMERIC_FACILITY_FIELDS = ("quantity", "beds", "nursing_beds", "gps", "doctors", "standardised", "pupils")
 MAX_PROBLEMS_PER_FIELD = 20
@@ -487,3 +493,72 @@ def validate_units(raw: gpd.GeoDataFrame, *, source: str, vocabulary: Vocabulary
     )
     out.index = pd.Index(raw["code"].astype(str).str.strip().to_numpy(), name="code")
     return out
+
+
+def unit_reference_problems(
+    units: pd.DataFrame, points: dict[str, pd.DataFrame], *, units_source: str, vocabulary: Vocabulary
+) -> list[Problem]:
+    """Codes that name no unit: units' ``parent_code``, points' ``unit_code`` and ``<level>_code``.
+
+    A wrong code is not ignored in silence (the unit would then be found by location,
+    perhaps not the one meant): each is listed with the codes the units layer has.
+    """
+    problems: list[Problem] = []
+    codes = set(units.index)
+    level_of = units["level"]
+    levels = list(vocabulary.unit_levels)
+    parent = units["parent_code"]
+    for code in [c for c in units.index if parent[c] and parent[c] not in codes][:MAX_PROBLEMS_PER_FIELD]:
+        problems.append(
+            Problem(
+                units_source,
+                f"code={code}",
+                "parent_code",
+                Msg(
+                    "parent_code '{value}' names no unit of this layer{suggestion}.",
+                    value=parent[code],
+                    suggestion=suggest(parent[code], sorted(codes)),
+                ),
+            )
+        )
+    for code in units.index:
+        p = parent[code]
+        lv = level_of[code]
+        if p in codes and lv in levels and levels.index(lv) > 0 and level_of[p] != levels[levels.index(lv) - 1]:
+            problems.append(
+                Problem(
+                    units_source,
+                    f"code={code}",
+                    "parent_code",
+                    Msg(
+                        "the parent of a {level} unit is a {expected} unit, but '{value}' is a {found} unit.",
+                        level=lv,
+                        expected=levels[levels.index(lv) - 1],
+                        value=p,
+                        found=level_of[p],
+                    ),
+                )
+            )
+    for source, frame in points.items():
+        for col in ["unit_code", *[f"{lv}_code" for lv in levels]]:
+            if col not in frame:
+                continue
+            values = frame[col].astype(str)
+            bad = values[(values != "") & ~values.isin(codes)]
+            for value, rows in list(bad.groupby(bad, sort=True))[:MAX_PROBLEMS_PER_FIELD]:
+                ids = [str(i) for i in rows.index]
+                problems.append(
+                    Problem(
+                        source,
+                        "id=" + ", ".join(ids[:5]) + (f", ... ({len(ids)})" if len(ids) > 5 else ""),
+                        col,
+                        Msg(
+                            "'{value}' names no unit of {units}{suggestion}; correct it, "
+                            "or leave it empty to find the unit by location.",
+                            value=value,
+                            units=units_source,
+                            suggestion=suggest(value, sorted(codes)),
+                        ),
+                    )
+                )
+    return problems

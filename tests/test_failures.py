@@ -140,6 +140,21 @@ CASES = {
         BROKEN / "infinite_population.csv",
         "row 4 (id=S3), field 'population': population '1e400' is not a finite number.",
     ),
+    "unknown_unit_code": (
+        "settlements",
+        BROKEN / "unknown_unit_code.csv",
+        "id=S2, field 'unit_code': '15292111l001' names no unit of",
+    ),
+    "parent_code_names_no_unit": (
+        "units",
+        BROKEN / "units_bad_parents.geojson",
+        "code=G1, field 'parent_code': parent_code 'T9' names no unit of this layer.",
+    ),
+    "parent_at_the_wrong_level": (
+        "units",
+        BROKEN / "units_bad_parents.geojson",
+        "code=G2, field 'parent_code': the parent of a gacha unit is a town unit, but 'G1' is a gacha unit.",
+    ),
     "empty_pbf": ("roads", BROKEN / "empty.osm.pbf", "cannot be read as OpenStreetMap data"),
     "truncated_pbf": ("roads", BROKEN / "truncated.osm.pbf", "cannot be read as OpenStreetMap data"),
     "garbage_pbf": ("roads", BROKEN / "garbage.osm.pbf", "cannot be read as OpenStreetMap data"),
@@ -162,7 +177,7 @@ def untranslated(err: str) -> list[str]:
     from .test_i18n import english_words
 
     err = re.sub(r"'[^']*'|`[^`]*`|coverage-plan \w+", " ", err)  # quoted values, ids and commands
-    err = re.sub(r"--[a-z][a-z-]*|\[\[\w+\]\]|\b\w+ = \S+", " ", err)  # options, TOML tables and key = value
+    err = re.sub(r"--[a-z][a-z-]*|\[\[\w+\]\]|\b\w+ ?= ?\S+", " ", err)  # options, TOML tables, key = value, id=S1
     for _ in range(2):  # a library's own words, e.g. (PBF error: invalid size (> max)), nested
         err = re.sub(r"[(（][^()（）\u3400-\u9fff]*[)）]", " ", err)
     names = {"QGIS", "GeoJSON", "GeoPackage", "Shapefile", "CSV", "UTM", "OSM", "PBF", "TOML", "GeoTIFF", "Excel", "UTF"}

@@ -160,3 +160,24 @@ def test_info_and_site_take_lang(command, tmp_path):
 def test_package_data_includes_the_catalogue():
     text = Path(__file__).resolve().parent.parent.joinpath("pyproject.toml").read_text(encoding="utf-8")
     assert "locale/*/LC_MESSAGES/*.mo" in text
+
+
+def test_warnings_are_shown_in_chinese_without_changing_the_record():
+    """The CLI's log formatter translates a copy: other handlers (a notebook's, pytest's) still see the English record."""
+    import logging
+
+    from coverage.cli import _InLanguage
+
+    record = logging.LogRecord(
+        "coverage.io",
+        logging.WARNING,
+        __file__,
+        1,
+        "the routing cache file %s is damaged (%s); rebuilding it.",
+        ("c.npz", "x"),
+        None,
+    )
+    zh = _InLanguage("zh").format(record)
+    assert zh == "警告：路径缓存文件 c.npz 已损坏（x）；正在重建。"
+    assert record.getMessage() == "the routing cache file c.npz is damaged (x); rebuilding it." and record.levelname == "WARNING"
+    assert _InLanguage("en").format(record) == "WARNING: the routing cache file c.npz is damaged (x); rebuilding it."
