@@ -332,7 +332,13 @@ def assess_access(region: Region, std: AccessStandard, *, cache: dict | None = N
     if not _mapped(region, std.facility_types):
         return StandardResult(std, detail, summary, NOT_TESTED, _types_note(std.facility_types))
     demand_total, demand_ok = float(demand.sum()), float(demand[meets].sum())
-    share = demand_ok / demand_total if demand_total > 0 else float(meets.all())
+    if demand_total <= 0:  # a share of nobody is no answer (a population column of zeros, no elderly counted)
+        why = Note(
+            "'{field}' is 0 in all {total} settlements it applies to: there is no share to weigh",
+            {"field": std.demand, "total": n},
+        )
+        return StandardResult(std, detail, summary, NOT_TESTED, why)
+    share = demand_ok / demand_total
     worst_id = detail["minutes"].idxmax()
     summary.update(
         demand_total=demand_total,

@@ -19,7 +19,7 @@ import scipy.sparse as sp
 import shapely
 from pyproj import Transformer
 
-from .assessment import Assessment, assess
+from .assessment import NOT_TESTED, Assessment, assess
 from .errors import CatalogueError, CoverageError
 from .geodesy import PointIndex
 from .i18n import N_, Msg, Note
@@ -304,6 +304,7 @@ def site_for_standards(
         region, cands = _with_relocation(region, cands, stds[0])
         assessment = None
     assessment = assessment or assess(region, selected)
+    _refuse_without_demand(assessment, stds)
     # With relocation the assessment is of the region without the movable facilities, so
     # "covered before" counts only what the fixed ones (e.g. referral hospitals) provide.
     demand, times = _demand_and_cover(region, assessment, stds, lonlat(cands))
@@ -325,6 +326,15 @@ def site_for_standards(
         result = _median_or_center(region, stds[0], model, k, demand, cands, time_limit_s)
     sites = _describe_sites(region, cands, result, cover, demand, todo)
     return SitingPlan(result=result, sites=sites, standards=tuple(stds), candidates=cands, demand=demand, curve=curve, asked=k)
+
+
+def _refuse_without_demand(assessment: Assessment, stds) -> None:
+    """Siting weighs people: a standard whose demand is missing or all zero has nothing to weigh."""
+    for std in stds:
+        r = assessment.result(std.id)
+        demand = r.detail["demand"].to_numpy(float) if "demand" in r.detail else np.empty(0)
+        if r.verdict == NOT_TESTED and len(demand) and (np.isnan(demand).any() or demand.sum() <= 0):
+            raise CoverageError(Msg("{id}: nothing to site for: {why}.", id=std.id, why=r.why))
 
 
 def _curve(cover, weights, demand, todo, cands, budget_k: int, solve) -> pd.DataFrame:

@@ -54,6 +54,24 @@ def test_missing_elderly_column_is_not_tested_not_zero(tengger):
     assert "0/0" not in text and "nan" not in text.lower().replace("nanjing", "")
 
 
+def test_a_population_of_zeros_tests_no_share(tengger):
+    """All-zero demand (populations not known, filled with 0) gives no share to weigh: not tested, not met by default."""
+    s = tengger.settlements.copy()
+    s["population"] = 0.0
+    s["elderly_population"] = 0.0
+    access = [st.id for st in catalogue(tengger).standards if st.kind == "access"]
+    a = assess(dataclasses.replace(tengger, settlements=s), catalogue(tengger).select(access))
+    for sid in access:
+        r = a.result(sid)
+        assert r.verdict == NOT_TESTED, sid
+        assert f"'{r.standard.demand}' is 0 in all {len(r.detail)} settlements it applies to" in r.why.text()
+    assert a.counts()[MET] == 0
+    # One settlement with people is enough to weigh the share again.
+    s.loc[s.index[0], "population"] = 10.0
+    again = assess(dataclasses.replace(tengger, settlements=s), catalogue(tengger).select(["medical-town-30min"]))
+    assert again.result("medical-town-30min").verdict in (MET, NOT_MET)
+
+
 def test_not_tested_reasons_reach_every_export(tengger, tmp_path):
     out = tmp_path / "out"
     assert main(["check", "--no-cache", "--out", str(out)]) == 0
@@ -190,3 +208,17 @@ def test_site_cli_says_when_there_is_no_answer(monkeypatch, capsys, tmp_path):
     out = capsys.readouterr().out
     assert rc == 0 and "no answer (infeasible (HiGHS))" in out.splitlines()[0]
     assert not (tmp_path / "o").exists()  # nothing presented as a solution, nothing written
+
+
+@pytest.mark.parametrize("value", [0.0, np.nan])
+def test_siting_refuses_a_standard_with_no_people_to_weigh(tengger, value):
+    """With populations all zero (or unknown) every candidate 'adds nothing': a refusal, not '0 sites add coverage'."""
+    from coverage.errors import CoverageError
+    from coverage.planning import site_for_standards
+
+    s = tengger.settlements.copy()
+    s["population"] = value
+    region = dataclasses.replace(tengger, settlements=s)
+    with pytest.raises(CoverageError) as err:
+        site_for_standards(region, catalogue(tengger), ["medical-pastoral-2h"], k=1)
+    assert err.value.text().startswith("medical-pastoral-2h: nothing to site for: 'population' is ")
