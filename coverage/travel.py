@@ -89,10 +89,15 @@ def lonlat(points: gpd.GeoDataFrame | gpd.GeoSeries) -> np.ndarray:
 def eligible_facilities(facilities: pd.DataFrame, facility_types, *, count_outside_region: bool) -> pd.DataFrame:
     """The facilities that count for a standard: of its types, inside the region unless outside ones count.
 
-    The one place this is decided (assessment, maps, siting and scenarios call it).
+    A row with ``quantity`` 0 stands for no facility (closed, or only planned): it counts
+    neither for presence (which sums quantities) nor here.  The one place this is decided
+    (assessment, maps, siting and scenarios call it).
     """
     f = facilities
-    return f[f["facility_type"].isin(list(facility_types)) & (f["in_region"] | bool(count_outside_region))]
+    keep = f["facility_type"].isin(list(facility_types)) & (f["in_region"] | bool(count_outside_region))
+    if "quantity" in f:
+        keep &= f["quantity"].fillna(1.0) > 0
+    return f[keep]
 
 
 def travel_table(model: TravelModel, origins: gpd.GeoDataFrame, facilities: gpd.GeoDataFrame) -> pd.DataFrame:

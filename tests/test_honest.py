@@ -222,3 +222,16 @@ def test_siting_refuses_a_standard_with_no_people_to_weigh(tengger, value):
     with pytest.raises(CoverageError) as err:
         site_for_standards(region, catalogue(tengger), ["medical-pastoral-2h"], k=1)
     assert err.value.text().startswith("medical-pastoral-2h: nothing to site for: 'population' is ")
+
+
+def test_a_facility_of_quantity_zero_is_no_facility_for_access_either(tengger):
+    """Presence sums quantities; access must agree: a row with quantity 0 (closed, planned) reaches nobody."""
+    from coverage.travel import eligible_facilities
+
+    f = tengger.facilities.copy()
+    types = ["health_centre", "village_clinic", "hospital"]
+    before = eligible_facilities(f, types, count_outside_region=True)
+    closed = before.index[0]
+    f.loc[closed, "quantity"] = 0.0
+    after = eligible_facilities(f, types, count_outside_region=True)
+    assert closed not in after.index and len(after) == len(before) - 1
