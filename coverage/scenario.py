@@ -169,6 +169,11 @@ def _check_against_region(label: str, parts: dict, region: Region) -> None:
     for item in parts["speed"]:
         if item["profile"] not in region.profiles:
             raise unknown_profile(label, item["profile"], region.profiles)
+        _check_highway(label, "speed", item["highway"], sorted(region.profiles[item["profile"]].speeds_kmh))
+    roads = sorted(region.osm_rules.known_highways - region.osm_rules.excluded_highways)
+    for item in parts["road"]:
+        if item["action"] == "upgrade":
+            _check_highway(label, "road", item["highway"], roads)
     if parts["road"]:
         if region.network is None:
             raise CatalogueError(Msg("{path}: [[road]] changes need a road network (give --roads).", path=label))
@@ -183,6 +188,21 @@ def _check_against_region(label: str, parts: dict, region: Region) -> None:
                         closest=_closest(item["name"], names),
                     )
                 )
+
+
+def _check_highway(label: str, table: str, value: str, known: list[str]) -> None:
+    """A road class a scenario names must be one the speeds or the OSM rules know (a typo would change nothing, or drop roads)."""
+    if value not in known:
+        raise CatalogueError(
+            Msg(
+                "{path}: [[{table}]] highway = '{value}' is not a road class here{suggestion}; classes: {known}.",
+                path=label,
+                table=table,
+                value=value,
+                suggestion=suggest(value, known),
+                known=", ".join(known),
+            )
+        )
 
 
 def load_scenario(path: Path | str, *, region: Region | None = None) -> Scenario:

@@ -177,7 +177,7 @@ def untranslated(err: str) -> list[str]:
     from .test_i18n import english_words
 
     err = re.sub(r"'[^']*'|`[^`]*`|coverage-plan \w+", " ", err)  # quoted values, ids and commands
-    err = re.sub(r"--[a-z][a-z-]*|\[\[\w+\]\]|\b\w+ ?= ?\S+", " ", err)  # options, TOML tables, key = value, id=S1
+    err = re.sub(r"--[a-z][a-z-]*|\[\[\w+\]\]|\b\w+ *= *\S+", " ", err)  # options, TOML tables, key = value, id=S1
     for _ in range(2):  # a library's own words, e.g. (PBF error: invalid size (> max)), nested
         err = re.sub(r"[(（][^()（）\u3400-\u9fff]*[)）]", " ", err)
     names = {"QGIS", "GeoJSON", "GeoPackage", "Shapefile", "CSV", "UTM", "OSM", "PBF", "TOML", "GeoTIFF", "Excel", "UTF"}
@@ -273,6 +273,14 @@ SCENARIO_CASES = {
         "no road whose name contains 'no such road'; road names like it:",
     ),
     "facility_unknown": ('[[remove]]\nid = "C1"\n', "id 'C1' is not a facility; closest ids: 'C01'"),
+    "speed_class_misspelt": (
+        '[[speed]]\nprofile = "drive"\nhighway = "trak"\nkmh = 5\n',
+        "[[speed]] highway = 'trak' is not a road class here (did you mean 'track'?)",
+    ),
+    "upgrade_class_misspelt": (
+        '[[road]]\naction = "upgrade"\nname = "G"\nhighway = "motorwy"\n',
+        "[[road]] highway = 'motorwy' is not a road class here (did you mean 'motorway'?)",
+    ),
 }
 
 
