@@ -397,16 +397,7 @@ def validate_facilities(
         for c in NUMERIC_FACILITY_FIELDS
     }
     _location(raw, source, problems, boundary, far_km)
-    if "in_region" in raw:
-        in_region = _text(raw, "in_region").str.lower().isin(["true", "1", "yes", "y"]).to_numpy()
-    elif boundary is not None:
-        in_region = (
-            shapely.contains_xy(boundary, raw.geometry.x.fillna(np.nan).to_numpy(), raw.geometry.y.to_numpy())
-            if (raw.geometry.geom_type == "Point").all()
-            else np.ones(len(raw), bool)
-        )
-    else:
-        in_region = np.ones(len(raw), bool)
+    in_region = _in_region(raw, boundary, source, problems)
     name_zh, name_en = _names(raw)
     columns = {
         "facility_type": ftype.to_numpy(),
@@ -419,6 +410,35 @@ def validate_facilities(
         "attr_source": _text(raw, "attr_source", "as given in " + source).to_numpy(),
     }
     return _finish(raw, source, problems, columns)
+
+
+YES = ("true", "1", "1.0", "yes", "y", "t", "是")
+NO = ("false", "0", "0.0", "no", "n", "f", "否")
+
+
+def _in_region(raw: gpd.GeoDataFrame, boundary, source: str, problems: list[Problem]) -> np.ndarray:
+    """Whether each facility is the region's own: the ``in_region`` column where it says so, else its location."""
+    if boundary is not None and (raw.geometry.geom_type == "Point").all():
+        located = shapely.contains_xy(boundary, raw.geometry.x.to_numpy(), raw.geometry.y.to_numpy())
+    else:
+        located = np.ones(len(raw), bool)
+    if "in_region" not in raw:
+        return located
+    text = _text(raw, "in_region").str.lower()
+    bad = ~text.isin([*YES, *NO, ""])
+    for i in np.flatnonzero(bad.to_numpy())[:MAX_PROBLEMS_PER_FIELD]:
+        problems.append(
+            Problem(
+                source,
+                _where(raw, i),
+                "in_region",
+                Msg(
+                    "in_region '{value}' is neither true nor false; write true or false (or leave it empty).",
+                    value=raw["in_region"].iloc[i],
+                ),
+            )
+        )
+    return np.where(text == "", located, text.isin(YES).to_numpy())
 
 
 def validate_units(raw: gpd.GeoDataFrame, *, source: str, vocabulary: Vocabulary | None = None) -> gpd.GeoDataFrame:

@@ -155,6 +155,11 @@ CASES = {
         BROKEN / "units_bad_parents.geojson",
         "code=G2, field 'parent_code': the parent of a gacha unit is a town unit, but 'G1' is a gacha unit.",
     ),
+    "in_region_not_a_yes_or_no": (
+        "facilities",
+        BROKEN / "in_region_values.csv",
+        "row 3 (id=F2), field 'in_region': in_region 'maybe' is neither true nor false",
+    ),
     "empty_pbf": ("roads", BROKEN / "empty.osm.pbf", "cannot be read as OpenStreetMap data"),
     "truncated_pbf": ("roads", BROKEN / "truncated.osm.pbf", "cannot be read as OpenStreetMap data"),
     "garbage_pbf": ("roads", BROKEN / "garbage.osm.pbf", "cannot be read as OpenStreetMap data"),
@@ -809,3 +814,21 @@ def test_a_ragged_csv_is_refused_in_one_line(tmp_path):
     rc, err, out = run_check(tmp_path, settlements=path)
     assert rc == 2 and "Expected 3 fields in line 3, saw 4)." in err and not out.exists()
     assert len(err.strip().splitlines()) == 2  # the count line and the problem
+
+
+def test_in_region_reads_yes_no_words_and_falls_back_to_the_location():
+    """true/false, 1/0, yes/no, 是/否 are read; an empty cell is decided by the boundary, as without the column."""
+    import shapely
+
+    from coverage.config import load_facility_types
+    from coverage.validate import validate_facilities
+
+    box = shapely.box(105.0, 37.0, 106.0, 38.0)
+    raw = gpd.GeoDataFrame(
+        {"id": ["A", "B", "C", "D", "E"], "facility_type": "hospital", "in_region": ["是", "否", "", "", "1.0"]},
+        geometry=gpd.points_from_xy([105.5, 105.5, 105.5, 104.5, 104.5], [37.5] * 5),
+        crs="EPSG:4326",
+    )
+    raw["row"] = [f"row {i}" for i in range(2, 7)]
+    f = validate_facilities(raw, source="f.csv", boundary=box, facility_types=load_facility_types())
+    assert f["in_region"].tolist() == [True, False, True, False, True]
