@@ -17,7 +17,7 @@ import shapely
 
 from .config import FacilityType, Vocabulary, load_vocabulary, suggest
 from .errors import InputValidationError, Problem
-from .i18n import Msg
+from .i18n import Msg, Note
 
 __all__ = [
     "NUMERIC_FACILITY_FIELDS",
@@ -525,40 +525,33 @@ def unit_reference_problems(
     """
     problems: list[Problem] = []
     codes = set(units.index)
-    level_of = units["level"]
     levels = list(vocabulary.unit_levels)
+    above = dict(zip(levels[1:], levels[:-1], strict=True))  # each level's parent level
     parent = units["parent_code"]
-    for code in [c for c in units.index if parent[c] and parent[c] not in codes][:MAX_PROBLEMS_PER_FIELD]:
+    named = parent != ""
+    unknown = named & ~parent.isin(codes)
+    wrong = (named & ~unknown) & (parent.map(units["level"]) != units["level"].map(above))
+
+    def problem(code, message: Note) -> Problem:
+        return Problem(units_source, f"code={code}", "parent_code", message)
+
+    for code, value in parent[unknown].iloc[:MAX_PROBLEMS_PER_FIELD].items():
+        suggestion = suggest(value, sorted(codes))
         problems.append(
-            Problem(
-                units_source,
-                f"code={code}",
-                "parent_code",
-                Msg(
-                    "parent_code '{value}' names no unit of this layer{suggestion}.",
-                    value=parent[code],
-                    suggestion=suggest(parent[code], sorted(codes)),
-                ),
+            problem(
+                code, Msg("parent_code '{value}' names no unit of this layer{suggestion}.", value=value, suggestion=suggestion)
             )
         )
-    for code in units.index:
-        p = parent[code]
-        lv = level_of[code]
-        if p in codes and lv in levels and levels.index(lv) > 0 and level_of[p] != levels[levels.index(lv) - 1]:
-            problems.append(
-                Problem(
-                    units_source,
-                    f"code={code}",
-                    "parent_code",
-                    Msg(
-                        "the parent of a {level} unit is a {expected} unit, but '{value}' is a {found} unit.",
-                        level=lv,
-                        expected=levels[levels.index(lv) - 1],
-                        value=p,
-                        found=level_of[p],
-                    ),
-                )
-            )
+    for code, value in parent[wrong & units["level"].isin(list(above))].iloc[:MAX_PROBLEMS_PER_FIELD].items():
+        level = units.at[code, "level"]
+        msg = Msg(
+            "the parent of a {level} unit is a {expected} unit, but '{value}' is a {found} unit.",
+            level=level,
+            expected=above[level],
+            value=value,
+            found=units.at[value, "level"],
+        )
+        problems.append(problem(code, msg))
     for source, frame in points.items():
         for col in ["unit_code", *[f"{lv}_code" for lv in levels]]:
             if col not in frame:
