@@ -383,3 +383,23 @@ def test_the_zone_boundary_excludes_other_townships_seats(tengger):
     towns = list(csv.DictReader((REPO / "geodata" / "sources" / "tengger_towns.csv").open(encoding="utf-8")))
     for t in towns:
         assert tengger.boundary.contains(shapely.Point(float(t["seat_lon_wgs84"]), float(t["seat_lat_wgs84"]))), t["name_zh"]
+
+
+@pytest.mark.slow
+def test_check_map_and_site_never_import_osmnx(tmp_path):
+    """osmnx (and scikit-learn, matplotlib) stay off the path of a region already on disk: the cold start stays short."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys\n"
+        "from coverage.cli import main\n"
+        f"assert main(['check', '--no-cache', '--out', {str(tmp_path / 'c')!r}]) == 0\n"
+        f"assert main(['map', '--no-cache', '--out', {str(tmp_path / 'm')!r}]) == 0\n"
+        f"assert main(['site', '--no-cache', '--standard', 'medical-pastoral-2h', '--out', {str(tmp_path / 's')!r}]) == 0\n"
+        "heavy = sorted(m for m in ('osmnx', 'sklearn', 'matplotlib', 'pyrosm') if m in sys.modules)\n"
+        "assert not heavy, heavy\n"
+        "print('clean')\n"
+    )
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0 and proc.stdout.strip().endswith("clean"), proc.stderr[-2000:]
