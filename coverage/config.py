@@ -28,6 +28,7 @@ __all__ = [
     "load_profiles",
     "read_toml",
     "suggest",
+    "unknown_key",
     "unknown_profile",
 ]
 
@@ -36,6 +37,19 @@ def suggest(word: str, choices: list[str] | tuple[str, ...]) -> Note | str:
     """``" (did you mean 'x'?)"`` for the closest choice (a message, shown in the user's language), or ``""``."""
     close = difflib.get_close_matches(str(word), list(choices), n=1, cutoff=0.6)
     return Msg(" (did you mean '{choice}'?)", choice=close[0]) if close else ""
+
+
+def unknown_key(where: str, key: str, allowed: list[str]) -> CatalogueError:
+    """The refusal of a TOML key the table does not have (naming the closest one and the keys allowed)."""
+    return CatalogueError(
+        Msg(
+            "{where}: unknown key '{key}'{suggestion}. Allowed: {allowed}.",
+            where=where,
+            key=key,
+            suggestion=suggest(key, allowed),
+            allowed=", ".join(f"'{k}'" for k in allowed),
+        )
+    )
 
 
 def unknown_profile(where: str, name: str, profiles) -> CatalogueError:
@@ -107,15 +121,7 @@ def check_table(table: Any, spec: dict[str, FieldSpec], *, where: str) -> None:
         raise CatalogueError(Msg("{where}: expected a table, got {kind}.", where=where, kind=type(table).__name__))
     for key in table:
         if key not in spec:
-            raise CatalogueError(
-                Msg(
-                    "{where}: unknown key '{key}'{suggestion}. Allowed: {allowed}.",
-                    where=where,
-                    key=key,
-                    suggestion=suggest(key, list(spec)),
-                    allowed=", ".join(spec),
-                )
-            )
+            raise unknown_key(where, key, list(spec))
     for key, fs in spec.items():
         if key not in table:
             if fs.required:

@@ -52,7 +52,7 @@ import pandas as pd
 from shapely.geometry import Point
 
 from .assessment import MET, Assessment
-from .config import FieldSpec, check_table, read_toml, suggest, unknown_profile
+from .config import FieldSpec, check_table, read_toml, suggest, unknown_key, unknown_profile
 from .errors import CatalogueError
 from .i18n import Msg
 from .region import Region
@@ -210,15 +210,7 @@ def load_scenario(path: Path | str, *, region: Region | None = None) -> Scenario
     data, _text, label = read_toml(path, default="")
     for key in data:
         if key not in _TOP:
-            raise CatalogueError(
-                Msg(
-                    "{path}: unknown key '{key}'{suggestion}; allowed: {allowed}.",
-                    path=label,
-                    key=key,
-                    suggestion=suggest(key, sorted(_TOP)),
-                    allowed=", ".join(sorted(_TOP)),
-                )
-            )
+            raise unknown_key(label, key, sorted(_TOP))
     for key in ("name", "description"):
         if key in data and not isinstance(data[key], str):
             raise CatalogueError(Msg("{path}: '{key}' must be a text.", path=label, key=key))

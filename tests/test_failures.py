@@ -278,6 +278,7 @@ SCENARIO_CASES = {
         "no road whose name contains 'no such road'; road names like it:",
     ),
     "facility_unknown": ('[[remove]]\nid = "C1"\n', "id 'C1' is not a facility; closest ids: 'C01'"),
+    "top_level_key_unknown": ('[[ad]]\nid = "N"\n', "unknown key 'ad' (did you mean 'add'?). Allowed: 'add', 'barrier',"),
     "speed_class_misspelt": (
         '[[speed]]\nprofile = "drive"\nhighway = "trak"\nkmh = 5\n',
         "[[speed]] highway = 'trak' is not a road class here (did you mean 'track'?)",
