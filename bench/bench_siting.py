@@ -21,7 +21,7 @@ import numpy as np
 import scipy.sparse as sp
 from scipy.spatial import cKDTree
 
-from coverage.siting import solve_lscp, solve_mclp
+from coverage.siting._covering import solve_lscp, solve_mclp
 
 
 def instance(n_demand: int, n_cand: int, *, seed: int, mean_cover: float = 12.0, clustered: bool = True):

@@ -37,10 +37,11 @@ import numpy as np
 from shapely.geometry import box
 
 from bench.synthetic import grid_network
-from coverage import io
 from coverage.errors import InputValidationError
-from coverage.osm import load_osm_rules
-from coverage.region import _read_boundary, network_cache_key
+from coverage.inputs._cache import save_cached_arrays
+from coverage.inputs._roads import network_cache_key
+from coverage.inputs.osm_rules import load_osm_rules
+from coverage.inputs.region import _read_boundary
 
 TYPES = [
     "health_centre",
@@ -154,7 +155,7 @@ def generate(
     if problems:
         raise InputValidationError(problems)
     key = network_cache_key(roads, bgeom, margin_km=40.0, rules=load_osm_rules())
-    io.save_cached_arrays(cache_dir or folder / "cache", key, net.to_arrays())
+    save_cached_arrays(cache_dir or folder / "cache", key, net.to_arrays())
     files["roads"] = roads
     return files
 

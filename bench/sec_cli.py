@@ -53,7 +53,7 @@ files = generate(folder, side=int(sys.argv[2]), n_settlements=int(sys.argv[3]), 
 args = ["check", "--cache-dir", str(folder / "cache"), "--out", str(folder / "out")]
 for k, v in files.items():
     args += [f"--{k}", str(v)]
-from coverage.cli import main
+from coverage.cli._main import main
 t0 = time.perf_counter()
 main(args)
 print("CHECK_SECONDS", time.perf_counter() - t0)

@@ -14,9 +14,9 @@ from bench.synthetic import grid_network, grid_osm_xml
 def reader(quick: bool) -> Section:
     import osmnx as ox
 
-    from coverage.io import read_osm_roads
-    from coverage.network import build_road_network
-    from coverage.osm import load_osm_rules
+    from coverage.inputs._osmfile import read_osm_roads
+    from coverage.inputs.network import build_road_network
+    from coverage.inputs.osm_rules import load_osm_rules
 
     side = 100 if quick else 316
     sec = Section(
@@ -52,8 +52,9 @@ def nearest(quick: bool) -> Section:
     import networkx as nx
     from scipy.sparse.csgraph import dijkstra
 
-    from coverage.config import load_profiles
-    from coverage.routing import build_routing_graph, nearest_facility_nodes
+    from coverage.inputs.config import load_profiles
+    from coverage.travel._graph import build_routing_graph
+    from coverage.travel._search import nearest_facility_nodes
 
     side = 300 if quick else 1000
     sec = Section(
@@ -84,8 +85,9 @@ def nearest(quick: bool) -> Section:
 
 
 def bounded(quick: bool) -> Section:
-    from coverage.config import load_profiles
-    from coverage.routing import build_routing_graph, travel_time_matrix
+    from coverage.inputs.config import load_profiles
+    from coverage.travel._graph import build_routing_graph
+    from coverage.travel._search import travel_time_matrix
 
     side = 300 if quick else 1000
     sec = Section(

@@ -7,7 +7,7 @@ from bench.common import Section, timed
 
 
 def siting(quick: bool) -> Section:
-    from coverage.siting import solve_mclp
+    from coverage.siting._covering import solve_mclp
 
     sec = Section(
         "Siting (issue 13)",

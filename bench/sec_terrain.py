@@ -19,7 +19,7 @@ if engine == "mcp":
     out = cum.ravel()
 else:
     from scipy.sparse.csgraph import dijkstra
-    from coverage.terrain import grid_graph
+    from coverage.travel._terrain import grid_graph
     g = grid_graph(speed, 1.0)
     out = dijkstra(g, indices=src, min_only=True)
 print("SECONDS", time.perf_counter() - t0, "CHECKSUM", float(np.nansum(np.where(np.isfinite(out), out, 0))))
@@ -36,7 +36,7 @@ def _networkx_check(side: int) -> tuple[float, float, float]:
     import networkx as nx
     from scipy.sparse.csgraph import dijkstra
 
-    from coverage.terrain import grid_graph
+    from coverage.travel._terrain import grid_graph
 
     rng = np.random.default_rng(2)
     speed = rng.uniform(0.3, 1.5, (side, side))
@@ -54,8 +54,9 @@ def _networkx_check(side: int) -> tuple[float, float, float]:
 
 
 def _matrix(side: int, n_cand: int, n_orig: int) -> tuple[float, int]:
-    from coverage.config import load_profiles
-    from coverage.terrain import Grid, LandCoverTable, TerrainTravel, fused_graph
+    from coverage.inputs.config import load_profiles
+    from coverage.inputs.landcover import LandCoverTable
+    from coverage.travel._terrain import Grid, TerrainTravel, fused_graph
 
     rng = np.random.default_rng(3)
     speed = rng.uniform(0.8, 1.2, (side, side))  # walking about 3.6 km/h

@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 
 from coverage.geodesy import distance_m
-from coverage.network import RoadNetwork, network_from_tables
+from coverage.inputs.network import RoadNetwork, network_from_tables
 
 
 def grid_network(

@@ -11,8 +11,7 @@ imported on first use (PEP 562), so ``import coverage`` and ``coverage-plan
 
 from __future__ import annotations
 
-import importlib
-
+from ._lazy import lazy_exports
 from .errors import (
     CatalogueError,
     CoverageError,
@@ -26,40 +25,40 @@ from .errors import (
 __version__ = "0.1.0"
 
 _LAZY = {
-    "Assessment": "assessment",
-    "StandardResult": "assessment",
-    "assess": "assessment",
-    "group_summary": "assessment",
-    "nearest_minutes": "assessment",
-    "TravelModel": "travel",
-    "travel_table": "travel",
-    "eligible_facilities": "travel",
-    "load_osm_rules": "osm",
-    "scorecard_text": "terminal",
-    "access_map": "maps",
-    "overview_map": "maps",
-    "save_map": "maps",
-    "siting_map": "maps",
-    "unit_map": "maps",
-    "write_report_and_maps": "maps",
-    "SitingPlan": "planning",
-    "candidate_sites": "planning",
-    "proposed_facilities": "planning",
-    "site_for_standards": "planning",
-    "Region": "region",
-    "load_region": "region",
-    "Scenario": "scenario",
-    "apply_scenario": "scenario",
-    "compare": "scenario",
-    "load_scenario": "scenario",
-    "Catalogue": "standards",
-    "load_catalogue": "standards",
-    "build_region": "init_region",
-    "population_from_cells": "population",
-    "read_population_raster": "io",
-    "TerrainTravel": "terrain",
-    "run_batch": "batch",
-    "find_regions": "batch",
+    "Assessment": ".standards.assessment",
+    "StandardResult": ".standards._base",
+    "assess": ".standards.assessment",
+    "group_summary": ".standards.assessment",
+    "nearest_minutes": ".standards.assessment",
+    "TravelModel": ".travel._seam",
+    "travel_table": ".travel._seam",
+    "eligible_facilities": ".travel._seam",
+    "load_osm_rules": ".inputs.osm_rules",
+    "scorecard_text": ".outputs.terminal",
+    "access_map": ".outputs.maps.access",
+    "overview_map": ".outputs.maps.overview",
+    "save_map": ".outputs.maps._leaflet",
+    "siting_map": ".outputs.maps.siting",
+    "unit_map": ".outputs.maps.units",
+    "write_report_and_maps": ".outputs.maps._index",
+    "SitingPlan": ".siting.planning",
+    "candidate_sites": ".siting.planning",
+    "proposed_facilities": ".siting.planning",
+    "site_for_standards": ".siting.planning",
+    "Region": ".inputs.region",
+    "load_region": ".inputs.region",
+    "Scenario": ".inputs.scenario",
+    "apply_scenario": ".inputs.scenario",
+    "compare": ".standards.compare",
+    "load_scenario": ".inputs.scenario",
+    "Catalogue": ".standards.catalogue",
+    "load_catalogue": ".standards.catalogue",
+    "build_region": ".inputs.init_region",
+    "population_from_cells": ".inputs.population",
+    "read_population_raster": ".inputs._rasters",
+    "TerrainTravel": ".travel._terrain",
+    "run_batch": ".pipeline.batch",
+    "find_regions": ".pipeline.batch",
 }
 
 __all__ = [
@@ -74,14 +73,4 @@ __all__ = [
 ]
 
 
-def __getattr__(name: str):
-    module = _LAZY.get(name)
-    if module is None:
-        raise AttributeError(f"module 'coverage' has no attribute {name!r}")
-    value = getattr(importlib.import_module(f".{module}", __name__), name)
-    globals()[name] = value
-    return value
-
-
-def __dir__() -> list[str]:
-    return sorted(__all__)
+__getattr__, __dir__ = lazy_exports(__name__, _LAZY)

@@ -131,7 +131,7 @@ def extract_messages(package_dir: Path | None = None) -> dict[str, list[str]]:
 
     found: dict[str, list[str]] = {}
     root = package_dir or Path(__file__).resolve().parent
-    for path in sorted(root.glob("*.py")):
+    for path in sorted(root.rglob("*.py")):
         tree = ast.parse(path.read_text(encoding="utf-8"))
         for node in ast.walk(tree):
             if not isinstance(node, ast.Call) or not node.args:
@@ -139,7 +139,7 @@ def extract_messages(package_dir: Path | None = None) -> dict[str, list[str]]:
             name = node.func.id if isinstance(node.func, ast.Name) else getattr(node.func, "attr", "")
             first = node.args[0]
             if name in KEYWORDS and isinstance(first, ast.Constant) and isinstance(first.value, str) and first.value:
-                found.setdefault(first.value, []).append(f"{path.name}:{node.lineno}")
+                found.setdefault(first.value, []).append(f"{path.relative_to(root).as_posix()}:{node.lineno}")
     return found
 
 

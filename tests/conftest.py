@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from coverage.region import BUNDLED_REGION, load_region
+from coverage.inputs.region import BUNDLED_REGION, load_region
 
 FIXTURES = Path(__file__).parent / "fixtures"
 

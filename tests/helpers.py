@@ -7,9 +7,9 @@ import numpy as np
 import pandas as pd
 from shapely.geometry import Point, box
 
-from coverage.config import load_facility_types, load_profiles
-from coverage.network import network_from_tables
-from coverage.region import Region
+from coverage.inputs.config import load_facility_types, load_profiles
+from coverage.inputs.network import network_from_tables
+from coverage.inputs.region import Region
 
 LON0, LAT0 = 105.0, 38.0
 M_PER_DEG_LON = 111_320 * np.cos(np.radians(LAT0))

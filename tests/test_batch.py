@@ -13,8 +13,8 @@ import pandas as pd
 import pytest
 from shapely.geometry import Point, box
 
-from coverage.batch import BatchOptions, find_regions, rollup, run_batch
-from coverage.region import BUNDLED_REGION
+from coverage.inputs.region import BUNDLED_REGION
+from coverage.pipeline.batch import BatchOptions, find_regions, rollup, run_batch
 
 from .helpers import at
 from .test_init import Osm
@@ -165,7 +165,7 @@ def test_split_one_extract_by_units(tmp_path):
     assert list(f["id"]) == ["clinic"]
     assert list(gpd.read_file(west_dir / "settlements.geojson")["id"]) == ["w1"]
     # Roads: the way 50 km north is in neither unit's file.
-    from coverage.io import read_osm_roads
+    from coverage.inputs._osmfile import read_osm_roads
 
     roads = read_osm_roads(west_dir / "roads.osm.pbf", tag_keys=("highway",))
     assert roads.lat.max() < at(0, 10_000)[1]

@@ -14,7 +14,8 @@ from pathlib import Path
 
 import pytest
 
-from coverage.standards import BASES, load_catalogue
+from coverage.standards._base import BASES
+from coverage.standards.catalogue import load_catalogue
 
 SEED = Path(__file__).resolve().parent.parent.parent / "shared" / "seed"
 RAW = tomllib.loads(resources.files("coverage").joinpath("data", "standards", "plan.toml").read_text(encoding="utf-8"))

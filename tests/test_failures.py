@@ -18,13 +18,14 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from coverage.assessment import assess_access
-from coverage.cli import main
-from coverage.config import load_profiles
+from coverage.cli._main import main
 from coverage.gcj02 import wgs84_to_gcj02
-from coverage.network import network_from_tables
-from coverage.routing import build_routing_graph, nearest_facility
-from coverage.standards import AccessStandard
+from coverage.inputs.config import load_profiles
+from coverage.inputs.network import network_from_tables
+from coverage.standards.assessment import assess_access
+from coverage.standards.catalogue import AccessStandard
+from coverage.travel._graph import build_routing_graph
+from coverage.travel._search import nearest_facility
 
 from .conftest import FIXTURES
 from .helpers import make_region, star_network
@@ -453,7 +454,7 @@ def test_segment_distances_of_the_gcj02_check_equal_shapely(spread):
     """The KD-tree distance to the nearest road segment is exact: shapely's R-tree gives the same."""
     import shapely
 
-    from coverage.region import _SegmentDistance
+    from coverage.inputs._roads import _SegmentDistance
 
     rng = np.random.default_rng(int(spread))
     a = rng.uniform(0, 20_000, (5000, 2))
@@ -650,7 +651,7 @@ def test_a_folder_in_the_way_changes_nothing(tmp_path, capsys):
 
 
 def test_a_failure_halfway_through_the_swap_restores_every_file(tmp_path, monkeypatch):
-    from coverage import io as cio
+    from coverage import writing as cio
 
     out = tmp_path / "out"
     out.mkdir()
@@ -800,7 +801,7 @@ def test_fixture_files_exist():
 @pytest.mark.parametrize("sep", [",", ";", "\t"])
 def test_csv_separators_that_excel_writes_are_read_alike(tmp_path, sep):
     """Excel saves ';' in many locales and tab for "Unicode text": the same table either way."""
-    from coverage.io import read_layer
+    from coverage.inputs._layers import read_layer
 
     rows = [["id", "name", "lon", "lat", "population"], ["S1", "乌兰, 嘎查", "105.1", "37.8", "1,200"]]
     path = tmp_path / "s.csv"
@@ -821,8 +822,8 @@ def test_in_region_reads_yes_no_words_and_falls_back_to_the_location():
     """true/false, 1/0, yes/no, 是/否 are read; an empty cell is decided by the boundary, as without the column."""
     import shapely
 
-    from coverage.config import load_facility_types
-    from coverage.validate import validate_facilities
+    from coverage.inputs.config import load_facility_types
+    from coverage.inputs.validate import validate_facilities
 
     box = shapely.box(105.0, 37.0, 106.0, 38.0)
     raw = gpd.GeoDataFrame(

@@ -11,14 +11,16 @@ import numpy as np
 import pyrosm
 import pytest
 
-from coverage import io
-from coverage.cli import main
-from coverage.config import load_facility_types
+from coverage.cli._main import main
 from coverage.errors import InputValidationError, NoCrsError, RoadNetworkError
 from coverage.gcj02 import gcj02_to_wgs84, wgs84_to_gcj02
-from coverage.network import build_road_network
-from coverage.region import load_region
-from coverage.validate import validate_facilities, validate_settlements
+from coverage.inputs import _roads
+from coverage.inputs._layers import read_layer
+from coverage.inputs._osmfile import read_osm_roads
+from coverage.inputs.config import load_facility_types
+from coverage.inputs.network import build_road_network
+from coverage.inputs.region import load_region
+from coverage.inputs.validate import validate_facilities, validate_settlements
 
 from .conftest import FIXTURES
 
@@ -150,9 +152,9 @@ def test_road_network_is_clipped_and_projected(tengger):
 
 @pytest.mark.parametrize("name", ["test_pbf", "helsinki_pbf"])
 def test_pbf_roads_load(name):
-    from coverage.osm import load_osm_rules
+    from coverage.inputs.osm_rules import load_osm_rules
 
-    raw = io.read_osm_roads(pyrosm.get_data(name), tag_keys=load_osm_rules().tag_keys())
+    raw = read_osm_roads(pyrosm.get_data(name), tag_keys=load_osm_rules().tag_keys())
     net = build_road_network(raw)
     assert net.n_edges > 300 and net.n_ways > 300
     # Segment lengths are geodesic between their end nodes (checked against an independent projection: the
@@ -170,7 +172,7 @@ def test_osm_xml_without_roads_is_a_clear_error(tmp_path):
         encoding="utf-8",
     )
     with pytest.raises(RoadNetworkError, match="no roads"):
-        io.read_osm_roads(osm, tag_keys=("highway",))
+        read_osm_roads(osm, tag_keys=("highway",))
 
 
 # --- validation: each case, with its message --------------------------------------------
@@ -179,7 +181,7 @@ def test_osm_xml_without_roads_is_a_clear_error(tmp_path):
 def _settlement_problems(name, **kw):
     path = BROKEN / name
     with pytest.raises(InputValidationError) as err:
-        raw = io.read_layer(path)
+        raw = read_layer(path)
         validate_settlements(raw, source=str(path), **kw)
     return [str(p) for p in err.value.problems]
 
@@ -225,12 +227,12 @@ def test_empty_layer():
 
 def test_no_crs():
     with pytest.raises(NoCrsError, match="no coordinate reference system"):
-        io.read_layer(BROKEN / "no_crs.shp")
+        read_layer(BROKEN / "no_crs.shp")
 
 
 def test_projected_coordinates_declared_as_wgs84():
     with pytest.raises(InputValidationError, match="these are projected metres"):
-        io.read_layer(BROKEN / "projected_as_wgs84.geojson")
+        read_layer(BROKEN / "projected_as_wgs84.geojson")
 
 
 def test_wrong_and_empty_geometry():
@@ -243,12 +245,12 @@ def test_wrong_and_empty_geometry():
 
 
 def test_gb18030_csv_is_read():
-    raw = io.read_layer(BROKEN / "gb18030_encoding.csv")
+    raw = read_layer(BROKEN / "gb18030_encoding.csv")
     assert raw["name_zh"].iloc[0] == "乌兰哈达嘎查"
 
 
 def test_unknown_facility_type_suggests_nearest():
-    raw = io.read_layer(BROKEN / "unknown_facility_type.csv")
+    raw = read_layer(BROKEN / "unknown_facility_type.csv")
     with pytest.raises(InputValidationError) as err:
         validate_facilities(raw, source="f.csv", facility_types=load_facility_types())
     (p,) = err.value.problems
@@ -260,7 +262,7 @@ def test_unknown_facility_type_suggests_nearest():
 def test_gcj02_option_moves_points_back(tmp_path):
     csv = tmp_path / "s.csv"
     csv.write_text("id,class,population,lon,lat\nS1,town,1,105.39867,37.889978\n", encoding="utf-8")
-    p = io.read_layer(csv, coords="gcj02").geometry.iloc[0]
+    p = read_layer(csv, coords="gcj02").geometry.iloc[0]
     assert abs(p.x - 105.394479) < 2e-6 and abs(p.y - 37.889292) < 2e-6
 
 
@@ -304,7 +306,7 @@ def test_info_in_chinese(capsys):
 
 def test_user_files_with_pyrosm_roads(tmp_path, bundled_dir):
     """A user's own files: points as CSV, roads as .osm.pbf (Finland test extract)."""
-    raw = io.read_osm_roads(pyrosm.get_data("test_pbf"), tag_keys=("highway",))
+    raw = read_osm_roads(pyrosm.get_data("test_pbf"), tag_keys=("highway",))
     lon, lat = np.median(raw.lon), np.median(raw.lat)
     (tmp_path / "s.csv").write_text(f"id,class,population,lon,lat\nA,town,10,{lon},{lat}\n", encoding="utf-8")
     (tmp_path / "f.csv").write_text(f"id,type,lon,lat\nF,school,{lon + 0.01},{lat}\n", encoding="utf-8")
@@ -332,17 +334,17 @@ def test_network_cache_is_reused_and_keyed_by_content(tmp_path, bundled_dir, mon
     first = load_region(region_dir, cache_dir=cache)
     assert len(list(cache.glob("*.npz"))) == 1
     # The second load must not read the road file at all: make reading it fail.
-    real_reader = io.read_osm_roads
+    real_reader = _roads.read_osm_roads
 
     def no_reading(*args, **kwargs):
         raise AssertionError("the road file was read although the cache holds it")
 
-    monkeypatch.setattr(io, "read_osm_roads", no_reading)
+    monkeypatch.setattr(_roads, "read_osm_roads", no_reading)
     again = load_region(region_dir, cache_dir=cache)
     for key, value in first.network.to_arrays().items():
         np.testing.assert_array_equal(value, again.network.to_arrays()[key], err_msg=key)
     # Change the road file: a new cache entry, and the new data is used.
-    monkeypatch.setattr(io, "read_osm_roads", real_reader)
+    monkeypatch.setattr(_roads, "read_osm_roads", real_reader)
     text = (region_dir / "roads.osm").read_text(encoding="utf-8").replace('v="track"', 'v="unclassified"')
     (region_dir / "roads.osm").write_text(text, encoding="utf-8")
     changed = load_region(region_dir, cache_dir=cache)

@@ -11,11 +11,14 @@ import scipy.sparse as sp
 from scipy.optimize import OptimizeResult
 
 from coverage import siting
-from coverage.assessment import MET, NOT_MET, NOT_TESTED, assess
-from coverage.cli import main
-from coverage.report import fmt_against, fmt_share, headline, scorecard_frame, worst_text
-from coverage.standards import load_catalogue
-from coverage.terminal import scorecard_text
+from coverage.cli._main import main
+from coverage.outputs.report import headline, scorecard_frame, worst_text
+from coverage.outputs.terminal import scorecard_text
+from coverage.siting import _covering, _median
+from coverage.standards._base import MET, NOT_MET, NOT_TESTED
+from coverage.standards.assessment import assess
+from coverage.standards.catalogue import load_catalogue
+from coverage.text import fmt_against, fmt_share
 
 
 def catalogue(region):
@@ -137,6 +140,12 @@ def fake_milp(status: int, message: str):
     return run
 
 
+def patch_milp(monkeypatch, fake):
+    """Replace HiGHS in every model module."""
+    for module in (_covering, _median):
+        monkeypatch.setattr(module, "milp", fake)
+
+
 def instance(seed=3, n=60, m=20):
     rng = np.random.default_rng(seed)
     cover = sp.csr_array(rng.random((n, m)) < 0.15)
@@ -145,7 +154,7 @@ def instance(seed=3, n=60, m=20):
 
 def test_lscp_without_a_solution_answers_greedily_and_says_so(monkeypatch):
     cover, w = instance()
-    monkeypatch.setattr(siting, "milp", fake_milp(1, "Time limit reached"))
+    patch_milp(monkeypatch, fake_milp(1, "Time limit reached"))
     res = siting.solve_lscp(cover, w, time_limit_s=0.001)
     assert res.solved and len(res.sites) > 0 and not res.proven_optimal
     assert res.method == "greedy-set-cover" and res.solver_message == "Time limit reached"
@@ -156,7 +165,7 @@ def test_lscp_without_a_solution_answers_greedily_and_says_so(monkeypatch):
 
 def test_lscp_infeasible_is_no_answer_not_zero_sites(monkeypatch):
     cover, w = instance()
-    monkeypatch.setattr(siting, "milp", fake_milp(2, "Infeasible"))
+    patch_milp(monkeypatch, fake_milp(2, "Infeasible"))
     res = siting.solve_lscp(cover, w)
     assert not res.solved and res.sites == () and math.isnan(res.objective) and not res.proven_optimal
     assert res.status.text() == "infeasible (HiGHS)"
@@ -168,7 +177,7 @@ def test_pmedian_without_a_solution_answers_greedily(monkeypatch):
     rng = np.random.default_rng(1)
     times = sp.coo_array(np.where(rng.random((30, 8)) < 0.5, rng.uniform(1, 100, (30, 8)), 0))
     w = rng.integers(1, 50, 30).astype(float)
-    monkeypatch.setattr(siting, "milp", fake_milp(1, "Time limit reached"))
+    patch_milp(monkeypatch, fake_milp(1, "Time limit reached"))
     res = siting.solve_pmedian(times, w, 2, penalty=300.0)
     assert res.solved and len(res.sites) == 2 and not res.proven_optimal and res.bound <= res.objective + 1e-9
 
@@ -184,7 +193,7 @@ def test_pcenter_is_not_proven_when_a_set_cover_inside_is_not(monkeypatch):
         res = real(cover, *args, **kwargs)
         return dataclasses.replace(res, proven_optimal=False, objective=res.objective + 99)  # "stopped at its limit"
 
-    monkeypatch.setattr(siting, "solve_lscp", unproven)
+    monkeypatch.setattr(_median, "solve_lscp", unproven)
     res = siting.solve_pcenter(times, 2, penalty=300.0)
     assert not res.proven_optimal and "not proven" in res.status.text()
     assert any("smaller worst case may exist" in n.text() for n in res.notes)
@@ -203,7 +212,7 @@ def test_mclp_at_a_tiny_time_limit_reports_the_gap():
 
 
 def test_site_cli_says_when_there_is_no_answer(monkeypatch, capsys, tmp_path):
-    monkeypatch.setattr(siting, "milp", fake_milp(2, "Infeasible"))
+    patch_milp(monkeypatch, fake_milp(2, "Infeasible"))
     rc = main(["site", "--standard", "medical-pastoral-2h", "--model", "lscp", "--no-cache", "--out", str(tmp_path / "o")])
     out = capsys.readouterr().out
     assert rc == 0 and "no answer (infeasible (HiGHS))" in out.splitlines()[0]
@@ -214,7 +223,7 @@ def test_site_cli_says_when_there_is_no_answer(monkeypatch, capsys, tmp_path):
 def test_siting_refuses_a_standard_with_no_people_to_weigh(tengger, value):
     """With populations all zero (or unknown) every candidate 'adds nothing': a refusal, not '0 sites add coverage'."""
     from coverage.errors import CoverageError
-    from coverage.planning import site_for_standards
+    from coverage.siting.planning import site_for_standards
 
     s = tengger.settlements.copy()
     s["population"] = value
@@ -226,7 +235,7 @@ def test_siting_refuses_a_standard_with_no_people_to_weigh(tengger, value):
 
 def test_a_facility_of_quantity_zero_is_no_facility_for_access_either(tengger):
     """Presence sums quantities; access must agree: a row with quantity 0 (closed, planned) reaches nobody."""
-    from coverage.travel import eligible_facilities
+    from coverage.travel._seam import eligible_facilities
 
     f = tengger.facilities.copy()
     types = ["health_centre", "village_clinic", "hospital"]

@@ -56,11 +56,11 @@ ALLOWED_WORDS |= {"mclp", "lscp", "pmedian", "pcenter", "milp", "greedy", "trivi
 
 def _keys() -> set[str]:
     """Facility type keys, class and level keys, profile names: ids, allowed in any language."""
-    from coverage.config import load_facility_types, load_profiles, load_vocabulary
-    from coverage.standards import FACILITY_FIELDS, SETTLEMENT_FIELDS
+    from coverage.inputs.config import load_facility_types, load_profiles, load_vocabulary
+    from coverage.standards.catalogue import FACILITY_FIELDS, SETTLEMENT_FIELDS
 
     vocab = load_vocabulary()
-    from coverage.osm import load_osm_rules
+    from coverage.inputs.osm_rules import load_osm_rules
 
     fields = {*FACILITY_FIELDS, *SETTLEMENT_FIELDS, "source"}  # column names of the data
     highways = load_osm_rules().known_highways  # OSM tag values
@@ -166,7 +166,7 @@ def test_warnings_are_shown_in_chinese_without_changing_the_record():
     """The CLI's log formatter translates a copy: other handlers (a notebook's, pytest's) still see the English record."""
     import logging
 
-    from coverage.cli import _InLanguage
+    from coverage.cli._main import _InLanguage
 
     record = logging.LogRecord(
         "coverage.io",

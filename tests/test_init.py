@@ -14,15 +14,16 @@ import rasterio
 from pyproj import Geod, Transformer
 from rasterio.transform import from_origin
 
-from coverage.init_region import (
+from coverage.inputs._osmfile import read_osm_features
+from coverage.inputs._rasters import read_population_raster
+from coverage.inputs.init_region import (
     facilities_from_osm,
     load_osm_facility_rules,
     parse_population,
     settlements_from_osm,
     units_from_osm,
 )
-from coverage.io import read_osm_features, read_population_raster
-from coverage.population import cells_as_settlements, population_from_cells
+from coverage.inputs.population import cells_as_settlements, population_from_cells
 
 from .helpers import at
 

@@ -10,10 +10,14 @@ from pathlib import Path
 
 import pytest
 
-from coverage.assessment import assess
-from coverage.cli import main
-from coverage.maps import access_map, map_file_names, overview_map, render_html, unit_map, write_report_and_maps
-from coverage.standards import load_catalogue
+from coverage.cli._main import main
+from coverage.outputs.maps._index import map_file_names, write_report_and_maps
+from coverage.outputs.maps._leaflet import render_html
+from coverage.outputs.maps.access import access_map
+from coverage.outputs.maps.overview import overview_map
+from coverage.outputs.maps.units import unit_map
+from coverage.standards.assessment import assess
+from coverage.standards.catalogue import load_catalogue
 
 HOSTILE = "<img src=x onerror=alert(1)>\"'&\n\u202eRTL 🐪"
 SCREENSHOTS = Path(__file__).resolve().parent.parent / "artifacts" / "screenshots"
@@ -230,8 +234,9 @@ def assert_legend_clear_of_scale(page, name: str) -> None:
 @pytest.mark.browser
 def test_site_map_and_chinese_report_in_chromium(browser, tmp_path, tengger):
     """The site map: proposed stars, a before/after switch that repaints the settlements; the Chinese report."""
-    from coverage.maps import save_map, siting_map
-    from coverage.planning import proposed_facilities, site_for_standards
+    from coverage.outputs.maps._leaflet import save_map
+    from coverage.outputs.maps.siting import siting_map
+    from coverage.siting.planning import proposed_facilities, site_for_standards
 
     cat = catalogue(tengger)
     before = assess(tengger, cat.select(["medical-pastoral-2h"]))
@@ -271,7 +276,7 @@ def test_site_map_and_chinese_report_in_chromium(browser, tmp_path, tengger):
 
 @pytest.mark.browser
 def test_hostile_names_show_as_text_in_chromium(browser, hostile_assessment, tmp_path):
-    from coverage.maps import save_map
+    from coverage.outputs.maps._leaflet import save_map
 
     path = tmp_path / "hostile.html"
     save_map(access_map(hostile_assessment, "medical-pastoral-2h"), path)
@@ -291,7 +296,8 @@ def test_default_leaflet_marker_image_resolves_offline(browser, assessment, tmp_
     """Leaflet's own marker (its images inlined as data URIs) still shows when Leaflet is inlined."""
     import folium
 
-    from coverage.maps import base_map, save_map
+    from coverage.outputs.maps._layers import base_map
+    from coverage.outputs.maps._leaflet import save_map
 
     m = base_map(assessment, title="marker")
     folium.Marker([37.89, 105.39]).add_to(m)

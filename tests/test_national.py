@@ -13,10 +13,11 @@ import pytest
 from pyproj import Geod
 from shapely.geometry import Point, box
 
-from coverage.assessment import MET, NOT_MET, NOT_TESTED, assess
-from coverage.config import load_vocabulary, vocabulary_from_table
 from coverage.errors import CatalogueError
-from coverage.standards import load_catalogue
+from coverage.inputs.config import load_vocabulary, vocabulary_from_table
+from coverage.standards._base import MET, NOT_MET, NOT_TESTED
+from coverage.standards.assessment import assess
+from coverage.standards.catalogue import load_catalogue
 
 from .helpers import at, make_region, star_network
 
@@ -295,8 +296,8 @@ def test_straight_line_mode_says_so_in_every_output(county, tmp_path):
 
 
 def test_straight_line_service_area_is_a_circle():
-    from coverage.config import load_profiles
-    from coverage.travel import StraightTravel
+    from coverage.inputs.config import load_profiles
+    from coverage.travel._straight import StraightTravel
 
     walk = load_profiles()["walk"]
     model = StraightTravel(walk)

@@ -18,13 +18,14 @@ from xml.sax.saxutils import quoteattr
 import numpy as np
 import pytest
 
-from coverage import io
-from coverage.config import Profile, load_profiles
 from coverage.errors import RoadNetworkError
-from coverage.network import build_road_network
-from coverage.osm import load_osm_rules, parse_maxspeed
-from coverage.region import report_exclusions
-from coverage.routing import build_routing_graph, nearest_facility
+from coverage.inputs._osmfile import read_osm_roads
+from coverage.inputs._roads import report_exclusions
+from coverage.inputs.config import Profile, load_profiles
+from coverage.inputs.network import build_road_network
+from coverage.inputs.osm_rules import load_osm_rules, parse_maxspeed
+from coverage.travel._graph import build_routing_graph
+from coverage.travel._search import nearest_facility
 
 RULES = load_osm_rules()
 LENGTH = 6_378_137.0 * math.radians(0.01)  # metres along the equator
@@ -56,7 +57,7 @@ def times(tmp_path, tags: dict, profile: Profile = DRIVE) -> tuple[float, float]
     """(forward, backward) seconds along the tested way, through the real reader and routing."""
     path = tmp_path / "rule.osm"
     path.write_text(osm_xml([tags, ANCHOR]), encoding="utf-8")
-    net = build_road_network(io.read_osm_roads(path, tag_keys=RULES.tag_keys()))
+    net = build_road_network(read_osm_roads(path, tag_keys=RULES.tag_keys()))
     g = build_routing_graph(net, profile, RULES)
     west, east = [[0.0, 0.0]], [[0.01, 0.0]]
     fwd = nearest_facility(g, west, east).seconds[0]
@@ -73,7 +74,7 @@ def check(tmp_path, tags, want_fwd, want_bwd, profile=DRIVE):
 def test_length_is_the_equator_arc(tmp_path):
     path = tmp_path / "a.osm"
     path.write_text(osm_xml([{"highway": "secondary"}]), encoding="utf-8")
-    net = build_road_network(io.read_osm_roads(path, tag_keys=RULES.tag_keys()))
+    net = build_road_network(read_osm_roads(path, tag_keys=RULES.tag_keys()))
     assert net.length_m[0] == pytest.approx(LENGTH, rel=1e-12)
     assert LENGTH == pytest.approx(1113.1949, abs=1e-4)
 
@@ -197,7 +198,7 @@ def test_left_out_ways_are_reported_once(tmp_path, caplog):
         ),
         encoding="utf-8",
     )
-    net = build_road_network(io.read_osm_roads(path, tag_keys=RULES.tag_keys()))
+    net = build_road_network(read_osm_roads(path, tag_keys=RULES.tag_keys()))
     with caplog.at_level(logging.WARNING):
         lines = report_exclusions(path, net, RULES)
     assert len([r for r in caplog.records if str(path) in r.getMessage()]) == 1
@@ -210,7 +211,7 @@ def test_left_out_ways_are_reported_once(tmp_path, caplog):
 def test_an_extract_with_only_excluded_ways_is_a_clear_error(tmp_path):
     path = tmp_path / "site.osm"
     path.write_text(osm_xml([{"highway": "construction"}]), encoding="utf-8")
-    net = build_road_network(io.read_osm_roads(path, tag_keys=RULES.tag_keys()))
+    net = build_road_network(read_osm_roads(path, tag_keys=RULES.tag_keys()))
     with pytest.raises(RoadNetworkError, match="no road in the network is usable by the 'drive' profile"):
         build_routing_graph(net, DRIVE, RULES)
 
@@ -304,7 +305,7 @@ def test_negative_ids_read_like_positive_ones(tmp_path):
     for sign in ("", "-"):
         path = tmp_path / f"ids{sign}.osm"
         path.write_text(_renumbered(text, sign), encoding="utf-8")
-        nets.append(build_road_network(io.read_osm_roads(path, tag_keys=RULES.tag_keys())))
+        nets.append(build_road_network(read_osm_roads(path, tag_keys=RULES.tag_keys())))
     pos, neg = nets
     assert neg.n_edges == pos.n_edges == 2
     order = np.argsort(-neg.osmid)  # -1, -2, ... against 1, 2, ...
@@ -324,6 +325,6 @@ def test_vertices_outside_the_globe_are_left_out_with_a_warning(tmp_path, caplog
     path = tmp_path / "bad.osm"
     path.write_text(text, encoding="utf-8")
     with caplog.at_level(logging.WARNING):
-        net = build_road_network(io.read_osm_roads(path, tag_keys=RULES.tag_keys()))
+        net = build_road_network(read_osm_roads(path, tag_keys=RULES.tag_keys()))
     assert net.n_edges == 1 and set(net.lat) == {0.0}
     assert any("outside -180..180 / -90..90" in r.getMessage() and str(path) in r.getMessage() for r in caplog.records)

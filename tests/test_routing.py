@@ -13,20 +13,14 @@ import pyrosm
 import pytest
 import shapely
 
-from coverage import io
-from coverage.config import Profile, load_profiles
 from coverage.geodesy import GEOD
-from coverage.network import build_road_network, network_from_tables
-from coverage.osm import load_osm_rules
-from coverage.routing import (
-    build_routing_graph,
-    nearest_facility,
-    nearest_facility_nodes,
-    service_area,
-    snap_points,
-    travel_time_matrix,
-)
-from coverage.travel import lonlat
+from coverage.inputs._osmfile import read_osm_roads
+from coverage.inputs.config import Profile, load_profiles
+from coverage.inputs.network import build_road_network, network_from_tables
+from coverage.inputs.osm_rules import load_osm_rules
+from coverage.travel._graph import build_routing_graph, snap_points
+from coverage.travel._seam import lonlat
+from coverage.travel._search import nearest_facility, nearest_facility_nodes, service_area, travel_time_matrix
 
 from .reference import network_graph, reference_times, way_speeds
 
@@ -40,7 +34,7 @@ def random_points(net, n, rng, spread_deg=0.008):
 
 
 def read(path):
-    return build_road_network(io.read_osm_roads(path, tag_keys=RULES.tag_keys()))
+    return build_road_network(read_osm_roads(path, tag_keys=RULES.tag_keys()))
 
 
 @pytest.fixture(scope="module")
@@ -369,12 +363,13 @@ def test_reference_graph_is_what_the_rules_say(tengger):
 @pytest.mark.parametrize("clustered", [True, False])
 def test_bounded_matrix_equals_the_full_search(cutoff_s, clustered, monkeypatch):
     # Each chunk of nearby destinations searches only what cutoff x top speed can reach: same pairs, same times.
-    import coverage.routing as routing
+    import coverage.travel._graph as graphs
+    import coverage.travel._search as routing
     from bench.synthetic import grid_network, random_node_points
-    from coverage.config import load_profiles
+    from coverage.inputs.config import load_profiles
 
     net = grid_network(90, seed=11)
-    graph = routing.build_routing_graph(net, load_profiles()["drive"])
+    graph = graphs.build_routing_graph(net, load_profiles()["drive"])
     rng = np.random.default_rng(3)
     centre = np.array([net.lon.mean(), net.lat.mean()])
     origins = random_node_points(net, 400, seed=1)
@@ -393,7 +388,7 @@ def test_bounded_matrix_equals_the_full_search(cutoff_s, clustered, monkeypatch)
 
 def test_snaps_are_remembered_per_graph_and_read_only():
     """Every standard snaps the same settlements: the graph answers again without searching, and the answer cannot be edited."""
-    from coverage.routing import snap_points
+    from coverage.travel._graph import snap_points
 
     from .helpers import star_network
 

@@ -10,23 +10,15 @@ import pandas as pd
 import pytest
 import scipy.sparse as sp
 
-from coverage.cli import main
+from coverage.cli._main import main
 from coverage.errors import CatalogueError
-from coverage.planning import site_for_standards
-from coverage.scenario import apply_scenario, compare, load_scenario
-from coverage.siting import (
-    best_times,
-    covered_weight,
-    dominated_candidates,
-    greedy_mclp,
-    merge_identical_rows,
-    pmedian_value,
-    solve_lscp,
-    solve_mclp,
-    solve_pcenter,
-    solve_pmedian,
-)
-from coverage.standards import load_catalogue
+from coverage.inputs.scenario import apply_scenario, load_scenario
+from coverage.siting._covering import solve_lscp, solve_mclp
+from coverage.siting._median import best_times, pmedian_value, solve_pcenter, solve_pmedian
+from coverage.siting._reduce import covered_weight, dominated_candidates, greedy_mclp, merge_identical_rows
+from coverage.siting.planning import site_for_standards
+from coverage.standards.catalogue import load_catalogue
+from coverage.standards.compare import compare
 
 
 def random_instance(seed, n=40, m=14, density=0.15):
@@ -150,7 +142,7 @@ def covered_with(region, std, site_lonlat, ftype="village_clinic") -> float:
     newly within the standard (a different code path from the siting matrix)."""
     from shapely.geometry import Point
 
-    from coverage.assessment import assess_access
+    from coverage.standards.assessment import assess_access
 
     before = assess_access(region, std)
     f = region.facilities
@@ -245,7 +237,7 @@ def test_site_cli_other_models(model, tmp_path, tengger):
 
 
 def test_scenario_close_road_and_add_clinic(tengger, tmp_path):
-    from coverage.assessment import assess
+    from coverage.standards.assessment import assess
 
     cat = plan_catalogue(tengger).select(["medical-pastoral-2h"])
     before = assess(tengger, cat)
@@ -309,7 +301,7 @@ def test_check_with_scenario_cli(tmp_path, capsys):
 
 
 def test_lagrangian_bound_is_valid_and_close_to_the_lp():
-    from coverage.siting import lagrangian_bound
+    from coverage.siting._reduce import lagrangian_bound
 
     rng = np.random.default_rng(5)
     cover = sp.csr_array(rng.random((600, 150)) < 0.03)
@@ -325,7 +317,7 @@ def test_lagrangian_bound_is_valid_and_close_to_the_lp():
 
 def test_relocating_existing_facilities(tengger):
     """With relocation, the in-zone medical facilities may move: as many sites can do no worse than today."""
-    from coverage.assessment import assess
+    from coverage.standards.assessment import assess
 
     cat = plan_catalogue(tengger)
     f = tengger.facilities
@@ -343,7 +335,7 @@ def test_relocating_existing_facilities(tengger):
 def test_exclusion_areas_remove_candidates(tengger):
     from shapely.geometry import box
 
-    from coverage.planning import candidate_sites
+    from coverage.siting.planning import candidate_sites
 
     all_c = candidate_sites(tengger, "settlements")
     west = gpd.GeoDataFrame(geometry=[box(104.0, 37.0, 105.0, 39.0)], crs="EPSG:4326")
@@ -352,7 +344,7 @@ def test_exclusion_areas_remove_candidates(tengger):
 
 
 def test_equivalent_sites_move_to_the_nearest():
-    from coverage.planning import nearest_equivalent_sites
+    from coverage.siting.planning import nearest_equivalent_sites
 
     # Rows 0-1 are covered by candidates 0, 1 and 2; candidate 2 is nearest to them; row 2 only by candidate 3.
     times = sp.csr_array(np.array([[50.0, 30.0, 5.0, 0], [60.0, 40.0, 5.0, 0], [0, 0, 0, 10.0]]))

@@ -10,10 +10,11 @@ import pandas as pd
 import pytest
 from pyproj import Geod
 
-from coverage.assessment import MET, NOT_MET, NOT_TESTED, assess, assess_access, assess_presence, assess_ratio
-from coverage.cli import main
+from coverage.cli._main import main
 from coverage.errors import CatalogueError
-from coverage.standards import AccessStandard, PresenceStandard, Quantity, RatioStandard, Requirement, load_catalogue
+from coverage.standards._base import MET, NOT_MET, NOT_TESTED
+from coverage.standards.assessment import assess, assess_access, assess_presence, assess_ratio
+from coverage.standards.catalogue import AccessStandard, PresenceStandard, Quantity, RatioStandard, Requirement, load_catalogue
 
 from .helpers import at, make_region, star_network
 
@@ -363,7 +364,7 @@ def test_chinese_scorecard(capsys):
 
 
 def test_indicator_table_measures_from_the_ratio_standards(tengger):
-    from coverage.report import indicator_table
+    from coverage.outputs.summary import indicator_table
 
     a = assess(tengger, load_catalogue(vocabulary=tengger.vocabulary, facility_types=tengger.facility_types))
     table = indicator_table(a).set_index("indicator")

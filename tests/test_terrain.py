@@ -16,19 +16,11 @@ from pyproj import Transformer
 from rasterio.transform import from_origin
 from shapely.geometry import LineString, Point
 
-from coverage.config import load_profiles
-from coverage.network import network_from_tables
-from coverage.routing import build_routing_graph
-from coverage.terrain import (
-    Grid,
-    LandCoverTable,
-    TerrainInputs,
-    TerrainTravel,
-    fused_graph,
-    isotropic_tobler_factor,
-    speed_surface,
-    tobler_kmh,
-)
+from coverage.inputs.config import load_profiles
+from coverage.inputs.landcover import LandCoverTable, TerrainInputs
+from coverage.inputs.network import network_from_tables
+from coverage.travel._graph import build_routing_graph
+from coverage.travel._terrain import Grid, TerrainTravel, fused_graph, isotropic_tobler_factor, speed_surface, tobler_kmh
 
 CRS = "EPSG:32648"
 X0, Y0, CELL = 500_000.0, 4_210_000.0, 100.0
@@ -139,7 +131,7 @@ def test_uniform_surface_is_the_octile_distance_and_within_8_percent_of_straight
 
 
 def _barrier_setup(tmp_path, crossing: bool):
-    from coverage.io import read_population_raster  # noqa: F401  (rasterio import path exercised)
+    from coverage.inputs._rasters import read_population_raster  # noqa: F401  (rasterio import path exercised)
 
     h, w = 30, 40
     path = tmp_path / "lc.tif"
@@ -163,7 +155,7 @@ def _barrier_setup(tmp_path, crossing: bool):
 
 
 def _class(value, kmh):
-    from coverage.terrain import LandCoverClass
+    from coverage.inputs.landcover import LandCoverClass
 
     return LandCoverClass(value, "类", "class", {"walk": kmh, "drive": kmh})
 
@@ -310,7 +302,7 @@ def test_site_on_terrain_proves_its_answer(tmp_path):
     ],
 )
 def test_terrain_input_errors(args, message):
-    from coverage.region import BUNDLED_REGION
+    from coverage.inputs.region import BUNDLED_REGION
 
     layers = ["--settlements", BUNDLED_REGION / "settlements.geojson", "--facilities", BUNDLED_REGION / "facilities.geojson"]
     proc = cli("check", *args, *(layers if "--dem" in args else []))
@@ -323,7 +315,7 @@ def test_unknown_landcover_class_is_named(tmp_path):
         lc, "w", driver="GTiff", height=2, width=2, count=1, dtype="uint8", crs="EPSG:4326", transform=from_origin(104, 39, 1, 1)
     ) as dst:
         dst.write(np.array([[30, 77], [30, 30]], "uint8"), 1)
-    from coverage.region import DEFAULT_LANDCOVER
+    from coverage.inputs.region import DEFAULT_LANDCOVER
 
     proc = cli("check", "--landcover", lc, "--landcover-speeds", DEFAULT_LANDCOVER, "--only", "medical-town-30min")
     assert proc.returncode == 2
@@ -334,7 +326,7 @@ def test_a_scenario_flood_becomes_a_barrier(tmp_path):
     # No roads, grassland everywhere; a flood line across the whole grid cuts the far camp off.
     from shapely.geometry import box as sbox
 
-    from coverage.region import DEFAULT_LANDCOVER
+    from coverage.inputs.region import DEFAULT_LANDCOVER
     from tests.helpers import at
 
     region = tmp_path / "r"
@@ -409,7 +401,7 @@ def test_a_scenario_flood_becomes_a_barrier(tmp_path):
 )
 def test_bad_landcover_tables_are_named(tmp_path, body, message):
     from coverage.errors import CatalogueError
-    from coverage.terrain import load_landcover_table
+    from coverage.inputs.landcover import load_landcover_table
 
     path = tmp_path / "lc.toml"
     path.write_text('source = "test"\n' + body, encoding="utf-8")

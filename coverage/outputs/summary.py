@@ -1,0 +1,117 @@
+"""The region summary (``coverage-plan info``) and the plan's indicator table."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from ..inputs.region import Region
+from ..standards._base import MET, NOT_TESTED
+from ..standards.assessment import Assessment
+from ..standards.catalogue import RatioStandard
+from ..text import fmt_against, fmt_count, words
+from .report import estimated_note, level_name, region_title
+
+__all__ = ["indicator_table", "region_summary_text"]
+
+
+def region_summary_text(region: Region, *, lang: str = "en") -> str:
+    """What ``coverage-plan info`` prints: counts, population, extent, what is estimated."""
+    from pyproj import Geod
+
+    from .terminal import table_text
+
+    _ = words(lang)
+    s, f = region.settlements, region.facilities
+    minx, miny, maxx, maxy = region.boundary.bounds
+    area_km2 = abs(Geod(ellps="WGS84").geometry_area_perimeter(region.boundary)[0]) / 1e6
+    lines = [
+        _("Region: {name}").format(name=region_title(region, lang)),
+        _("  boundary: {file}").format(file=region.files.get("boundary", _("(hull of the points + 5 km, estimated)"))),
+        _("  extent: {w:.3f}-{e:.3f} E, {s:.3f}-{n:.3f} N, {area} km2").format(
+            w=minx, e=maxx, s=miny, n=maxy, area=fmt_count(area_km2)
+        ),
+        "",
+        _("Settlements: {n} ({file})").format(n=len(s), file=region.files.get("settlements", "")),
+        _("  population {pop}; elderly (60+) {eld}").format(
+            pop=fmt_count(s["population"].sum()),
+            eld=fmt_count(s["elderly_population"].sum(min_count=1)) if s["elderly_population"].notna().any() else "-",
+        ),
+    ]
+    by_class = s.groupby("class")["population"].agg(["count", "sum"])
+    for klass, row in by_class.iterrows():
+        lines.append(
+            _("  {cls}: {n} settlements, population {pop}").format(
+                cls=region.vocabulary.klass(klass).name(lang), n=int(row["count"]), pop=fmt_count(row["sum"])
+            )
+        )
+    for lv in region.vocabulary.unit_levels:
+        n = int((region.units["level"] == lv).sum()) if len(region.units) else 0
+        lines.append(_("Units: {n} {level}").format(n=n, level=level_name(region, lv, lang)))
+    lines += [
+        "",
+        _("Facilities: {n} ({file}); {out} outside the region (referral)").format(
+            n=len(f), file=region.files.get("facilities", ""), out=int((~f["in_region"]).sum())
+        ),
+    ]
+    counts = f.groupby("facility_type")["quantity"].agg(["count", "sum"]).sort_index()
+    table = pd.DataFrame(
+        {
+            _("type"): counts.index,
+            _("name"): [region.facility_types[t].name(lang) for t in counts.index],
+            _("rows"): counts["count"].astype(int).to_numpy(),
+            _("quantity"): counts["sum"].map(fmt_count).to_numpy(),
+        }
+    )
+    lines.append(table_text(table))
+    net = region.network
+    if net is None:
+        lines += ["", _("Roads: none given; travel is a straight-line estimate.")]
+    else:
+        lines += [
+            "",
+            _("Roads: {n} segments, {km} km ({file})").format(
+                n=net.n_edges, km=fmt_count(net.length_m.sum() / 1000), file=region.files.get("roads", "")
+            ),
+        ]
+        by_hw = pd.Series(net.length_m / 1000).groupby(net.highway).sum().sort_values(ascending=False)
+        lines.append("  " + ", ".join(f"{k} {v:,.0f} km" for k, v in by_hw.items()))
+    lines += [
+        "",
+        _("Estimated or schematic data (from the layers' source columns): {note}.").format(note=estimated_note(region, lang)),
+    ]
+    return "\n".join(lines)
+
+
+def indicator_table(assessment: Assessment, *, lang: str = "en") -> pd.DataFrame:
+    """The plan's indicator table, with a 'measured' column where a ratio standard of the catalogue computes it.
+
+    An indicator's ``measure`` names a ratio standard (e.g. ``doctor-density``); the
+    measured value is that standard's value on the region's data, or why it is not measured.
+    """
+    from ..tables import read_toml
+
+    _ = words(lang)
+    data, _text, _label = read_toml(None, default="indicators.toml")
+    results = {r.standard.id: r for r in assessment.results if isinstance(r.standard, RatioStandard)}
+    rows = []
+    for ind in data["indicator"]:
+        measured = ""
+        r = results.get(ind.get("measure", ""))
+        if r is not None:
+            if r.verdict == NOT_TESTED:
+                measured = _("not measured: {why}").format(why=r.why.text(lang) if r.why else "")
+            else:
+                row = r.detail.iloc[0]
+                measured = fmt_against(row["value"], r.standard.min_value, row["verdict"] == MET, upper=False, decimals=2)
+        v = ind["values"]
+        rows.append(
+            {
+                _("indicator"): ind["name_zh"] if lang == "zh" else ind["name_en"],
+                "2015": v[0],
+                "2016": v[1],
+                "2017": v[2],
+                _("2020 target"): v[3],
+                _("measured from data"): measured,
+            }
+        )
+    return pd.DataFrame(rows)
