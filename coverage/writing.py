@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import logging
 import os
 import shutil
 import tempfile
@@ -19,7 +20,8 @@ import pandas as pd
 
 from .errors import OutputError
 from .i18n import Msg
-from .inputs._layers import log
+
+log = logging.getLogger(__name__)
 
 __all__ = [
     "atomic_output",

@@ -22,8 +22,8 @@ from coverage.cli._main import main
 from coverage.gcj02 import wgs84_to_gcj02
 from coverage.inputs.config import load_profiles
 from coverage.inputs.network import network_from_tables
-from coverage.standards.assessment import assess_access
-from coverage.standards.catalogue import AccessStandard
+from coverage.standards.kinds.access import AccessStandard
+from coverage.standards.kinds.access import assess as assess_access
 from coverage.travel._graph import build_routing_graph
 from coverage.travel._search import nearest_facility
 

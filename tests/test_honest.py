@@ -22,7 +22,7 @@ from coverage.text import fmt_against, fmt_share
 
 
 def catalogue(region):
-    return load_catalogue(vocabulary=region.vocabulary, facility_types=region.facility_types)
+    return load_catalogue(region=region)
 
 
 # --- three verdicts ------------------------------------------------------------------------

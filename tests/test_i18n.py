@@ -57,7 +57,7 @@ ALLOWED_WORDS |= {"mclp", "lscp", "pmedian", "pcenter", "milp", "greedy", "trivi
 def _keys() -> set[str]:
     """Facility type keys, class and level keys, profile names: ids, allowed in any language."""
     from coverage.inputs.config import load_facility_types, load_profiles, load_vocabulary
-    from coverage.standards.catalogue import FACILITY_FIELDS, SETTLEMENT_FIELDS
+    from coverage.standards._base import FACILITY_FIELDS, SETTLEMENT_FIELDS
 
     vocab = load_vocabulary()
     from coverage.inputs.osm_rules import load_osm_rules

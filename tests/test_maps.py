@@ -25,7 +25,7 @@ ASSET_LINK = re.compile(r"<(?:script|link|img)[^>]+(?:src|href)\s*=\s*[\"']?(?:h
 
 
 def catalogue(region):
-    return load_catalogue(vocabulary=region.vocabulary, facility_types=region.facility_types)
+    return load_catalogue(region=region)
 
 
 @pytest.fixture(scope="module")

@@ -17,7 +17,7 @@ from coverage.errors import CatalogueError
 from coverage.inputs.config import load_vocabulary, vocabulary_from_table
 from coverage.standards._base import MET, NOT_MET, NOT_TESTED
 from coverage.standards.assessment import assess
-from coverage.standards.catalogue import load_catalogue
+from coverage.standards.catalogue import Terms, load_catalogue
 
 from .helpers import at, make_region, star_network
 
@@ -228,15 +228,15 @@ def test_roles_resolve_per_region():
         },
         where="t",
     )
-    assert {s.applies_to for s in load_catalogue("gb50180", vocabulary=county).standards} == {("a",)}
-    assert {s.applies_to for s in load_catalogue("gb50180", vocabulary=load_vocabulary()).standards} == {("town",)}
+    assert {s.applies_to for s in load_catalogue("gb50180", region=Terms(vocabulary=county)).standards} == {("a",)}
+    assert {s.applies_to for s in load_catalogue("gb50180", region=Terms(vocabulary=load_vocabulary())).standards} == {("town",)}
 
 
 def test_region_without_roles_says_why_national_standards_are_not_tested():
     plain = vocabulary_from_table(
         {"class": [{"key": "a", "zh": "甲", "en": "a"}], "level": [{"key": "x", "zh": "县", "en": "x"}]}, where="t"
     )
-    cat = load_catalogue("gb50180", vocabulary=plain)
+    cat = load_catalogue("gb50180", region=Terms(vocabulary=plain))
     net, coords = star_network({1: 100.0})
     region = make_region(
         [{"id": "s", "lonlat": coords[1], "class": "a"}], [{"id": "f", "type": "primary_school", "lonlat": coords[0]}], net

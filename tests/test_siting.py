@@ -142,7 +142,7 @@ def covered_with(region, std, site_lonlat, ftype="village_clinic") -> float:
     newly within the standard (a different code path from the siting matrix)."""
     from shapely.geometry import Point
 
-    from coverage.standards.assessment import assess_access
+    from coverage.standards.kinds.access import assess as assess_access
 
     before = assess_access(region, std)
     f = region.facilities
@@ -157,7 +157,7 @@ def covered_with(region, std, site_lonlat, ftype="village_clinic") -> float:
 
 
 def plan_catalogue(region):
-    return load_catalogue(vocabulary=region.vocabulary, facility_types=region.facility_types)
+    return load_catalogue(region=region)
 
 
 def test_site_pastoral_2h_on_the_bundled_zone(tengger):

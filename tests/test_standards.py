@@ -12,9 +12,16 @@ from pyproj import Geod
 
 from coverage.cli._main import main
 from coverage.errors import CatalogueError
+from coverage.outputs.report import scorecard_frame
 from coverage.standards._base import MET, NOT_MET, NOT_TESTED
-from coverage.standards.assessment import assess, assess_access, assess_presence, assess_ratio
-from coverage.standards.catalogue import AccessStandard, PresenceStandard, Quantity, RatioStandard, Requirement, load_catalogue
+from coverage.standards.assessment import assess
+from coverage.standards.catalogue import load_catalogue
+from coverage.standards.kinds.access import AccessStandard
+from coverage.standards.kinds.access import assess as assess_access
+from coverage.standards.kinds.presence import PresenceStandard, Requirement
+from coverage.standards.kinds.presence import assess as assess_presence
+from coverage.standards.kinds.ratio import Quantity, RatioStandard
+from coverage.standards.kinds.ratio import assess as assess_ratio
 
 from .helpers import at, make_region, star_network
 
@@ -298,9 +305,9 @@ def test_unknown_only_id_suggests(capsys):
 
 
 def test_check_on_bundled_zone(tengger):
-    cat = load_catalogue(vocabulary=tengger.vocabulary, facility_types=tengger.facility_types)
+    cat = load_catalogue(region=tengger)
     a = assess(tengger, cat)
-    card = a.scorecard()
+    card = scorecard_frame(a)
     assert len(card) == len(cat.standards)
     assert sum(a.counts().values()) == len(cat.standards)
     # Real gaps are left in the data: the farthest gacha of Tengger Eris has no road within 30 km; it travels
@@ -366,7 +373,7 @@ def test_chinese_scorecard(capsys):
 def test_indicator_table_measures_from_the_ratio_standards(tengger):
     from coverage.outputs.summary import indicator_table
 
-    a = assess(tengger, load_catalogue(vocabulary=tengger.vocabulary, facility_types=tengger.facility_types))
+    a = assess(tengger, load_catalogue(region=tengger))
     table = indicator_table(a).set_index("indicator")
     doctors = table.loc["Practising (assistant) doctors per 1,000 residents"]
     assert (doctors["2017"], doctors["2020 target"]) == ("1.14", "1.58")

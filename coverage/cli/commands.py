@@ -89,9 +89,7 @@ def command_line() -> str:
 
 
 def _catalogue(args: argparse.Namespace, region):
-    return load_catalogue(
-        args.standards, facility_types=region.facility_types, profiles=region.profiles, vocabulary=region.vocabulary
-    )
+    return load_catalogue(args.standards, region=region)
 
 
 def _region_and_assessment(args: argparse.Namespace):

@@ -19,8 +19,6 @@ _EXPORTS = {
     "not_joined_line": ".report",
     "profile_name": ".report",
     "progress": ".terminal",
-    "reason_text": ".report",
-    "reason_texts": ".report",
     "region_summary_text": ".summary",
     "region_title": ".report",
     "report_html": ".html_report",

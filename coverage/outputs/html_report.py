@@ -10,8 +10,9 @@ import html
 
 from ..standards._base import MET, NOT_MET, NOT_TESTED
 from ..standards.assessment import Assessment
+from ..standards.kinds import kind_names, kind_of
 from ..text import words
-from .report import basis_legend, estimated_note, headline, region_title, travel_line
+from .report import basis_legend, estimated_note, headline, region_title, scorecard_frame, travel_line
 
 __all__ = ["esc", "report_html"]
 
@@ -22,7 +23,7 @@ def esc(value) -> str:
 
 
 def _scorecard(assessment: Assessment, maps: dict[str, str], lang: str) -> str:
-    card = assessment.scorecard(lang)
+    card = scorecard_frame(assessment, lang=lang)
     head = "".join(f"<th>{esc(c)}</th>" for c in card.columns)
     css = {MET: "met", NOT_MET: "notmet", NOT_TESTED: "nottested"}
     body = []
@@ -167,13 +168,10 @@ def report_html(
 
 def _map_label(assessment: Assessment, key: str, lang: str) -> str:
     _ = words(lang)
-    labels = {
-        "overview": _("overview: standards not met per settlement"),
-        "presence": _("facilities per unit"),
-        "ratio": _("ratios"),
-    }
-    if key in labels:
-        return labels[key]
+    if key == "overview":
+        return _("overview: standards not met per settlement")
+    if key in kind_names():
+        return _(kind_of(key).map_label)
     return assessment.result(key).standard.title(lang)
 
 

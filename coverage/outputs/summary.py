@@ -5,11 +5,11 @@ from __future__ import annotations
 import pandas as pd
 
 from ..inputs.region import Region
-from ..standards._base import MET, NOT_TESTED
+from ..standards._base import NOT_TESTED, level_name
 from ..standards.assessment import Assessment
-from ..standards.catalogue import RatioStandard
-from ..text import fmt_against, fmt_count, words
-from .report import estimated_note, level_name, region_title
+from ..standards.kinds import kind_of
+from ..text import fmt_count, words
+from .report import estimated_note, region_title
 
 __all__ = ["indicator_table", "region_summary_text"]
 
@@ -92,7 +92,7 @@ def indicator_table(assessment: Assessment, *, lang: str = "en") -> pd.DataFrame
 
     _ = words(lang)
     data, _text, _label = read_toml(None, default="indicators.toml")
-    results = {r.standard.id: r for r in assessment.results if isinstance(r.standard, RatioStandard)}
+    results = {r.standard.id: r for r in assessment.results if kind_of(r.standard).measured is not None}
     rows = []
     for ind in data["indicator"]:
         measured = ""
@@ -101,8 +101,7 @@ def indicator_table(assessment: Assessment, *, lang: str = "en") -> pd.DataFrame
             if r.verdict == NOT_TESTED:
                 measured = _("not measured: {why}").format(why=r.why.text(lang) if r.why else "")
             else:
-                row = r.detail.iloc[0]
-                measured = fmt_against(row["value"], r.standard.min_value, row["verdict"] == MET, upper=False, decimals=2)
+                measured = kind_of(r.standard).measured(r, lang)
         v = ind["values"]
         rows.append(
             {

@@ -14,6 +14,11 @@ import sys
 
 import pandas as pd
 
+from ..standards._base import NOT_MET, NOT_TESTED
+from ..standards.kinds import kind_of
+from ..text import words
+from .report import basis_legend, headline, not_joined_line, region_title, scorecard_frame, sources_line, travel_line
+
 __all__ = ["cut", "progress", "scorecard_text", "table_text", "terminal_width"]
 
 DEFAULT_WIDTH = 100
@@ -98,13 +103,9 @@ def scorecard_text(
     standard, its target (bases marked), the population meeting it, the worst case and
     the verdict; ``wide`` adds the source wording, section and counts (full width).
     """
-    from ..standards._base import NOT_MET, NOT_TESTED
-    from ..text import words
-    from .report import basis_legend, headline, not_joined_line, region_title, sources_line, travel_line
-
     _ = words(lang)
     colour = sys.stdout.isatty() if colour is None else colour
-    full = assessment.scorecard(lang)
+    full = scorecard_frame(assessment, lang=lang)
     width = width or (10_000 if wide else terminal_width())
     if wide:
         card, no_wrap, ratios, mins = full, (_("Id"), _("verdict")), None, None
@@ -154,26 +155,13 @@ NARROW_RATIOS = {"standard": 4, "target": 3, "meeting": 2, "worst case": 3}
 
 
 def _meeting_short(r, lang: str) -> str:
-    """E.g. ``95% (4,233/4,472)`` for an access standard, ``1/2`` units otherwise."""
-    from ..standards._base import NOT_TESTED
-    from ..text import fmt_count, fmt_share
-
-    s = r.summary
-    if r.verdict == NOT_TESTED or not s.get("n"):
-        return ""
-    if "demand_total" in s and r.standard.kind == "access":
-        meets = r.verdict == "met"
-        pct = fmt_share(s["demand_meeting"], s["demand_total"], r.standard.required_share, meets)
-        return f"{pct} ({fmt_count(s['demand_meeting'])}/{fmt_count(s['demand_total'])})"
-    return f"{s['n_meeting']}/{s['n']}"
+    """E.g. ``95% (4,233/4,472)`` for an access standard, ``1/2`` units otherwise (the kind's words)."""
+    return kind_of(r.standard).meeting_short(r, lang)
 
 
 def _narrow_card(assessment, full: pd.DataFrame, width: int, lang: str):
     """The scorecard for a terminal: verdict, title with its id, share meeting, worst case (cut to a few lines)."""
     from rich.cells import cell_len
-
-    from ..standards._base import NOT_TESTED
-    from ..text import words
 
     _ = words(lang)
     verdicts = full[_("verdict")].tolist()

@@ -164,9 +164,7 @@ def run_region(task: RegionTask, options: BatchOptions) -> dict:
         return {**previous, "skipped": True}
     try:
         region = load_region(task.folder, terrain={"use": options.terrain} if options.terrain else None)
-        cat = load_catalogue(
-            options.standards, facility_types=region.facility_types, profiles=region.profiles, vocabulary=region.vocabulary
-        )
+        cat = load_catalogue(options.standards, region=region)
         assessment = assess(region, cat)
         rows = _rows(task, assessment, options.lang)
         with atomic_output(out) as stage:

@@ -25,7 +25,9 @@ from ..i18n import N_, Msg, Note
 from ..inputs.region import Region
 from ..standards._base import NOT_TESTED
 from ..standards.assessment import Assessment, assess
-from ..standards.catalogue import AccessStandard, Catalogue
+from ..standards.catalogue import Catalogue
+from ..standards.kinds import kind_of
+from ..standards.kinds.access import AccessStandard
 from ..travel._seam import eligible_facilities, lonlat
 from ..travel._types import ZERO_COST_S
 from ._covering import budget_curve, solve_lscp, solve_mclp
@@ -216,13 +218,13 @@ def access_standards(catalogue: Catalogue, standard_ids: list[str], facility_typ
     stds = []
     for sid in standard_ids:
         std = catalogue.get(sid)
-        if not isinstance(std, AccessStandard):
+        if not kind_of(std).sited:
             raise CatalogueError(
                 Msg(
                     "'{id}' is a {kind} standard; siting works on access standards ({ids}).",
                     id=sid,
                     kind=Note(KIND_WORDS.get(std.kind, std.kind)),
-                    ids=", ".join(s.id for s in catalogue.standards if s.kind == "access"),
+                    ids=", ".join(s.id for s in catalogue.standards if kind_of(s).sited),
                 )
             )
         stds.append(std)

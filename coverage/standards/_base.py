@@ -1,26 +1,46 @@
-"""What every standard has: common fields and bases, verdicts, results."""
+"""What every standard has: common fields and bases, verdicts, results, and the words for them."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from types import MappingProxyType
-from typing import TYPE_CHECKING
 
 import pandas as pd
 
 from ..i18n import N_, Note
 from ..text import words
 
-if TYPE_CHECKING:
-    from .catalogue import Standard
-
-__all__ = ["BASES", "MET", "NOT_MET", "NOT_TESTED", "NotTestable", "StandardResult", "field_label", "mark", "verdict_word"]
+__all__ = [
+    "BASES",
+    "FACILITY_FIELDS",
+    "MET",
+    "NOT_MET",
+    "NOT_TESTED",
+    "SETTLEMENT_FIELDS",
+    "VERDICTS",
+    "NotTestable",
+    "StandardBase",
+    "StandardResult",
+    "field_label",
+    "level_name",
+    "mark",
+    "verdict_word",
+]
 
 BASES = ("plan", "reading", "national")
+FACILITY_FIELDS = ("quantity", "beds", "nursing_beds", "gps", "doctors", "standardised", "pupils")
+SETTLEMENT_FIELDS = ("population", "elderly_population")
+
+MET, NOT_MET, NOT_TESTED = "met", "not met", "not tested"
+VERDICTS = (MET, NOT_MET, NOT_TESTED)
+# Relative tolerance for "exactly at the threshold" (floating point of sums, divisions, speeds).
+RTOL = 1e-9
 
 
 @dataclass(frozen=True)
-class _Common:
+class StandardBase:
+    """The fields every kind of standard has; a kind's dataclass adds its own and sets ``kind``."""
+
     id: str
     title_zh: str
     title_en: str
@@ -78,22 +98,6 @@ class NotTestable:
         return (self.why_zh or self.why) if lang == "zh" else self.why
 
 
-MET, NOT_MET, NOT_TESTED = "met", "not met", "not tested"
-
-
-MET, NOT_MET, NOT_TESTED = "met", "not met", "not tested"
-
-
-MET, NOT_MET, NOT_TESTED = "met", "not met", "not tested"
-
-
-VERDICTS = (MET, NOT_MET, NOT_TESTED)
-
-
-# Relative tolerance for "exactly at the threshold" (floating point of sums, divisions, speeds).
-RTOL = 1e-9
-
-
 @dataclass(frozen=True)
 class StandardResult:
     """The outcome of one standard.
@@ -103,16 +107,16 @@ class StandardResult:
     standard
         The standard tested.
     detail
-        One row per settlement (access) or unit (presence, ratio), with a ``verdict`` each.
+        One row per settlement or unit (its kind says which), with a ``verdict`` each.
     summary
-        Numbers for the scorecard (see the ``assess_*`` functions).
+        Numbers for the scorecard (see each kind's ``assess``).
     verdict
         :data:`MET`, :data:`NOT_MET` or :data:`NOT_TESTED`.
     why
         Why it was not tested (None when it was).
     """
 
-    standard: Standard
+    standard: StandardBase
     detail: pd.DataFrame
     summary: dict
     verdict: str
@@ -135,7 +139,7 @@ def verdict_word(verdict: str, lang: str = "en") -> str:
 BASIS_MARK = {"plan": "", "reading": N_("reading"), "national": N_("national")}
 
 
-def mark(std, threshold: str, lang: str) -> str:
+def mark(std: StandardBase, threshold: str, lang: str) -> str:
     """``" [reading]"``/``" [解读]"`` after a figure that is not the source text's own number."""
     basis = std.basis_of(threshold)
     return f" [{words(lang)(BASIS_MARK[basis])}]" if BASIS_MARK.get(basis) else ""
@@ -157,3 +161,8 @@ FIELD_LABELS = {
 def field_label(name: str, lang: str) -> str:
     """A data field in words (``nursing_beds`` -> "nursing beds" / 护理型床位)."""
     return words(lang)(FIELD_LABELS.get(name, name))
+
+
+def level_name(region, level: str, lang: str) -> str:
+    """A level of the region's vocabulary in the language."""
+    return region.vocabulary.level(level).name(lang)

@@ -1,4 +1,4 @@
-"""Checks of one standard's TOML table."""
+"""Checks of one standard's TOML table: numbers, facility types, classes, levels, bases (used by every kind)."""
 
 from __future__ import annotations
 
@@ -12,8 +12,10 @@ from ..inputs.config import ROLES, FacilityType, Vocabulary
 from ..tables import suggest
 from ._base import BASES
 
+__all__ = ["Checker"]
 
-class _Checker:
+
+class Checker:
     """Checks of one standard's table, raising :class:`CatalogueError` with the file, line and id."""
 
     def __init__(self, where: str, types: Mapping[str, FacilityType], vocabulary: Vocabulary, profiles: list[str]):

@@ -9,8 +9,9 @@ import shapely
 
 from ..i18n import Note
 from ..inputs.region import Region
+from ._base import NOT_TESTED
 
-__all__ = ["memberships", "unit_membership", "units_at"]
+__all__ = ["export_unit_rows", "mapped", "memberships", "no_units_note", "types_note", "unit_membership", "units_at"]
 
 
 def unit_membership(
@@ -95,15 +96,31 @@ def units_at(region: Region, level: str) -> pd.DataFrame:
     return u.loc[u["level"] == level, ["name_zh", "name_en", "level", "parent_code"]].copy()
 
 
-def _mapped(region: Region, types) -> bool:
+def mapped(region: Region, types) -> bool:
     """True when the facility layer maps these types: one of them is in it, or the region declares it complete."""
     complete = region.complete_types
     return bool(region.facilities["facility_type"].isin(list(types)).any()) or "*" in complete or bool(set(types) & complete)
 
 
-def _types_note(types) -> Note:
+def types_note(types) -> Note:
+    """Why a standard whose facility types are absent from the layer is not tested."""
     return Note(
         "no facility of the types {types} in the facilities layer: not mapped, or none exist (if none exist, "
         "declare the layer complete for them in region.toml: complete_types)",
         {"types": ", ".join(types)},
     )
+
+
+def no_units_note(region: Region, level: str) -> Note:
+    """Why a standard on the units of a level is not tested when the region has none."""
+    name = region.vocabulary.level(level).name("en")
+    return Note("no {level} units: give a units layer with level = {key}", {"level": name, "key": level})
+
+
+def export_unit_rows(r, region: Region, lang: str = "en") -> pd.DataFrame:
+    """The rows of a standard on units, as exported: ``code`` first, the reason it was not tested in words."""
+    d = r.detail.reset_index().rename(columns={"index": "code"}).drop(columns=["passes"])
+    if r.verdict == NOT_TESTED:
+        d["verdict"] = NOT_TESTED
+    d["reason"] = r.why.text(lang) if r.why else ""
+    return d

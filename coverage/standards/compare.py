@@ -6,7 +6,7 @@ import pandas as pd
 
 from ._base import MET
 from .assessment import Assessment
-from .catalogue import AccessStandard
+from .kinds import kind_of
 
 __all__ = ["compare"]
 
@@ -23,13 +23,14 @@ def compare(before: Assessment, after: Assessment) -> tuple[pd.DataFrame, pd.Dat
     """
     rows = []
     for rb in before.results:
-        if not isinstance(rb.standard, AccessStandard):
+        measure = kind_of(rb.standard).settlement_measure
+        if not measure:
             continue
         ra = after.result(rb.standard.id)
-        both = rb.detail[["name_zh", "name_en", "demand", "minutes", "verdict"]].merge(
-            ra.detail[["minutes", "verdict"]], left_index=True, right_index=True, how="left", suffixes=("", "_after")
+        both = rb.detail[["name_zh", "name_en", "demand", measure, "verdict"]].merge(
+            ra.detail[[measure, "verdict"]], left_index=True, right_index=True, how="left", suffixes=("", "_after")
         )
-        both = both.rename(columns={"minutes": "minutes_before", "verdict": "verdict_before"})
+        both = both.rename(columns={measure: "minutes_before", f"{measure}_after": "minutes_after", "verdict": "verdict_before"})
         both.insert(0, "standard", rb.standard.id)
         both["change_min"] = both["minutes_after"] - both["minutes_before"]
         both["meets_before"] = both["verdict_before"] == MET

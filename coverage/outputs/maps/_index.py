@@ -6,7 +6,7 @@ import re
 from pathlib import Path
 
 from ...standards.assessment import Assessment
-from ...standards.catalogue import AccessStandard
+from ...standards.kinds import kind_names, kind_of, kinds
 from ...writing import atomic_write_text
 from ._leaflet import save_map
 from .access import access_map
@@ -20,11 +20,12 @@ def map_file_names(assessment: Assessment) -> dict[str, str]:
     """Stable file names: ``access-<id>.html``, ``overview.html``, ``presence.html``, ``ratio.html``."""
     names = {"overview": "overview.html"}
     for r in assessment.results:
-        if isinstance(r.standard, AccessStandard):
-            names[r.standard.id] = f"access-{re.sub(r'[^A-Za-z0-9_.-]', '_', r.standard.id)}.html"
-    for kind in ("presence", "ratio"):
-        if any(r.standard.kind == kind for r in assessment.results):
-            names[kind] = f"{kind}.html"
+        kind = kind_of(r.standard)
+        if kind.map_family == "gap":
+            names[r.standard.id] = f"{kind.name}-{re.sub(r'[^A-Za-z0-9_.-]', '_', r.standard.id)}.html"
+    for kind in kinds():
+        if kind.map_family == "units" and any(kind_of(r.standard) is kind for r in assessment.results):
+            names[kind.name] = f"{kind.name}.html"
     return names
 
 
@@ -46,7 +47,7 @@ def write_report_and_maps(
     for key, fname in names.items():
         if key == "overview":
             m = overview_map(assessment, lang=lang, tiles=tiles, cdn=cdn)
-        elif key in ("presence", "ratio"):
+        elif key in kind_names():
             m = unit_map(assessment, key, lang=lang, tiles=tiles, cdn=cdn)
         else:
             m = access_map(assessment, key, lang=lang, tiles=tiles, cdn=cdn)

@@ -9,10 +9,11 @@ from branca.element import Element
 from ...provenance import is_estimated
 from ...standards._base import MET, NOT_MET, NOT_TESTED, StandardResult, verdict_word
 from ...standards.assessment import Assessment
-from ...standards.catalogue import AccessStandard
+from ...standards.kinds import kind_of
+from ...standards.kinds.access import AccessStandard, reason_text
 from ...text import display_name, fmt_against, fmt_count, words
 from ...travel._seam import eligible_facilities, lonlat
-from ..report import reason_text, target_text
+from ..report import target_text
 from ._layers import BANDS, UNREACHABLE, _band, _data_notes, _facility_features, _facility_legend, _fit, _radius, base_map
 from ._leaflet import JsonLayer, MapScript, _feature, _legend_html, _table, esc
 
@@ -38,7 +39,7 @@ def access_map(
     _ = words(lang)
     r = assessment.result(std_id)
     std = r.standard
-    if not isinstance(std, AccessStandard):
+    if kind_of(std).map_family != "gap":
         raise ValueError(f"{std_id} is not an access standard")
     region = assessment.region
     m = base_map(assessment, title=f"{std.title(lang)} — {verdict_word(r.verdict, lang)}", lang=lang, tiles=tiles, cdn=cdn)

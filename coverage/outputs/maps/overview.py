@@ -11,7 +11,7 @@ from ...provenance import is_estimated
 from ...standards._base import MET, NOT_MET, NOT_TESTED
 from ...standards._units import memberships
 from ...standards.assessment import Assessment
-from ...standards.catalogue import AccessStandard, PresenceStandard
+from ...standards.kinds import kind_of
 from ...text import display_name, fmt_count, words
 from ._layers import COUNT_COLOURS, _data_notes, _facility_features, _radius, _share_colour, base_map
 from ._leaflet import JsonLayer, MapScript, _feature, _legend_html, _table, blank_map, esc
@@ -25,17 +25,10 @@ def failures_per_settlement(assessment: Assessment) -> pd.DataFrame:
     units = memberships(region)[0]
     failed: dict[str, list[str]] = {sid: [] for sid in region.settlements.index}
     for r in assessment.results:
-        std = r.standard
         if r.verdict == NOT_TESTED:
             continue
-        if isinstance(std, AccessStandard):
-            for sid in r.detail.index[r.detail["verdict"] == NOT_MET]:
-                failed[sid].append(std.id)
-        elif isinstance(std, PresenceStandard) and std.level in region.vocabulary.unit_levels:
-            bad = set(r.detail.index[r.detail["verdict"] == NOT_MET])
-            col = units[std.level]
-            for sid in col.index[col.isin(bad)]:
-                failed[sid].append(std.id)
+        for sid in kind_of(r.standard).failing(r, region, units):
+            failed[sid].append(r.standard.id)
     return pd.DataFrame(
         {"n_failed": {k: len(v) for k, v in failed.items()}, "failed": {k: ", ".join(v) for k, v in failed.items()}}
     )

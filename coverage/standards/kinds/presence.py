@@ -1,0 +1,284 @@
+"""Presence standards: each unit of a level holds the required facilities (a clinic per gacha).
+
+Quantities are summed (a row with quantity = 2 counts as two table-tennis tables);
+``count_in_classes`` keeps only the facilities in units that hold settlements of those
+classes (a town's own facilities are in its town area, not a gacha's pitch).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+
+import numpy as np
+import pandas as pd
+
+from ...i18n import N_, Msg, Note
+from ...tables import FieldSpec, check_table
+from ...text import display_name, fmt_count, fmt_share, words
+from .._base import MET, NOT_MET, NOT_TESTED, StandardBase, StandardResult, level_name, mark, verdict_word
+from .._checks import Checker
+from .._units import export_unit_rows, mapped, memberships, no_units_note, types_note, units_at
+from . import Kind
+
+__all__ = ["KIND", "PresenceStandard", "Requirement"]
+
+
+@dataclass(frozen=True)
+class Requirement:
+    """At least ``min_count`` facilities of any of ``facility_types`` in a unit."""
+
+    facility_types: tuple[str, ...]
+    min_count: float
+
+
+@dataclass(frozen=True)
+class PresenceStandard(StandardBase):
+    """Each unit of ``level`` holds the required facilities.
+
+    ``count_in_classes``: when given, only facilities in units that hold settlements
+    of these classes count (a town's own facilities are in its town area, not a
+    gacha's pitch); empty counts every facility inside the unit.
+    """
+
+    level: str = ""
+    requirements: tuple[Requirement, ...] = ()
+    min_unit_population: float = 0.0
+    exclude_classes: tuple[str, ...] = ()
+    count_in_classes: tuple[str, ...] = ()
+    kind: str = "presence"
+
+    @property
+    def thresholds(self) -> tuple[str, ...]:
+        """Thresholds needing a basis."""
+        return ("min_count", "min_unit_population") if self.min_unit_population > 0 else ("min_count",)
+
+
+SPEC = {
+    "level": FieldSpec((str,)),
+    "require": FieldSpec((list,)),
+    "min_unit_population": FieldSpec((int, float), required=False),
+    "exclude_classes": FieldSpec((list,), required=False),
+    "count_in_classes": FieldSpec((list,), required=False),
+}
+_REQ_SPEC = {"facility_types": FieldSpec((list,)), "min_count": FieldSpec((int, float))}
+
+
+def build(raw: dict, common: dict, c: Checker) -> PresenceStandard:
+    """A presence standard from its checked TOML table."""
+    reqs = []
+    for j, req in enumerate(raw["require"], start=1):
+        check_table(req, _REQ_SPEC, where=f"{c.where}, require #{j}")
+        count = c.number(req, "min_count", low=0)
+        reqs.append(Requirement(c.facility_types(req["facility_types"], f"require #{j}"), count))
+    if not reqs:
+        c.fail(Msg("add at least one [[standard.require]]."))
+    pop = c.number({"min_unit_population": raw.get("min_unit_population", 0)}, "min_unit_population", low=0, open_low=False)
+    std = PresenceStandard(
+        **common,
+        level=c.level(raw["level"]),
+        requirements=tuple(reqs),
+        min_unit_population=pop,
+        exclude_classes=c.classes(raw.get("exclude_classes", []), "exclude_classes"),
+        count_in_classes=c.classes(raw.get("count_in_classes", []), "count_in_classes"),
+    )
+    return replace(std, basis=c.basis(raw, std.thresholds))
+
+
+# --- assessment --------------------------------------------------------------------------------------
+
+
+def _counting_facilities(region, std: PresenceStandard, cache: dict | None) -> pd.Series:
+    """Mask of facilities that count for a presence standard (``count_in_classes`` keeps a town's own)."""
+    f = region.facilities
+    if not std.count_in_classes:
+        return pd.Series(True, index=f.index)
+    s_members, f_members = memberships(region, cache)
+    lowest = region.vocabulary.unit_levels[-1] if region.vocabulary.unit_levels else region.vocabulary.region_level
+    s = region.settlements
+    areas = set(s_members.loc[s["class"].isin(std.count_in_classes), lowest]) - {""}
+    own = f["unit_code"].isin(units_at(region, std.level).index)
+    return f_members[lowest].isin(areas) | own
+
+
+def _detail(region, std: PresenceStandard, cache: dict | None) -> pd.DataFrame:
+    """One row per unit of the level: its people, whether it is eligible, and each requirement counted."""
+    units = units_at(region, std.level)
+    s_members, f_members = memberships(region, cache)
+    f, s = region.facilities, region.settlements
+    counting = _counting_facilities(region, std, cache) & f["in_region"]
+    f_unit = f_members[std.level].where(counting, "")
+    s_unit = s_members[std.level]
+    detail = units.copy()
+    detail.insert(0, "standard", std.id)
+    detail["population"] = s["population"].groupby(s_unit).sum().reindex(units.index, fill_value=0.0)
+    eligible = detail["population"] >= std.min_unit_population
+    if std.exclude_classes:
+        only_excluded = s["class"].isin(std.exclude_classes).groupby(s_unit).all().reindex(units.index, fill_value=False)
+        eligible &= ~only_excluded
+    detail["eligible"] = eligible
+    missing = pd.Series(0.0, index=units.index)
+    for k, req in enumerate(std.requirements, start=1):
+        mask = f["facility_type"].isin(req.facility_types) & (f_unit != "")
+        counts = f.loc[mask, "quantity"].groupby(f_unit[mask]).sum().reindex(units.index, fill_value=0.0)
+        ids = f.index[mask].to_series().groupby(f_unit[mask].to_numpy()).agg(lambda x: ",".join(sorted(x)))
+        detail[f"req{k}"] = "/".join(req.facility_types)
+        detail[f"count{k}"] = counts
+        detail[f"required{k}"] = req.min_count
+        detail[f"ids{k}"] = ids.reindex(units.index, fill_value="")
+        missing += np.maximum(req.min_count - counts, 0.0)
+    detail["missing"] = missing
+    detail["verdict"] = np.where(~eligible, NOT_TESTED, np.where(missing == 0, MET, NOT_MET))
+    detail["passes"] = detail["verdict"] == MET
+    return detail
+
+
+def assess(region, std: PresenceStandard, cache: dict | None = None) -> StandardResult:
+    """Count the required facilities in each unit of the standard's level.
+
+    Summary: ``n`` (tested units), ``n_meeting``, ``demand_total``, ``demand_meeting``
+    (people in them), ``missing_total``, ``worst_code``, ``worst_missing``, ``n_not_eligible``.
+    """
+    detail = _detail(region, std, cache)
+    tested = detail[detail["eligible"]]
+    n, n_ok = len(tested), int((tested["verdict"] == MET).sum())
+    summary = {
+        "n": n,
+        "n_meeting": n_ok,
+        "n_not_eligible": int((~detail["eligible"]).sum()),
+        "demand_field": "population",
+        "demand_total": float(tested["population"].sum()),
+        "demand_meeting": float(tested.loc[tested["verdict"] == MET, "population"].sum()),
+        "missing_total": float(tested["missing"].sum()),
+    }
+    if len(detail) == 0:
+        return StandardResult(std, detail, summary, NOT_TESTED, no_units_note(region, std.level))
+    if n == 0:
+        why = Note("no {level} unit is eligible", {"level": region.vocabulary.level(std.level).name("en")})
+        return StandardResult(std, detail, summary, NOT_TESTED, why)
+    absent = [req.facility_types for req in std.requirements if not mapped(region, req.facility_types)]
+    if absent:
+        return StandardResult(std, detail, summary, NOT_TESTED, types_note([t for types in absent for t in types]))
+    worst_row = tested.sort_values(["missing", "population"], ascending=[False, False], kind="stable").iloc[0]
+    summary.update(worst_code=worst_row.name, worst_missing=float(worst_row["missing"]))
+    return StandardResult(std, detail, summary, MET if n_ok == n else NOT_MET)
+
+
+# --- words ------------------------------------------------------------------------------------------------
+
+
+def requirement_text(req: Requirement, region, lang: str) -> str:
+    """E.g. ``2 x table-tennis table`` / ``乒乓球台 2处``."""
+    types = region.facility_types
+    names = "/".join(types[t].zh if lang == "zh" else types[t].en for t in req.facility_types if t in types)
+    return f"{names} {req.min_count:g}" if lang == "zh" else f"{req.min_count:g} x {names}"
+
+
+def target(std: PresenceStandard, region, lang: str = "en") -> str:
+    """E.g. ``1 x village clinic in each gacha (units of >= 200 residents [reading])``."""
+    _ = words(lang)
+    need = " + ".join(requirement_text(r, region, lang) for r in std.requirements)
+    where = level_name(region, std.level, lang)
+    each = _("{need} in the {level}{m}") if std.level == region.vocabulary.region_level else _("{need} in each {level}{m}")
+    text = each.format(need=need, level=where, m=mark(std, "min_count", lang))
+    if std.min_unit_population > 0:
+        text += _(" (units of >= {n} residents{m})").format(
+            n=f"{std.min_unit_population:g}", m=mark(std, "min_unit_population", lang)
+        )
+    return text
+
+
+def meeting(r: StandardResult, region, lang: str) -> tuple[str, str]:
+    """Units and the people in them meeting it."""
+    _ = words(lang)
+    s, std = r.summary, r.standard
+    n, k = s.get("n", 0), s.get("n_meeting", 0)
+    if r.verdict == NOT_TESTED or n == 0:
+        return "", ""
+    level = level_name(region, std.level, lang)
+    count = _("{k}/{n} {level} ({pct})").format(k=k, n=n, level=level, pct=fmt_share(k, n))
+    pop = _("{ok}/{total} residents ({pct})").format(
+        ok=fmt_count(s["demand_meeting"]),
+        total=fmt_count(s["demand_total"]),
+        pct=fmt_share(s["demand_meeting"], s["demand_total"]),
+    )
+    return count, pop
+
+
+def meeting_short(r: StandardResult, lang: str) -> str:
+    """E.g. ``5/15`` units."""
+    s = r.summary
+    return "" if r.verdict == NOT_TESTED or not s.get("n") else f"{s['n_meeting']}/{s['n']}"
+
+
+def worst(r: StandardResult, region, lang: str = "en") -> str:
+    """The unit missing most, and what it misses."""
+    _ = words(lang)
+    std, s = r.standard, r.summary
+    row = r.detail.loc[s["worst_code"]]
+    if row["missing"] <= 0:
+        return _("none missing")
+    lacking = [
+        requirement_text(Requirement(req.facility_types, req.min_count - row[f"count{k}"]), region, lang)
+        for k, req in enumerate(std.requirements, start=1)
+        if row[f"count{k}"] < req.min_count
+    ]
+    if s["worst_code"] == region.vocabulary.region_level:
+        return _("{n} missing ({what})").format(n=f"{row['missing']:g}", what="; ".join(lacking))
+    unit = display_name(row, lang, s["worst_code"])
+    return _("{unit}: {n} missing ({what})").format(unit=unit, n=f"{row['missing']:g}", what="; ".join(lacking))
+
+
+# --- maps -------------------------------------------------------------------------------------------------
+
+
+def unit_style(std: PresenceStandard, row, code, region, lang: str) -> tuple[int | None, list, str]:
+    """Severity (0 meets; 2, 3, 4: one, two, three or more facilities missing; None not tested), popup lines, status."""
+    _ = words(lang)
+    missing = row["missing"]
+    severity = None if row["verdict"] == NOT_TESTED else (0 if missing == 0 else min(int(np.ceil(missing)) + 1, 4))
+    lines = [
+        (
+            "/".join(region.facility_types[t].name(lang) for t in req.facility_types),
+            f"{row[f'count{k}']:g} / {req.min_count:g} ({row[f'ids{k}'] or '-'})",
+        )
+        for k, req in enumerate(std.requirements, start=1)
+    ]
+    if row["verdict"] == NOT_TESTED:
+        status = _("not tested (not eligible)")
+    elif row["verdict"] == MET:
+        status = verdict_word(MET, lang)
+    else:
+        status = _("not met: {n} missing").format(n=f"{missing:g}")
+    return severity, lines, status
+
+
+def failing(r: StandardResult, region, settlement_units: pd.DataFrame) -> pd.Index:
+    """The settlements in units that do not meet it (none for a standard on the whole region)."""
+    if r.standard.level not in region.vocabulary.unit_levels:
+        return pd.Index([])
+    bad = set(r.detail.index[r.detail["verdict"] == NOT_MET])
+    col = settlement_units[r.standard.level]
+    return col.index[col.isin(bad)]
+
+
+KIND = Kind(
+    name="presence",
+    order=2,
+    standard=PresenceStandard,
+    spec=SPEC,
+    build=build,
+    assess=assess,
+    target=target,
+    meeting=meeting,
+    meeting_short=meeting_short,
+    worst=worst,
+    rows="units",
+    export=export_unit_rows,
+    layer="presence",
+    file="units_presence",
+    map_family="units",
+    unit_style=unit_style,
+    map_title=N_("Facilities per unit"),
+    map_label=N_("facilities per unit"),
+    failing=failing,
+)
