@@ -32,6 +32,8 @@ _LAZY = {
     "nearest_minutes": ".standards.assessment",
     "TravelModel": ".travel",
     "travel_table": ".travel",
+    "travel_pairs": ".travel",
+    "model_for": ".travel",
     "eligible_facilities": ".travel",
     "load_osm_rules": ".inputs.osm_rules",
     "scorecard_text": ".outputs.terminal",

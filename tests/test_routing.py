@@ -18,6 +18,7 @@ from coverage.inputs._osmfile import read_osm_roads
 from coverage.inputs.config import Profile, load_profiles
 from coverage.inputs.network import build_road_network, network_from_tables
 from coverage.inputs.osm_rules import load_osm_rules
+from coverage.travel import road_graph
 from coverage.travel._graph import build_routing_graph, snap_points
 from coverage.travel._seam import lonlat
 from coverage.travel._search import nearest_facility, nearest_facility_nodes, service_area, travel_time_matrix
@@ -49,7 +50,7 @@ def rural_finland():
 
 @pytest.mark.parametrize("profile", ["drive", "walk"])
 def test_bundled_zone_equals_networkx(tengger, profile):
-    graph = tengger.routing_graph(profile)
+    graph = road_graph(tengger, profile)
     medical = tengger.facilities[tengger.facilities["facility_type"].isin(["health_centre", "village_clinic", "hospital"])]
     o, f = lonlat(tengger.settlements), lonlat(medical)
     got = nearest_facility(graph, o, f).seconds
@@ -241,7 +242,7 @@ def test_hand_checked_one_way_and_disconnected():
 
 
 def test_cutoff_makes_far_origins_unreachable(tengger):
-    graph = tengger.routing_graph("drive")
+    graph = road_graph(tengger, "drive")
     medical = tengger.facilities[tengger.facilities["facility_type"] == "health_centre"]
     o, f = lonlat(tengger.settlements), lonlat(medical)
     full = nearest_facility(graph, o, f).seconds
@@ -250,7 +251,7 @@ def test_cutoff_makes_far_origins_unreachable(tengger):
 
 
 def test_nearest_facility_names_the_right_facility(tengger):
-    graph = tengger.routing_graph("drive")
+    graph = road_graph(tengger, "drive")
     med = tengger.facilities[tengger.facilities["facility_type"].isin(["health_centre", "village_clinic"])]
     o, f = lonlat(tengger.settlements), lonlat(med)
     res = nearest_facility(graph, o, f)
@@ -262,7 +263,7 @@ def test_nearest_facility_names_the_right_facility(tengger):
 
 @pytest.mark.parametrize("profile", ["drive", "walk"])
 def test_matrix_equals_pairwise_networkx(tengger, profile):
-    graph = tengger.routing_graph(profile)
+    graph = road_graph(tengger, profile)
     o = lonlat(tengger.settlements)
     d = lonlat(tengger.facilities.iloc[::4])
     cutoff = 3600.0 if profile == "drive" else 900.0
@@ -276,7 +277,7 @@ def test_matrix_equals_pairwise_networkx(tengger, profile):
 
 
 def test_service_area_contains_every_origin_within_the_time(tengger):
-    graph = tengger.routing_graph("drive")
+    graph = road_graph(tengger, "drive")
     med = tengger.facilities[tengger.facilities["facility_type"].isin(["health_centre", "village_clinic"])]
     o, f = lonlat(tengger.settlements), lonlat(med)
     t = nearest_facility(graph, o, f).seconds
@@ -353,7 +354,7 @@ def test_random_graph_snapping_equals_brute_force():
 
 def test_reference_graph_is_what_the_rules_say(tengger):
     """Sanity of the reference itself: it has an edge exactly where the engine has one."""
-    graph = tengger.routing_graph("drive")
+    graph = road_graph(tengger, "drive")
     ref = network_graph(tengger.network, graph.profile)
     fw = graph.forward.tocoo()
     assert set(zip(fw.row.tolist(), fw.col.tolist(), strict=True)) == set(ref.edges)

@@ -22,6 +22,7 @@ from coverage.standards.kinds.presence import PresenceStandard, Requirement
 from coverage.standards.kinds.presence import assess as assess_presence
 from coverage.standards.kinds.ratio import Quantity, RatioStandard
 from coverage.standards.kinds.ratio import assess as assess_ratio
+from coverage.travel import lonlat
 
 from .helpers import at, make_region, star_network
 
@@ -82,7 +83,7 @@ def test_access_applies_only_to_its_class_and_unreachable_is_explicit():
     assert list(r.detail.index) == ["FAR"]
     row = r.detail.loc["FAR"]
     # ~212 km from any road (beyond max_snap_m) but reachable across country at 15 km/h: ~848 min.
-    far, hub = region.lonlat(region.settlements.loc[["FAR"]])[0], region.lonlat(region.facilities)[0]
+    far, hub = lonlat(region.settlements.loc[["FAR"]])[0], lonlat(region.facilities)[0]
     _, _, dist = Geod(ellps="WGS84").inv(far[0], far[1], hub[0], hub[1])
     assert row["via"] == "direct" and row["minutes"] == pytest.approx(dist / (15 / 3.6) / 60, rel=1e-9)
     assert not row["passes"]

@@ -17,17 +17,12 @@ from pathlib import Path
 from types import MappingProxyType
 
 import geopandas as gpd
-import numpy as np
 import pandas as pd
 import shapely
 
-from ..errors import CatalogueError, CoverageError, InputValidationError, Problem
+from ..errors import CatalogueError, InputValidationError, Problem
 from ..i18n import Msg
 from ..provenance import estimated_flags
-from ..travel._graph import RoutingGraph, build_routing_graph
-from ..travel._road import RoadTravel
-from ..travel._seam import TravelModel, lonlat
-from ..travel._straight import StraightTravel
 from ._layers import read_layer
 from ._manifest import _TERRAIN_KEYS, COORDS, Manifest, read_manifest, region_vocabulary
 from ._roads import _load_network, report_exclusions, warn_if_gcj02
@@ -91,7 +86,10 @@ class Region:
         True when no boundary was given (the settlements' hull plus 5 km stands for it).
     terrain
         Land cover (and DEM, barriers) for travel off the roads (None: straight off-road
-        legs); see :mod:`coverage.terrain`.
+        legs); see :mod:`coverage.inputs.landcover`.
+    travel_cache
+        Where the travel seam keeps the models it built for this region
+        (:func:`coverage.travel.model_for`); the region never reads it.
     """
 
     name_zh: str
@@ -110,41 +108,7 @@ class Region:
     complete_types: frozenset = frozenset()
     boundary_estimated: bool = False
     terrain: TerrainInputs | None = None
-    _graphs: dict[str, RoutingGraph] = field(default_factory=dict, repr=False)
-
-    def lonlat(self, gdf: gpd.GeoDataFrame) -> np.ndarray:
-        """Lon/lat of a point layer, shape ``(n, 2)``."""
-        return lonlat(gdf)
-
-    def routing_graph(self, profile: str | Profile) -> RoutingGraph:
-        """The routing graph for a profile (built once per region and profile)."""
-        if self.network is None:
-            raise CoverageError(Msg("this region has no road network (give --roads); travel is a straight-line estimate."))
-        prof = self.profiles[profile] if isinstance(profile, str) else profile
-        key = prof.as_key()
-        if key not in self._graphs:
-            self._graphs[key] = build_routing_graph(self.network, prof, self.osm_rules)
-        return self._graphs[key]
-
-    def travel_model(self, profile: str | Profile) -> TravelModel:
-        """How the profile travels here: across terrain and roads, on the roads, or along straight lines.
-
-        Terrain when the region has a land cover (see :mod:`coverage.terrain`); straight lines
-        when it has no roads either.
-        """
-        prof = self.profiles[profile] if isinstance(profile, str) else profile
-        if self.terrain is not None:
-            key = "terrain:" + prof.as_key()
-            if key not in self._graphs:
-                from ..travel._terrain import region_grid, terrain_travel
-
-                grid = region_grid(self.boundary, self.crs, margin_km=self.terrain.margin_km, cell_m=self.terrain.cell_m)
-                road = self.routing_graph(prof) if self.network is not None else None
-                self._graphs[key] = terrain_travel(grid, self.terrain, prof, road)
-            return self._graphs[key]
-        if self.network is None:
-            return StraightTravel(prof)
-        return RoadTravel(self.routing_graph(prof))
+    travel_cache: dict = field(default_factory=dict, repr=False)
 
     def with_layers(
         self,
@@ -155,7 +119,7 @@ class Region:
         profiles=None,
         terrain: TerrainInputs | None = None,
     ) -> Region:
-        """A copy with some layers replaced (for what-if scenarios); routing graphs are rebuilt when needed."""
+        """A copy with some layers replaced (for what-if scenarios); travel models are rebuilt when needed."""
         return dataclasses.replace(
             self,
             settlements=self.settlements if settlements is None else settlements,
@@ -164,7 +128,7 @@ class Region:
             profiles=self.profiles if profiles is None else profiles,
             files=dict(self.files),
             terrain=self.terrain if terrain is None else terrain,
-            _graphs={} if network is not None or terrain is not None else self._graphs,
+            travel_cache={} if network is not None or terrain is not None else self.travel_cache,
         )
 
     def estimated_summary(self) -> pd.DataFrame:

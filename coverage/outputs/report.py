@@ -21,6 +21,7 @@ from ..standards._base import MET, NOT_MET, NOT_TESTED, StandardResult, verdict_
 from ..standards.assessment import Assessment
 from ..standards.kinds import kind_of
 from ..text import display_name, join_list, words
+from ..travel import model_for
 
 __all__ = [
     "basis_legend",
@@ -95,7 +96,7 @@ def travel_line(assessment: Assessment, *, lang: str = "en") -> str:
     """Which travel model produced the times, per profile."""
     _ = words(lang)
     region = assessment.region
-    labels = [region.travel_model(p).label(lang) for p in sorted(assessment.travel_models)]
+    labels = [model_for(region, p).label(lang) for p in sorted(assessment.travel_models)]
     return _("Travel times: {models}.").format(models=join_list(labels, lang)) if labels else ""
 
 

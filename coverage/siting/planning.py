@@ -28,8 +28,7 @@ from ..standards.assessment import Assessment, assess
 from ..standards.catalogue import Catalogue
 from ..standards.kinds import kind_of
 from ..standards.kinds.access import AccessStandard
-from ..travel._seam import eligible_facilities, lonlat
-from ..travel._types import ZERO_COST_S
+from ..travel import eligible_facilities, lonlat, model_for, road_points
 from ._covering import budget_curve, solve_lscp, solve_mclp
 from ._median import solve_pcenter, solve_pmedian
 from ._result import SitingResult
@@ -67,14 +66,7 @@ def candidate_sites(
         Polygons where no facility may go (protected areas, dunes): candidates inside are dropped.
     """
     if isinstance(source, gpd.GeoDataFrame):
-        cands = source.to_crs("EPSG:4326")
-        ids = cands["id"].astype(str) if "id" in cands else pd.Series([f"cand-{i + 1}" for i in range(len(cands))])
-        cands = gpd.GeoDataFrame(
-            {"name": cands.get("name", ids).astype(str).to_numpy(), "source": "user file"},
-            geometry=cands.geometry.to_numpy(),
-            crs="EPSG:4326",
-            index=pd.Index(ids.to_numpy(), name="id"),
-        )
+        cands = _user_candidates(source)
     elif source == "settlements":
         s = region.settlements
         cands = gpd.GeoDataFrame(
@@ -84,26 +76,8 @@ def candidate_sites(
             index=pd.Index([f"at-{i}" for i in s.index], name="id"),
         )
     elif source == "roads":
-        net = region.network
-        inside = shapely.contains_xy(region.boundary, net.lon, net.lat)
-        idx = np.flatnonzero(inside)
-        # A thinning grid in the region's local metric CRS (its scale error only shifts the grid).
-        x, y = Transformer.from_crs("EPSG:4326", region.crs, always_xy=True).transform(net.lon[idx], net.lat[idx])
-        cell = np.floor(np.column_stack([x, y]) / (spacing_km * 1000)).astype(np.int64)
-        # One node per grid cell: the one nearest the cell centre (deterministic).
-        centre = (cell + 0.5) * spacing_km * 1000
-        dist = np.hypot(x - centre[:, 0], y - centre[:, 1])
-        order = np.lexsort((net.osmid[idx], dist, cell[:, 1], cell[:, 0]))
-        cell_sorted = cell[order]
-        first = np.ones(len(order), bool)
-        first[1:] = np.any(cell_sorted[1:] != cell_sorted[:-1], axis=1)
-        pick = idx[order[first]]
-        cands = gpd.GeoDataFrame(
-            {"name": [f"road node {o}" for o in net.osmid[pick]], "source": "road node"},
-            geometry=gpd.points_from_xy(net.lon[pick], net.lat[pick]),
-            crs="EPSG:4326",
-            index=pd.Index([f"node-{o}" for o in net.osmid[pick]], name="id"),
-        )
+        nodes = _thinned(road_points(region), region.crs, spacing_km)
+        cands = gpd.GeoDataFrame({"name": nodes["name"], "source": "road node"}, geometry=nodes.geometry, crs="EPSG:4326")
     else:
         raise CoverageError(Msg("unknown candidate source '{value}': use settlements, roads or a point file.", value=source))
     if exclude is not None and len(cands):
@@ -112,6 +86,33 @@ def candidate_sites(
     if len(cands) == 0:
         raise CoverageError(Msg("no candidate site left (after exclusions); give another --candidates source."))
     return cands
+
+
+def _user_candidates(points: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    """A user's candidate file: its ``id`` (or ``cand-N``) and ``name`` columns."""
+    cands = points.to_crs("EPSG:4326")
+    ids = cands["id"].astype(str) if "id" in cands else pd.Series([f"cand-{i + 1}" for i in range(len(cands))])
+    return gpd.GeoDataFrame(
+        {"name": cands.get("name", ids).astype(str).to_numpy(), "source": "user file"},
+        geometry=cands.geometry.to_numpy(),
+        crs="EPSG:4326",
+        index=pd.Index(ids.to_numpy(), name="id"),
+    )
+
+
+def _thinned(points: gpd.GeoDataFrame, crs: str, spacing_km: float) -> gpd.GeoDataFrame:
+    """One point per ``spacing_km`` square of a grid in ``crs``: the one nearest the square's centre (ties by id)."""
+    x, y = Transformer.from_crs("EPSG:4326", crs, always_xy=True).transform(
+        points.geometry.x.to_numpy(), points.geometry.y.to_numpy()
+    )
+    cell = np.floor(np.column_stack([x, y]) / (spacing_km * 1000)).astype(np.int64)
+    centre = (cell + 0.5) * spacing_km * 1000
+    dist = np.hypot(x - centre[:, 0], y - centre[:, 1])
+    order = np.lexsort((points["osm_id"].to_numpy(), dist, cell[:, 1], cell[:, 0]))
+    cell_sorted = cell[order]
+    first = np.ones(len(order), bool)
+    first[1:] = np.any(cell_sorted[1:] != cell_sorted[:-1], axis=1)
+    return points.iloc[order[first]]
 
 
 KIND_WORDS = {"access": N_("access"), "presence": N_("presence"), "ratio": N_("ratio")}  # standard kinds, in words
@@ -159,15 +160,16 @@ def _demand_and_cover(region: Region, assessment: Assessment, standards, cands_x
         One row per standard x applicable settlement.
     times : csr_array
         Seconds for every (demand row, candidate) pair within the standard's limit
-        (stored with :data:`~coverage.routing.ZERO_COST_S` added so a 0-second pair is kept);
+        (a pair at 0 s is stored as a tiny positive time, so that it is kept: see
+        :meth:`~coverage.travel.TravelTimeMatrix.to_sparse`);
         its pattern is the cover matrix.
     """
     rows, mats = [], []
     for std in standards:
         det = assessment.result(std.id).detail
-        model = region.travel_model(std.profile)
+        model = model_for(region, std.profile)
         mat = model.matrix(lonlat(region.settlements.loc[det.index]), cands_xy, cutoff_s=std.max_minutes * 60.0)
-        times = sp.csr_array((mat.seconds + ZERO_COST_S, (mat.origin, mat.destination)), shape=mat.shape)
+        times = mat.to_sparse()
         before = (det["verdict"] == "met").to_numpy()
         rows.append(
             pd.DataFrame(
@@ -377,10 +379,10 @@ def _median_or_center(
 ) -> SitingResult:
     """p-median or p-center on travel times up to 4x the standard's limit (at least an hour)."""
     cutoff = max(std.max_minutes * 60.0 * 4, 3600.0)
-    mat = region.travel_model(std.profile).matrix(
+    mat = model_for(region, std.profile).matrix(
         lonlat(region.settlements.loc[demand["settlement_id"]]), lonlat(cands), cutoff_s=cutoff
     )
-    times = sp.coo_array((mat.seconds, (mat.origin, mat.destination)), shape=mat.shape)
+    times = mat.to_sparse().tocoo()
     current = demand["minutes_before"].to_numpy() * 60.0
     w = demand["weight"].to_numpy(dtype=float)
     if model == "pmedian":

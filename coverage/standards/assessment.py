@@ -19,7 +19,7 @@ import numpy as np
 import pandas as pd
 
 from ..inputs.region import Region
-from ..travel import eligible_facilities, travel_table
+from ..travel import eligible_facilities, model_for, travel_table
 from ._base import MET, NOT_MET, NOT_TESTED, VERDICTS, StandardResult
 from .catalogue import Catalogue
 from .kinds import kind_of
@@ -91,7 +91,7 @@ def nearest_minutes(
     """
     origins = region.settlements if origins is None else origins.to_crs("EPSG:4326")
     eligible = eligible_facilities(region.facilities, facility_types, count_outside_region=count_outside_region)
-    return travel_table(region.travel_model(profile), origins, eligible)
+    return travel_table(model_for(region, profile), origins, eligible)
 
 
 def assess(region: Region, catalogue: Catalogue, *, progress: Callable | None = None) -> Assessment:
@@ -117,7 +117,7 @@ def assess(region: Region, catalogue: Catalogue, *, progress: Callable | None = 
         log.info("assessing %s", std.id)
         results.append(kind_of(std).assess(region, std, cache))
     profiles = sorted({s.profile for s in catalogue.standards if hasattr(s, "profile")})
-    models = {p: region.travel_model(p).kind for p in profiles}
+    models = {p: model_for(region, p).kind for p in profiles}
     return Assessment(region=region, catalogue=catalogue, results=tuple(results), travel_models=models)
 
 

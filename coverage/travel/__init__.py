@@ -1,6 +1,10 @@
 """The travel seam: every way of travelling (roads, straight lines, terrain) behind one interface.
 
-Assessment, maps and siting read only what this package answers: travel-time tables and matrices.
+:func:`model_for` chooses the model a region's inputs call for (:data:`MODELS`, a
+registry); every model answers :class:`TravelModel`'s questions, and the tables built on
+them (:func:`travel_table`, one row per origin; :func:`travel_pairs`, one row per origin
+and destination within a cutoff) are what assessment, maps and siting read.  The models'
+insides (routing graphs, grids) are private modules.
 """
 
 from __future__ import annotations
@@ -8,34 +12,23 @@ from __future__ import annotations
 from .._lazy import lazy_exports
 
 _EXPORTS = {
-    "Grid": "._terrain",
+    "MODELS": "._models",
+    "ModelChoice": "._models",
     "NearestResult": "._types",
     "RoadTravel": "._road",
-    "RoutingGraph": "._graph",
-    "Snap": "._graph",
     "StraightTravel": "._straight",
+    "SurfaceModel": "._seam",
     "TerrainTravel": "._terrain",
     "TravelModel": "._seam",
+    "TravelSurface": "._seam",
     "TravelTimeMatrix": "._types",
-    "build_routing_graph": "._graph",
-    "direct_pairs": "._types",
     "eligible_facilities": "._seam",
-    "fastest_pairs": "._types",
-    "fused_graph": "._terrain",
-    "grid_graph": "._terrain",
-    "isotropic_tobler_factor": "._terrain",
     "lonlat": "._seam",
-    "nearest_facility": "._search",
-    "nearest_facility_nodes": "._search",
-    "region_grid": "._terrain",
-    "segment_speeds_kmh": "._graph",
-    "service_area": "._search",
-    "snap_points": "._graph",
-    "speed_surface": "._terrain",
-    "terrain_travel": "._terrain",
-    "tobler_kmh": "._terrain",
+    "model_for": "._models",
+    "road_graph": "._models",
+    "road_points": "._models",
+    "travel_pairs": "._seam",
     "travel_table": "._seam",
-    "travel_time_matrix": "._search",
 }
 __all__ = sorted(_EXPORTS)
 __getattr__, __dir__ = lazy_exports(__name__, _EXPORTS)

@@ -3,11 +3,12 @@
 A travel model answers three questions for one profile - the nearest facility
 of each origin, a sparse origin x destination matrix within a cutoff (for
 siting), and the area within reach (for maps) - whatever it is built on: the road
-network (:class:`RoadTravel`), straight lines when there are no roads
-(:class:`StraightTravel`), or a terrain friction surface fused with the roads
-(:mod:`coverage.terrain`).  Assessment, maps, siting, scenarios and reports read
-only :func:`travel_table` and the models' methods; they never learn which model
-produced a time, except through :meth:`TravelModel.label`, which every output shows.
+network, straight lines when there are no roads, or a terrain friction surface fused
+with the roads.  Which one a region gets is decided in one place
+(:func:`coverage.travel.model_for`).  Assessment, maps, siting, scenarios and reports
+read only :func:`travel_table`, :func:`travel_pairs` and the models' methods; they never
+learn which model produced a time, except through :meth:`TravelModel.label`, which every
+output shows.  A model with a continuous surface (terrain) is also a :class:`SurfaceModel`.
 
 The travel-time table has one row per origin (on the origins' index):
 
@@ -28,7 +29,8 @@ The travel-time table has one row per origin (on the origins' index):
 
 from __future__ import annotations
 
-from typing import Protocol
+from dataclasses import dataclass
+from typing import Protocol, runtime_checkable
 
 import geopandas as gpd
 import numpy as np
@@ -38,7 +40,7 @@ import shapely
 from ..inputs.config import Profile
 from ._types import NearestResult, TravelTimeMatrix
 
-__all__ = ["TravelModel", "eligible_facilities", "lonlat", "travel_table"]
+__all__ = ["SurfaceModel", "TravelModel", "TravelSurface", "eligible_facilities", "lonlat", "travel_pairs", "travel_table"]
 
 
 class TravelModel(Protocol):
@@ -58,6 +60,35 @@ class TravelModel(Protocol):
 
     def service_area(self, facilities: np.ndarray, seconds: float) -> shapely.Geometry:
         """Where a facility is reachable from within ``seconds`` (WGS84)."""
+
+
+@dataclass(frozen=True)
+class TravelSurface:
+    """Seconds to the nearest facility on a raster: ``seconds[row, col]`` (``inf`` beyond reach), its CRS and transform."""
+
+    seconds: np.ndarray
+    transform: object
+    crs: str
+
+    @property
+    def minutes(self) -> np.ndarray:
+        """Minutes, NaN beyond reach."""
+        return np.where(np.isfinite(self.seconds), self.seconds / 60.0, np.nan)
+
+    @property
+    def bounds(self) -> tuple[float, float, float, float]:
+        """(left, bottom, right, top) in the surface's CRS."""
+        h, w = self.seconds.shape
+        t = self.transform
+        return t.c, t.f + t.e * h, t.c + t.a * w, t.f
+
+
+@runtime_checkable
+class SurfaceModel(Protocol):
+    """A travel model with a continuous travel-time surface (terrain): maps draw it, GeoTIFFs hold it."""
+
+    def raster(self, facilities: np.ndarray, *, cutoff_s: float | None = None) -> TravelSurface:
+        """Seconds from every cell to its nearest facility."""
 
 
 def lonlat(points: gpd.GeoDataFrame | gpd.GeoSeries) -> np.ndarray:
@@ -107,4 +138,31 @@ def travel_table(model: TravelModel, origins: gpd.GeoDataFrame, facilities: gpd.
             "model": model.kind,
         },
         index=origins.index,
+    )
+
+
+def travel_pairs(
+    model: TravelModel, origins: gpd.GeoDataFrame, destinations: gpd.GeoDataFrame, *, cutoff_min: float
+) -> pd.DataFrame:
+    """The long origin-destination table: every pair within ``cutoff_min``, fastest first per origin and destination.
+
+    Columns: ``origin`` and ``destination`` (the layers' index labels), ``minutes``, the legs
+    ``access_min``, ``network_min``, ``egress_min`` (NaN where the model does not separate
+    them), and ``model``.  Rows are ordered by origin, then destination (their positions).
+    """
+    mat = model.matrix(lonlat(origins), lonlat(destinations), cutoff_s=cutoff_min * 60.0)
+    minutes = mat.seconds / 60.0
+    nan = np.full(len(minutes), np.nan)
+    access = nan if mat.access_s is None else mat.access_s / 60.0
+    egress = nan if mat.egress_s is None else mat.egress_s / 60.0
+    return pd.DataFrame(
+        {
+            "origin": origins.index.to_numpy()[mat.origin],
+            "destination": destinations.index.to_numpy()[mat.destination],
+            "minutes": minutes,
+            "access_min": access,
+            "network_min": np.maximum(minutes - access - egress, 0.0),
+            "egress_min": egress,
+            "model": model.kind,
+        }
     )

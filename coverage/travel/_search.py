@@ -131,40 +131,47 @@ def travel_time_matrix(
     d_ll = np.asarray(destinations, float).reshape(-1, 2)
     o_snap = snap_points(graph, o_ll)
     d_snap = snap_points(graph, d_ll)
-    rows, cols, vals = [], [], []
+    parts: list[tuple] = []  # (origins, destinations, seconds, access, egress) of candidate pairs
     o_ok = np.flatnonzero(o_snap.joined)
     d_ok = np.flatnonzero(d_snap.joined & (d_snap.leg_s <= cutoff_s))
     d_ok = d_ok[_spatial_order(d_ll[d_ok])]
-    per_chunk = max(1, int(chunk_bytes // (8 * max(graph.n_nodes, 1))))
-    chunks = _nearby_chunks(d_ll[d_ok], cutoff_s * graph.top_speed_m_per_s / 4, min(per_chunk, 16)) if bounded else []
-    if not bounded or len(chunks) > len(d_ok) / 2:
-        # Destinations too scattered to share a subgraph: cutting one per destination costs more than it saves.
-        bounded = False
-        chunks = [np.arange(s0, min(s0 + per_chunk, len(d_ok))) for s0 in range(0, len(d_ok), per_chunk)]
+    chunks, bounded = _chunks(graph, d_ll[d_ok], cutoff_s, chunk_bytes, bounded)
     for part in chunks:
-        chunk = d_ok[part]
-        sources = d_snap.node[chunk]
-        nodes = _reachable_nodes(graph, sources, cutoff_s) if bounded else None
-        sub, local = (graph.reverse, None) if nodes is None else (_subgraph(graph.reverse, nodes), nodes)
-        idx = sources if local is None else np.searchsorted(local, sources)
-        dist = dijkstra(sub, directed=True, indices=idx, limit=cutoff_s)
-        if local is None:
-            o_pos, o_in = o_snap.node[o_ok], np.ones(len(o_ok), bool)
-        else:
-            o_pos = np.searchsorted(local, o_snap.node[o_ok])
-            o_in = (o_pos < len(local)) & (local[np.minimum(o_pos, len(local) - 1)] == o_snap.node[o_ok])
-        keep = np.flatnonzero(o_in)
-        t = dist[:, o_pos[keep]] + o_snap.leg_s[o_ok[keep]][None, :] + d_snap.leg_s[chunk][:, None]
-        di, oi = np.nonzero(t <= cutoff_s)
-        rows.append(o_ok[keep[oi]])
-        cols.append(chunk[di])
-        vals.append(t[di, oi])
+        parts.append(_chunk_pairs(graph, o_snap, d_snap, o_ok, d_ok[part], cutoff_s, bounded))
     if graph.profile.direct_offroad and len(o_ll) and len(d_ll):
         q, p, t = direct_pairs(o_ll, d_ll, cutoff_s, graph.profile.offroad_m_per_s)
-        rows.append(q)
-        cols.append(p)
-        vals.append(t)
-    return fastest_pairs(rows, cols, vals, (len(o_ll), len(d_ll)), cutoff_s)
+        parts.append((q, p, t, t, np.zeros(len(t))))
+    rows, cols, vals, access, egress = (list(x) for x in zip(*parts, strict=True)) if parts else ([], [], [], [], [])
+    return fastest_pairs(rows, cols, vals, (len(o_ll), len(d_ll)), cutoff_s, legs=(access, egress))
+
+
+def _chunks(graph: RoutingGraph, d_ll: np.ndarray, cutoff_s: float, chunk_bytes: int, bounded: bool) -> tuple[list, bool]:
+    """Destinations (in spatial order) in chunks whose dense rows fit ``chunk_bytes``; nearby ones together when bounded."""
+    per_chunk = max(1, int(chunk_bytes // (8 * max(graph.n_nodes, 1))))
+    chunks = _nearby_chunks(d_ll, cutoff_s * graph.top_speed_m_per_s / 4, min(per_chunk, 16)) if bounded else []
+    if not bounded or len(chunks) > len(d_ll) / 2:
+        # Destinations too scattered to share a subgraph: cutting one per destination costs more than it saves.
+        return [np.arange(s0, min(s0 + per_chunk, len(d_ll))) for s0 in range(0, len(d_ll), per_chunk)], False
+    return chunks, True
+
+
+def _chunk_pairs(graph: RoutingGraph, o_snap, d_snap, o_ok: np.ndarray, chunk: np.ndarray, cutoff_s: float, bounded: bool):
+    """The road pairs within the cutoff from every joined origin to a chunk of destinations, with their legs."""
+    sources = d_snap.node[chunk]
+    nodes = _reachable_nodes(graph, sources, cutoff_s) if bounded else None
+    sub, local = (graph.reverse, None) if nodes is None else (_subgraph(graph.reverse, nodes), nodes)
+    idx = sources if local is None else np.searchsorted(local, sources)
+    dist = dijkstra(sub, directed=True, indices=idx, limit=cutoff_s)
+    if local is None:
+        o_pos, o_in = o_snap.node[o_ok], np.ones(len(o_ok), bool)
+    else:
+        o_pos = np.searchsorted(local, o_snap.node[o_ok])
+        o_in = (o_pos < len(local)) & (local[np.minimum(o_pos, len(local) - 1)] == o_snap.node[o_ok])
+    keep = np.flatnonzero(o_in)
+    t = dist[:, o_pos[keep]] + o_snap.leg_s[o_ok[keep]][None, :] + d_snap.leg_s[chunk][:, None]
+    di, oi = np.nonzero(t <= cutoff_s)
+    origin = o_ok[keep[oi]]
+    return origin, chunk[di], t[di, oi], o_snap.leg_s[origin], d_snap.leg_s[chunk[di]]
 
 
 def _nearby_chunks(lonlat: np.ndarray, spread_m: float, size: int) -> list[np.ndarray]:

@@ -67,8 +67,9 @@ class StraightTravel:
         o = np.asarray(origins, float).reshape(-1, 2)
         d = np.asarray(destinations, float).reshape(-1, 2)
         q, p, t = direct_pairs(o, d, cutoff_s, self.speed_m_per_s) if len(o) and len(d) else ([], [], [])
-        pairs = [np.asarray(q, np.int64)], [np.asarray(p, np.int64)], [np.asarray(t, float)]
-        return fastest_pairs(*pairs, (len(o), len(d)), cutoff_s)
+        t = np.asarray(t, float)
+        pairs = [np.asarray(q, np.int64)], [np.asarray(p, np.int64)], [t]
+        return fastest_pairs(*pairs, (len(o), len(d)), cutoff_s, legs=([t], [np.zeros(len(t))]))
 
     def service_area(self, facilities, seconds) -> shapely.Geometry:
         """Circles of radius ``seconds`` x the effective speed."""

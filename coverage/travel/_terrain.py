@@ -42,6 +42,7 @@ from ..i18n import Msg
 from ..inputs.config import Profile
 from ..inputs.landcover import LandCoverTable, TerrainInputs
 from ._graph import RoutingGraph
+from ._seam import TravelSurface
 from ._types import NearestResult, TravelTimeMatrix, fastest_pairs
 
 __all__ = [
@@ -393,6 +394,10 @@ class TerrainTravel:
         limit = np.inf if cutoff_s is None else float(cutoff_s)
         dist = dijkstra(self.reverse, indices=f, min_only=True, limit=limit)
         return dist[:n_cells].reshape(self.grid.shape)
+
+    def raster(self, facilities, *, cutoff_s: float | None = None) -> TravelSurface:
+        """:meth:`surface` with the grid's CRS and transform (a :class:`~coverage.travel.SurfaceModel`)."""
+        return TravelSurface(self.surface(facilities, cutoff_s=cutoff_s), self.grid.transform, self.grid.crs)
 
     def service_area(self, facilities, seconds) -> shapely.Geometry:
         """The cells within ``seconds`` of a facility, as WGS84 polygons."""

@@ -59,6 +59,10 @@ class TravelTimeMatrix:
         ``(n_origins, n_destinations)``.
     cutoff_s
         The cutoff used.
+    access_s, egress_s
+        The off-road legs of each pair's trip (origin to the network, network to the
+        destination; the whole trip and 0 for a straight one), or None where the model
+        does not separate them.
     """
 
     origin: np.ndarray
@@ -66,14 +70,21 @@ class TravelTimeMatrix:
     seconds: np.ndarray
     shape: tuple[int, int]
     cutoff_s: float
+    access_s: np.ndarray | None = None
+    egress_s: np.ndarray | None = None
 
     def to_sparse(self) -> sp.csr_array:
         """As a CSR matrix (a pair at exactly 0 s is stored as :data:`ZERO_COST_S`)."""
         return sp.csr_array((np.maximum(self.seconds, ZERO_COST_S), (self.origin, self.destination)), shape=self.shape)
 
 
-def fastest_pairs(rows: list, cols: list, vals: list, shape: tuple[int, int], cutoff_s: float) -> TravelTimeMatrix:
-    """Merge candidate (origin, destination, seconds) pairs keeping the fastest of each, in a stable order."""
+def fastest_pairs(
+    rows: list, cols: list, vals: list, shape: tuple[int, int], cutoff_s: float, *, legs: tuple[list, list] | None = None
+) -> TravelTimeMatrix:
+    """Merge candidate (origin, destination, seconds) pairs keeping the fastest of each, in a stable order.
+
+    ``legs``: the access and egress seconds of every candidate pair (lists parallel to ``rows``).
+    """
     if rows:
         r, c, val = np.concatenate(rows), np.concatenate(cols), np.concatenate(vals)
     else:
@@ -83,7 +94,18 @@ def fastest_pairs(rows: list, cols: list, vals: list, shape: tuple[int, int], cu
     r, c, val = r[order], c[order], val[order]
     first = np.ones(len(r), bool)
     first[1:] = (r[1:] != r[:-1]) | (c[1:] != c[:-1])
-    return TravelTimeMatrix(origin=r[first], destination=c[first], seconds=val[first], shape=shape, cutoff_s=float(cutoff_s))
+    access = egress = None
+    if legs is not None:
+        access, egress = (np.concatenate(part)[order][first] if rows else np.empty(0) for part in legs)
+    return TravelTimeMatrix(
+        origin=r[first],
+        destination=c[first],
+        seconds=val[first],
+        shape=shape,
+        cutoff_s=float(cutoff_s),
+        access_s=access,
+        egress_s=egress,
+    )
 
 
 def direct_pairs(origins: np.ndarray, destinations: np.ndarray, cutoff_s: float, speed_m_per_s: float):

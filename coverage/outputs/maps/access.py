@@ -12,7 +12,7 @@ from ...standards.assessment import Assessment
 from ...standards.kinds import kind_of
 from ...standards.kinds.access import AccessStandard, reason_text
 from ...text import display_name, fmt_against, fmt_count, words
-from ...travel._seam import eligible_facilities, lonlat
+from ...travel import SurfaceModel, eligible_facilities, lonlat, model_for
 from ..report import target_text
 from ._layers import BANDS, UNREACHABLE, _band, _data_notes, _facility_features, _facility_legend, _fit, _radius, base_map
 from ._leaflet import JsonLayer, MapScript, _feature, _legend_html, _table, esc
@@ -48,8 +48,9 @@ def access_map(
         _fit(m, region.settlements.geometry.loc[r.detail.index])
     eligible = eligible_facilities(region.facilities, std.facility_types, count_outside_region=std.count_outside_region)
     if with_service_area and len(eligible):
-        if hasattr(region.travel_model(std.profile), "surface"):
-            _surface_layer(m, region.travel_model(std.profile), eligible, std, lang)
+        model = model_for(region, std.profile)
+        if isinstance(model, SurfaceModel):
+            _surface_layer(m, model, eligible, std, lang)
         _service_area_layer(m, assessment, std, eligible, lang)
     JsonLayer(_facility_features(assessment, std.facility_types, lang, only=eligible.index), name=_("facilities")).add_to(m)
     layer = JsonLayer(_settlement_features(assessment, r, lang), name=_("settlements"))
@@ -89,18 +90,15 @@ def _surface_layer(m, model, eligible, std: AccessStandard, lang: str) -> None:
     from rasterio.warp import Resampling, calculate_default_transform, reproject
 
     _ = words(lang)
-    grid = model.grid
-    seconds = model.surface(lonlat(eligible), cutoff_s=2.0 * std.max_minutes * 60.0)
-    minutes = np.where(np.isfinite(seconds), seconds / 60.0, np.nan)
-    left, top = grid.x0, grid.y0
-    right, bottom = left + grid.width * grid.cell_m, top - grid.height * grid.cell_m
-    dst_tr, w, h = calculate_default_transform(grid.crs, "EPSG:4326", grid.width, grid.height, left, bottom, right, top)
+    surface = model.raster(lonlat(eligible), cutoff_s=2.0 * std.max_minutes * 60.0)
+    height, width = surface.seconds.shape
+    dst_tr, w, h = calculate_default_transform(surface.crs, "EPSG:4326", width, height, *surface.bounds)
     out = np.full((h, w), np.nan)
     reproject(
-        minutes,
+        surface.minutes,
         out,
-        src_transform=grid.transform,
-        src_crs=grid.crs,
+        src_transform=surface.transform,
+        src_crs=surface.crs,
         dst_transform=dst_tr,
         dst_crs="EPSG:4326",
         src_nodata=np.nan,
@@ -121,7 +119,7 @@ def _surface_layer(m, model, eligible, std: AccessStandard, lang: str) -> None:
 def _service_area_layer(m, assessment: Assessment, std: AccessStandard, eligible, lang: str) -> None:
     _ = words(lang)
     region = assessment.region
-    model = region.travel_model(std.profile)
+    model = model_for(region, std.profile)
     area = model.service_area(lonlat(eligible), std.max_minutes * 60.0)
     # Simplify to about 25 m (driving) or 5 m (walking), in degrees of latitude.
     area = area.simplify((25.0 if std.profile == "drive" else 5.0) / 111_000)
@@ -200,7 +198,7 @@ def _add_legend(m: folium.Map, assessment: Assessment, r: StandardResult, lang: 
     notes = [
         _("Target: {target}").format(target=target_text(std, region, lang)),
         _("Circle size = population; black ring = not met; squares = facilities."),
-        region.travel_model(std.profile).label(lang),
+        model_for(region, std.profile).label(lang),
         *_data_notes(assessment, lang),
         _("Source: {wording} ({section})").format(wording=std.wording, section=std.section),
     ]

@@ -17,7 +17,7 @@ import pandas as pd
 from ...i18n import Msg, Note
 from ...tables import FieldSpec, suggest
 from ...text import display_name, fmt_against, fmt_count, fmt_share, words
-from ...travel import eligible_facilities, travel_table
+from ...travel import eligible_facilities, model_for, travel_table
 from .._base import MET, NOT_MET, NOT_TESTED, RTOL, SETTLEMENT_FIELDS, StandardBase, StandardResult, mark
 from .._checks import Checker
 from .._units import mapped, memberships, types_note
@@ -97,7 +97,7 @@ def access_travel(region, std: AccessStandard, cache: dict | None = None) -> tup
     key = ("travel", std.profile, tuple(eligible.index))
     cache = {} if cache is None else cache
     if key not in cache:
-        cache[key] = travel_table(region.travel_model(std.profile), region.settlements, eligible)
+        cache[key] = travel_table(model_for(region, std.profile), region.settlements, eligible)
     return cache[key], eligible
 
 
@@ -348,7 +348,7 @@ def export(r: StandardResult, region, lang: str = "en") -> pd.DataFrame:
     if r.verdict == NOT_TESTED:
         d["verdict"] = NOT_TESTED
     d["reason"] = reason_texts(d, r.standard, region, lang)
-    d["travel"] = region.travel_model(r.standard.profile).label(lang)
+    d["travel"] = model_for(region, r.standard.profile).label(lang)
     d = d.drop(columns=["passes"])
     for col in ("minutes", "margin_min", "shortfall_min", "access_min", "network_min", "egress_min"):
         d[col] = d[col].round(3)
