@@ -7,14 +7,14 @@ from pathlib import Path
 
 import pytest
 
-from coverage.inputs.region import BUNDLED_REGION, load_region
+from coverage.inputs.region import BUNDLED_REGION, LoadOptions, load_region
 
 FIXTURES = Path(__file__).parent / "fixtures"
 
 
 @pytest.fixture(scope="session")
 def tengger():
-    return load_region(use_cache=False)
+    return load_region(options=LoadOptions(use_cache=False))
 
 
 @pytest.fixture(scope="session")

@@ -19,7 +19,7 @@ from coverage.inputs._layers import read_layer
 from coverage.inputs._osmfile import read_osm_roads
 from coverage.inputs.config import load_facility_types
 from coverage.inputs.network import build_road_network
-from coverage.inputs.region import load_region
+from coverage.inputs.region import LoadOptions, load_region
 from coverage.inputs.validate import validate_facilities, validate_settlements
 
 from .conftest import FIXTURES
@@ -321,7 +321,7 @@ def test_user_files_with_pyrosm_roads(tmp_path, bundled_dir):
         facilities=tmp_path / "f.csv",
         roads=pyrosm.get_data("test_pbf"),
         boundary=tmp_path / "b.geojson",
-        use_cache=False,
+        options=LoadOptions(use_cache=False),
     )
     assert region.crs == "EPSG:32635" and region.network.n_edges > 100
     assert region.facilities["facility_type"].tolist() == ["school"]
@@ -331,7 +331,7 @@ def test_network_cache_is_reused_and_keyed_by_content(tmp_path, bundled_dir, mon
     region_dir = tmp_path / "r"
     shutil.copytree(bundled_dir, region_dir)
     cache = tmp_path / "cache"
-    first = load_region(region_dir, cache_dir=cache)
+    first = load_region(region_dir, options=LoadOptions(cache_dir=cache))
     assert len(list(cache.glob("*.npz"))) == 1
     # The second load must not read the road file at all: make reading it fail.
     real_reader = _roads.read_osm_roads
@@ -340,14 +340,14 @@ def test_network_cache_is_reused_and_keyed_by_content(tmp_path, bundled_dir, mon
         raise AssertionError("the road file was read although the cache holds it")
 
     monkeypatch.setattr(_roads, "read_osm_roads", no_reading)
-    again = load_region(region_dir, cache_dir=cache)
+    again = load_region(region_dir, options=LoadOptions(cache_dir=cache))
     for key, value in first.network.to_arrays().items():
         np.testing.assert_array_equal(value, again.network.to_arrays()[key], err_msg=key)
     # Change the road file: a new cache entry, and the new data is used.
     monkeypatch.setattr(_roads, "read_osm_roads", real_reader)
     text = (region_dir / "roads.osm").read_text(encoding="utf-8").replace('v="track"', 'v="unclassified"')
     (region_dir / "roads.osm").write_text(text, encoding="utf-8")
-    changed = load_region(region_dir, cache_dir=cache)
+    changed = load_region(region_dir, options=LoadOptions(cache_dir=cache))
     assert len(list(cache.glob("*.npz"))) == 2
     assert "track" not in set(changed.network.highway)
 

@@ -223,13 +223,13 @@ def test_site_cli_says_when_there_is_no_answer(monkeypatch, capsys, tmp_path):
 def test_siting_refuses_a_standard_with_no_people_to_weigh(tengger, value):
     """With populations all zero (or unknown) every candidate 'adds nothing': a refusal, not '0 sites add coverage'."""
     from coverage.errors import CoverageError
-    from coverage.siting.planning import site_for_standards
+    from coverage.siting.planning import SitingRequest, site_for_standards
 
     s = tengger.settlements.copy()
     s["population"] = value
     region = dataclasses.replace(tengger, settlements=s)
     with pytest.raises(CoverageError) as err:
-        site_for_standards(region, catalogue(tengger), ["medical-pastoral-2h"], k=1)
+        site_for_standards(region, catalogue(tengger), SitingRequest(("medical-pastoral-2h",), k=1))
     assert err.value.text().startswith("medical-pastoral-2h: nothing to site for: 'population' is ")
 
 

@@ -236,11 +236,11 @@ def test_site_map_and_chinese_report_in_chromium(browser, tmp_path, tengger):
     """The site map: proposed stars, a before/after switch that repaints the settlements; the Chinese report."""
     from coverage.outputs.maps._leaflet import save_map
     from coverage.outputs.maps.siting import siting_map
-    from coverage.siting.planning import proposed_facilities, site_for_standards
+    from coverage.siting.planning import SitingRequest, proposed_facilities, site_for_standards
 
     cat = catalogue(tengger)
     before = assess(tengger, cat.select(["medical-pastoral-2h"]))
-    plan = site_for_standards(tengger, cat, ["medical-pastoral-2h"], k=2, assessment=before)
+    plan = site_for_standards(tengger, cat, SitingRequest(("medical-pastoral-2h",), k=2), assessment=before)
     after = assess(
         tengger.with_layers(facilities=proposed_facilities(tengger, plan, "health_centre")), cat.select(["medical-pastoral-2h"])
     )

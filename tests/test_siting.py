@@ -16,7 +16,7 @@ from coverage.inputs.scenario import apply_scenario, load_scenario
 from coverage.siting._covering import solve_lscp, solve_mclp
 from coverage.siting._median import best_times, pmedian_value, solve_pcenter, solve_pmedian
 from coverage.siting._reduce import covered_weight, dominated_candidates, greedy_mclp, merge_identical_rows
-from coverage.siting.planning import site_for_standards
+from coverage.siting.planning import SitingRequest, site_for_standards
 from coverage.standards.catalogue import load_catalogue
 from coverage.standards.compare import compare
 
@@ -163,7 +163,7 @@ def plan_catalogue(region):
 def test_site_pastoral_2h_on_the_bundled_zone(tengger):
     cat = plan_catalogue(tengger)
     std = cat.get("medical-pastoral-2h")
-    plan = site_for_standards(tengger, cat, ["medical-pastoral-2h"], k=1, budget_k=2)
+    plan = site_for_standards(tengger, cat, SitingRequest(("medical-pastoral-2h",), k=1, budget_k=2))
     assert plan.result.proven_optimal and plan.result.status.text().startswith("optimal")
     # Brute force over every settlement candidate, each re-assessed by the scorecard's own nearest-facility search.
     best = max(covered_with(tengger, std, (g.x, g.y)) for g in tengger.settlements.geometry)
@@ -175,13 +175,15 @@ def test_site_pastoral_2h_on_the_bundled_zone(tengger):
     assert plan.curve.loc[plan.curve["k"] == 1, "optimal_sites"].iloc[0] == row.candidate
     # A new health centre does not count for the elderly standard: siting for both is refused, with the reason.
     with pytest.raises(CatalogueError, match="does not count"):
-        site_for_standards(tengger, cat, ["medical-pastoral-2h", "elderly-coverage-pastoral"], facility_type="health_centre")
+        site_for_standards(
+            tengger, cat, SitingRequest(("medical-pastoral-2h", "elderly-coverage-pastoral"), facility_type="health_centre")
+        )
 
 
 def test_site_for_several_standards_and_road_candidates(tengger):
     cat = plan_catalogue(tengger)
     ids = ["medical-town-30min", "medical-pastoral-2h"]
-    plan = site_for_standards(tengger, cat, ids, k=1, candidates="roads", spacing_km=8)
+    plan = site_for_standards(tengger, cat, SitingRequest(tuple(ids), k=1, candidates="roads", spacing_km=8))
     assert set(plan.demand["standard"]) == set(ids)
     assert plan.sites["source"].iloc[0] == "road node"
     # The objective is the best any single road candidate does for both standards together (brute force).
@@ -323,7 +325,7 @@ def test_relocating_existing_facilities(tengger):
     f = tengger.facilities
     movable = f[f["facility_type"].isin(["health_centre", "village_clinic", "hospital"]) & f["in_region"]]
     plan = site_for_standards(
-        tengger, cat, ["medical-pastoral-2h"], facility_type="health_centre", k=len(movable), allow_relocate=True
+        tengger, cat, SitingRequest(("medical-pastoral-2h",), facility_type="health_centre", k=len(movable), allow_relocate=True)
     )
     assert (plan.candidates["source"] == "existing facility").sum() == len(movable)
     # Today's covered population, from the scorecard of the region as it is.

@@ -40,15 +40,10 @@ __all__ = [
 
 def region_from_args(args: argparse.Namespace):
     """Load the region the command-line options name (the bundled zone by default)."""
-    from ..inputs.region import load_region
+    from ..inputs.landcover import TerrainOptions
+    from ..inputs.region import LoadOptions, load_region
 
-    return load_region(
-        args.region,
-        settlements=args.settlements,
-        facilities=args.facilities,
-        roads=args.roads,
-        boundary=args.boundary,
-        units=args.units,
+    options = LoadOptions(
         coords=args.coords,
         name=args.name,
         speeds=args.speeds,
@@ -56,16 +51,18 @@ def region_from_args(args: argparse.Namespace):
         osm_rules=args.osm_rules,
         cache_dir=args.cache_dir,
         use_cache=not args.no_cache,
-        terrain={
-            "landcover": args.landcover,
-            "landcover_speeds": args.landcover_speeds,
-            "dem": args.dem,
-            "barriers": args.barriers,
-            "crossings": args.crossings,
-            "cell_m": args.cell_m,
-            "use": args.terrain,
-        },
     )
+    terrain = TerrainOptions(
+        landcover=args.landcover,
+        landcover_speeds=args.landcover_speeds,
+        dem=args.dem,
+        barriers=args.barriers,
+        crossings=args.crossings,
+        cell_m=args.cell_m,
+        use=args.terrain,
+    )
+    files = {k: getattr(args, k) for k in ("settlements", "facilities", "roads", "boundary", "units")}
+    return load_region(args.region, **files, options=options, terrain=terrain)
 
 
 def cmd_info(args: argparse.Namespace) -> int:
@@ -190,10 +187,8 @@ def cmd_map(args: argparse.Namespace) -> int:
 
 def cmd_site(args: argparse.Namespace) -> int:
     """Recommend sites for new facilities, print them, write the sites and a before/after map."""
-    from ..outputs.maps._leaflet import save_map
-    from ..outputs.maps.siting import siting_map
     from ..outputs.tables import comparison_tables, curve_table, sites_table, siting_summary
-    from ..siting.planning import proposed_facilities, site_for_standards
+    from ..siting.planning import SitingRequest, proposed_facilities, site_for_standards
     from ..standards.compare import compare
 
     _ = words(args.lang)
@@ -206,10 +201,8 @@ def cmd_site(args: argparse.Namespace) -> int:
         candidates = read_layer(args.candidates, coords=args.coords or "wgs84")
     exclude = read_layer(args.exclude) if args.exclude else None
     before = assess(region, catalogue.select(ids))
-    plan = site_for_standards(
-        region,
-        catalogue,
-        ids,
+    request = SitingRequest(
+        tuple(ids),
         facility_type=args.facility_type,
         k=args.add,
         model=args.model,
@@ -218,9 +211,9 @@ def cmd_site(args: argparse.Namespace) -> int:
         exclude=exclude,
         allow_relocate=args.allow_relocate,
         budget_k=args.budget_curve,
-        assessment=before,
         time_limit_s=args.time_limit,
     )
+    plan = site_for_standards(region, catalogue, request, assessment=before)
     ftype = args.facility_type or plan.standards[0].facility_types[0]
     print(siting_summary(plan, region, ftype=ftype, source=str(args.candidates), lang=args.lang))
     if not plan.result.solved:
@@ -236,6 +229,16 @@ def cmd_site(args: argparse.Namespace) -> int:
     if plan.curve is not None:
         print("\n" + _("Budget curve (coverage versus new facilities):"))
         print(table_text(curve_table(plan.curve, lang=args.lang)))
+    written = _write_site_outputs(args, ids, plan, before, after, per_settlement)
+    print("\n" + _("Wrote {files} to {out}/").format(files=", ".join(written), out=args.out))
+    return 0
+
+
+def _write_site_outputs(args: argparse.Namespace, ids: list[str], plan, before, after, per_settlement) -> list[str]:
+    """The sites (CSV, GeoPackage), the before/after map and table, and the budget curve (CSV, SVG)."""
+    from ..outputs.maps._leaflet import save_map
+    from ..outputs.maps.siting import siting_map
+
     tag = "-".join(ids)
     with atomic_output(args.out) as stage:
         written = [f"sites-{tag}.csv", f"sites-{tag}.gpkg", f"site-{tag}.html", f"site-{tag}-before-after.csv"]
@@ -248,8 +251,7 @@ def cmd_site(args: argparse.Namespace) -> int:
             svg = budget_curve_svg(plan.curve, title=", ".join(ids), lang=args.lang)
             atomic_write_text(stage / f"budget-curve-{tag}.svg", svg)
             written += [f"budget-curve-{tag}.csv", f"budget-curve-{tag}.svg"]
-    print("\n" + _("Wrote {files} to {out}/").format(files=", ".join(written), out=args.out))
-    return 0
+    return written
 
 
 def cmd_init(args: argparse.Namespace) -> int:

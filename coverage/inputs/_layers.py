@@ -101,106 +101,18 @@ def read_layer(path: Path | str, *, coords: str = "wgs84") -> gpd.GeoDataFrame:
     """
     path, layer = split_layer(path)
     if not path.exists():
-        raise InputValidationError([Problem(str(path), "", "", Msg("file not found."))])
+        raise _refuse(path, Msg("file not found."))
     if path.is_dir():
-        raise InputValidationError(
-            [Problem(str(path), "", "", Msg("is a folder; give a file (GeoPackage, GeoJSON, Shapefile, CSV)."))]
-        )
+        raise _refuse(path, Msg("is a folder; give a file (GeoPackage, GeoJSON, Shapefile, CSV)."))
     suffix = path.suffix.lower()
     if suffix in CSV_SUFFIXES:
-        frame, encoding = _read_csv(path)
-        if encoding != "utf-8-sig":
-            log.warning(N_("%s: read as %s (not UTF-8)."), path, encoding.upper())
-        lower = {c.strip().lower(): c for c in frame.columns}
-        lon_col = next((lower[n] for n in LON_NAMES if n in lower), None)
-        lat_col = next((lower[n] for n in LAT_NAMES if n in lower), None)
-        if lon_col is None or lat_col is None:
-            raise InputValidationError(
-                [
-                    Problem(
-                        str(path),
-                        "",
-                        "lon/lat",
-                        Msg(
-                            "no longitude/latitude columns; name them 'lon' and 'lat' (WGS84 degrees). Columns found: {columns}.",
-                            columns=", ".join(frame.columns),
-                        ),
-                    )
-                ]
-            )
-        lon = pd.to_numeric(frame[lon_col].str.strip(), errors="coerce")
-        lat = pd.to_numeric(frame[lat_col].str.strip(), errors="coerce")
-        bad = lon.isna() | lat.isna()
-        if bad.any():
-            problems = [
-                Problem(
-                    str(path),
-                    f"row {i + 2}",
-                    f"{lon_col}/{lat_col}",
-                    Msg("coordinates '{x}', '{y}' are not numbers.", x=frame.at[i, lon_col], y=frame.at[i, lat_col]),
-                )
-                for i in np.flatnonzero(bad.to_numpy())
-            ]
-            raise InputValidationError(problems)
-        attrs = frame.drop(columns=[lon_col, lat_col])
-        gdf = gpd.GeoDataFrame(attrs, geometry=gpd.points_from_xy(lon, lat), crs="EPSG:4326")
-        gdf["row"] = [f"row {i}" for i in range(2, len(gdf) + 2)]  # the header is row 1, as a spreadsheet shows it
+        gdf = _points_from_table(path, _read_csv_logged(path), first_row=2)
     elif suffix in VECTOR_SUFFIXES:
-        layer = _pick_layer(path, layer)
-        try:
-            gdf = gpd.read_file(path, layer=layer)
-        except Exception as exc:  # pyogrio raises several types for unreadable files
-            raise InputValidationError(
-                [Problem(str(path), "", "", Msg("cannot be read as a spatial file ({reason}).", reason=exc))]
-            ) from None
-        if gdf.crs is None:
-            raise NoCrsError(
-                [
-                    Problem(
-                        str(path),
-                        "",
-                        "",
-                        Msg(
-                            "the file has no coordinate reference system; set it in QGIS "
-                            "(Layer > Set CRS) or export as GeoJSON, which is always WGS84."
-                        ),
-                    )
-                ]
-            )
-        gdf["row"] = [f"feature {i}" for i in range(1, len(gdf) + 1)]
-        if gdf.crs.is_geographic and len(gdf) and not gdf.geometry.is_empty.all():
-            minx, miny, maxx, maxy = gdf.geometry[~gdf.geometry.is_empty].total_bounds
-            if max(abs(minx), abs(maxx)) > 180 or max(abs(miny), abs(maxy)) > 90:
-                raise InputValidationError(
-                    [
-                        Problem(
-                            str(path),
-                            "",
-                            "geometry",
-                            Msg(
-                                "declared as geographic ({crs}) but coordinates reach {x}, {y}: these are projected "
-                                "metres. Set the file's real CRS (e.g. the UTM zone it was made in) instead of WGS84.",
-                                crs=gdf.crs.name,
-                                x=f"{maxx:.0f}",
-                                y=f"{maxy:.0f}",
-                            ),
-                        )
-                    ]
-                )
-        gdf = gdf.to_crs("EPSG:4326")
+        gdf = _read_spatial(path, layer)
     else:
-        raise InputValidationError(
-            [
-                Problem(
-                    str(path),
-                    "",
-                    "",
-                    Msg(
-                        "unknown file type '{suffix}'; use GeoPackage, GeoJSON, Shapefile or CSV with lon/lat columns.",
-                        suffix=suffix,
-                    ),
-                )
-            ]
+        raise _refuse(
+            path,
+            Msg("unknown file type '{suffix}'; use GeoPackage, GeoJSON, Shapefile or CSV with lon/lat columns.", suffix=suffix),
         )
     if coords == "gcj02":
         gdf = gdf.copy()
@@ -208,6 +120,90 @@ def read_layer(path: Path | str, *, coords: str = "wgs84") -> gpd.GeoDataFrame:
     elif coords != "wgs84":
         raise ValueError(f"coords must be 'wgs84' or 'gcj02', got {coords!r}")
     return gdf
+
+
+def _refuse(path: Path, message, field: str = "") -> InputValidationError:
+    """The one-problem refusal of a file (raise it)."""
+    return InputValidationError([Problem(str(path), "", field, message)])
+
+
+def _read_csv_logged(path: Path) -> pd.DataFrame:
+    """A CSV as text columns, with a warning when it is not UTF-8."""
+    frame, encoding = _read_csv(path)
+    if encoding != "utf-8-sig":
+        log.warning(N_("%s: read as %s (not UTF-8)."), path, encoding.upper())
+    return frame
+
+
+def _points_from_table(path: Path, frame: pd.DataFrame, *, first_row: int) -> gpd.GeoDataFrame:
+    """Points from a table's longitude/latitude columns; ``row`` counts from ``first_row`` (the header is row 1)."""
+    lower = {c.strip().lower(): c for c in frame.columns}
+    lon_col = next((lower[n] for n in LON_NAMES if n in lower), None)
+    lat_col = next((lower[n] for n in LAT_NAMES if n in lower), None)
+    if lon_col is None or lat_col is None:
+        raise _refuse(
+            path,
+            Msg(
+                "no longitude/latitude columns; name them 'lon' and 'lat' (WGS84 degrees). Columns found: {columns}.",
+                columns=", ".join(frame.columns),
+            ),
+            "lon/lat",
+        )
+    lon = pd.to_numeric(frame[lon_col].str.strip(), errors="coerce")
+    lat = pd.to_numeric(frame[lat_col].str.strip(), errors="coerce")
+    bad = lon.isna() | lat.isna()
+    if bad.any():
+        raise InputValidationError(
+            [
+                Problem(
+                    str(path),
+                    f"row {i + first_row}",
+                    f"{lon_col}/{lat_col}",
+                    Msg("coordinates '{x}', '{y}' are not numbers.", x=frame.at[i, lon_col], y=frame.at[i, lat_col]),
+                )
+                for i in np.flatnonzero(bad.to_numpy())
+            ]
+        )
+    attrs = frame.drop(columns=[lon_col, lat_col])
+    gdf = gpd.GeoDataFrame(attrs, geometry=gpd.points_from_xy(lon, lat), crs="EPSG:4326")
+    gdf["row"] = [f"row {i}" for i in range(first_row, len(gdf) + first_row)]  # as a spreadsheet numbers them
+    return gdf
+
+
+def _read_spatial(path: Path, layer: str | None) -> gpd.GeoDataFrame:
+    """A GeoPackage, GeoJSON or Shapefile layer in WGS84, refused without a CRS or with metres declared as degrees."""
+    layer = _pick_layer(path, layer)
+    try:
+        gdf = gpd.read_file(path, layer=layer)
+    except Exception as exc:  # pyogrio raises several types for unreadable files
+        raise _refuse(path, Msg("cannot be read as a spatial file ({reason}).", reason=exc)) from None
+    if gdf.crs is None:
+        raise NoCrsError(
+            [
+                Problem(
+                    str(path),
+                    "",
+                    "",
+                    Msg(
+                        "the file has no coordinate reference system; set it in QGIS "
+                        "(Layer > Set CRS) or export as GeoJSON, which is always WGS84."
+                    ),
+                )
+            ]
+        )
+    gdf["row"] = [f"feature {i}" for i in range(1, len(gdf) + 1)]
+    if gdf.crs.is_geographic and len(gdf) and not gdf.geometry.is_empty.all():
+        minx, miny, maxx, maxy = gdf.geometry[~gdf.geometry.is_empty].total_bounds
+        if max(abs(minx), abs(maxx)) > 180 or max(abs(miny), abs(maxy)) > 90:
+            message = Msg(
+                "declared as geographic ({crs}) but coordinates reach {x}, {y}: these are projected "
+                "metres. Set the file's real CRS (e.g. the UTM zone it was made in) instead of WGS84.",
+                crs=gdf.crs.name,
+                x=f"{maxx:.0f}",
+                y=f"{maxy:.0f}",
+            )
+            raise _refuse(path, message, "geometry")
+    return gdf.to_crs("EPSG:4326")
 
 
 def split_layer(path: Path | str) -> tuple[Path, str | None]:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -48,52 +48,19 @@ def read_osm_roads(path: Path | str, *, tag_keys: tuple[str, ...]) -> RawRoads:
         The file is missing, of an unknown type, unreadable (garbage, truncated,
         empty), or holds no way with a ``highway`` tag.
     """
-    import osmium
-
     path = Path(path)
     _check_osm_path(path, N_("road file"))
-    refs: list[int] = []
-    xs: list[int] = []  # osmium's fixed-point coordinates (1e-7 degree); undefined where the node is not in the file
-    ys: list[int] = []
-    counts: list[int] = []  # vertices per way
-    way_ids: list[int] = []
-    wanted = set(tag_keys)
-    tag_ways: dict[str, list[int]] = {k: [] for k in tag_keys}  # per key: the ways that have it...
-    tag_values: dict[str, list[str]] = {k: [] for k in tag_keys}  # ...and their values
-    try:
-        fp = (
-            osmium.FileProcessor(str(path), osmium.osm.NODE | osmium.osm.WAY)
-            .with_locations()
-            .with_filter(osmium.filter.KeyFilter("highway"))
-        )
-        for obj in fp:
-            if not obj.is_way():
-                continue
-            w = len(way_ids)
-            way_ids.append(obj.id)
-            for k, value in _tag_pairs(obj.tags):
-                if k in wanted:
-                    tag_ways[k].append(w)
-                    tag_values[k].append(value)
-            nodes = obj.nodes
-            for nd in nodes:
-                loc = nd.location
-                refs.append(nd.ref)
-                xs.append(loc.x)
-                ys.append(loc.y)
-            counts.append(len(nodes))
-    except (RuntimeError, ValueError, OSError) as exc:
-        raise _unreadable_osm(path, exc) from None
-    if not way_ids:
+    ways = _collect_ways(path, tag_keys)
+    if not ways.ids:
         raise RoadNetworkError(
             Msg(
                 "{path}: no roads (no way with a 'highway' tag) in the file; check that the extract covers the region.", path=path
             )
         )
-    ref, x, y = np.asarray(refs, np.int64), np.asarray(xs, np.int64), np.asarray(ys, np.int64)
+    ref, x, y = np.asarray(ways.refs, np.int64), np.asarray(ways.xs, np.int64), np.asarray(ways.ys, np.int64)
     _negative_id_locations(path, ref, x, y)
     valid = _valid_locations(path, x, y)
-    vertex_way = np.repeat(np.arange(len(way_ids), dtype=np.int64), np.asarray(counts, np.int64))
+    vertex_way = np.repeat(np.arange(len(ways.ids), dtype=np.int64), np.asarray(ways.counts, np.int64))
     # A segment joins each vertex to the next one of the same way, when both have a valid location.
     k = np.flatnonzero((vertex_way[1:] == vertex_way[:-1]) & valid[1:] & valid[:-1]) + 1
     node_id, first, inverse = np.unique(ref[valid], return_index=True, return_inverse=True)
@@ -106,9 +73,56 @@ def read_osm_roads(path: Path | str, *, tag_keys: tuple[str, ...]) -> RawRoads:
         u=position[k - 1],
         v=position[k],
         way=vertex_way[k],
-        way_id=np.asarray(way_ids, np.int64),
-        tags={key: _spread(len(way_ids), tag_ways[key], tag_values[key]) for key in tag_keys},
+        way_id=np.asarray(ways.ids, np.int64),
+        tags={key: _spread(len(ways.ids), ways.tag_ways[key], ways.tag_values[key]) for key in tag_keys},
     )
+
+
+@dataclass
+class _Ways:
+    """What one pass over an extract collects of its road ways (flat lists: a province has millions of vertices)."""
+
+    refs: list = field(default_factory=list)  # node id of every vertex
+    xs: list = field(default_factory=list)  # osmium's fixed-point coordinates (1e-7 degree); undefined where absent
+    ys: list = field(default_factory=list)
+    counts: list = field(default_factory=list)  # vertices per way
+    ids: list = field(default_factory=list)
+    tag_ways: dict = field(default_factory=dict)  # per key: the ways that have it...
+    tag_values: dict = field(default_factory=dict)  # ...and their values
+
+
+def _collect_ways(path: Path, tag_keys: tuple[str, ...]) -> _Ways:
+    """Every way with a ``highway`` tag: its vertices with their locations, and the tags of ``tag_keys``."""
+    import osmium
+
+    ways = _Ways(tag_ways={k: [] for k in tag_keys}, tag_values={k: [] for k in tag_keys})
+    refs, xs, ys, counts, ids = ways.refs, ways.xs, ways.ys, ways.counts, ways.ids
+    wanted = set(tag_keys)
+    try:
+        fp = (
+            osmium.FileProcessor(str(path), osmium.osm.NODE | osmium.osm.WAY)
+            .with_locations()
+            .with_filter(osmium.filter.KeyFilter("highway"))
+        )
+        for obj in fp:
+            if not obj.is_way():
+                continue
+            w = len(ids)
+            ids.append(obj.id)
+            for k, value in _tag_pairs(obj.tags):
+                if k in wanted:
+                    ways.tag_ways[k].append(w)
+                    ways.tag_values[k].append(value)
+            nodes = obj.nodes
+            for nd in nodes:
+                loc = nd.location
+                refs.append(nd.ref)
+                xs.append(loc.x)
+                ys.append(loc.y)
+            counts.append(len(nodes))
+    except (RuntimeError, ValueError, OSError) as exc:
+        raise _unreadable_osm(path, exc) from None
+    return ways
 
 
 _UNDEFINED = 2**31 - 1  # osmium's undefined coordinate: the node is not in the file

@@ -35,7 +35,7 @@ def keep_zone(boundary: shapely.Geometry, margin_km: float, crs: str) -> shapely
     return gpd.GeoSeries([boundary], crs="EPSG:4326").to_crs(crs).buffer(margin_km * 1000).to_crs("EPSG:4326").iloc[0]
 
 
-def _load_network(
+def load_network(
     path: Path, boundary: shapely.Geometry, *, crs: str, margin_km: float, cache_dir: Path | None, rules: OsmRules
 ) -> RoadNetwork:
     key = network_cache_key(path, boundary, margin_km=margin_km, rules=rules)
@@ -151,8 +151,6 @@ def warn_if_gcj02(layers: dict[str, gpd.GeoDataFrame], network: RoadNetwork, *, 
         return []
     from pyproj import Transformer
 
-    from ..gcj02 import gcj02_to_wgs84
-
     to_metric = Transformer.from_crs("EPSG:4326", crs, always_xy=True)
     x, y = to_metric.transform(network.lon, network.lat)
     xy = np.column_stack([x, y])
@@ -163,25 +161,32 @@ def warn_if_gcj02(layers: dict[str, gpd.GeoDataFrame], network: RoadNetwork, *, 
 
     warned = []
     for source, points in layers.items():
-        if len(points) < 4:
-            continue
-        lon, lat = points.geometry.x.to_numpy(), points.geometry.y.to_numpy()
-        if len(lon) > 2000:  # a median needs no more: a seeded sample keeps it fast on a province
-            pick = np.random.default_rng(0).choice(len(lon), 2000, replace=False)
-            lon, lat = lon[pick], lat[pick]
-        as_given = median_distance(lon, lat)
-        if as_given <= 100:
-            continue
-        undone = median_distance(*gcj02_to_wgs84(lon, lat))
-        if undone < as_given / 2:
+        shift = _gcj02_shift(points, median_distance)
+        if shift is not None:
             log.warning(
                 N_(
                     "%s: the points look shifted like GCJ-02 coordinates (copied from Amap/Tencent): the median point "
                     "lies %.0f m from the roads, %.0f m once the shift is undone. If so, run again with --coords gcj02."
                 ),
                 source,
-                as_given,
-                undone,
+                *shift,
             )
             warned.append(source)
     return warned
+
+
+def _gcj02_shift(points, median_distance) -> tuple[float, float] | None:
+    """(median metres to the roads as given, once the GCJ-02 shift is undone) when undoing it halves it; else None."""
+    from ..gcj02 import gcj02_to_wgs84
+
+    if len(points) < 4:
+        return None
+    lon, lat = points.geometry.x.to_numpy(), points.geometry.y.to_numpy()
+    if len(lon) > 2000:  # a median needs no more: a seeded sample keeps it fast on a province
+        pick = np.random.default_rng(0).choice(len(lon), 2000, replace=False)
+        lon, lat = lon[pick], lat[pick]
+    as_given = median_distance(lon, lat)
+    if as_given <= 100:
+        return None
+    undone = median_distance(*gcj02_to_wgs84(lon, lat))
+    return (as_given, undone) if undone < as_given / 2 else None

@@ -124,3 +124,27 @@ class TerrainInputs:
     cell_m: float | None = None
     margin_km: float = 10.0
     extra_barriers: tuple[Path, ...] = ()
+
+
+@dataclass(frozen=True)
+class TerrainOptions:
+    """Terrain files given beside a region folder's (or instead of them), and whether to use the folder's.
+
+    Attributes
+    ----------
+    landcover, landcover_speeds, dem, barriers, crossings
+        Files overriding ``region.toml``'s (a land-cover raster, its speeds table, a DEM,
+        impassable lines or areas, points where they can be crossed).
+    cell_m
+        The grid's cell size in metres (default: automatic).
+    use
+        Travel across the land cover the folder names even where ``use_terrain = false``.
+    """
+
+    landcover: Path | str | None = None
+    landcover_speeds: Path | str | None = None
+    dem: Path | str | None = None
+    barriers: Path | str | None = None
+    crossings: Path | str | None = None
+    cell_m: float | None = None
+    use: bool = False

@@ -142,6 +142,24 @@ _TOP_SPEC = {
 }
 
 
+def _mode_rules(data: dict, label: str, text: str) -> dict[str, ModeRules]:
+    """The ``[mode.NAME]`` tables: per travel mode, its access and oneway ladders, implied oneways, track speeds."""
+    modes = {}
+    for name, table in data["mode"].items():
+        where = where_in(label, text, f"mode.{name}")
+        check_table(table, _MODE_SPEC, where=where)
+        modes[name] = ModeRules(
+            name=name,
+            access=_ladder(table["access"], where, "access"),
+            oneway=_ladder(table["oneway"], where, "oneway"),
+            junction_oneway=table["junction_oneway"],
+            implied_oneway_highways=_ladder(table["implied_oneway_highways"], where, "implied_oneway_highways"),
+            tracktype_kmh=_speeds(table["tracktype_kmh"], where, "tracktype_kmh"),
+            surface_max_kmh=_speeds(table["surface_max_kmh"], where, "surface_max_kmh"),
+        )
+    return modes
+
+
 def load_osm_rules(path: Path | str | None = None) -> OsmRules:
     """Load the OSM tagging rules (the built-in file, or a user's copy).
 
@@ -169,19 +187,7 @@ def load_osm_rules(path: Path | str | None = None) -> OsmRules:
         {"class_speed_words": FieldSpec((list,)), "walk_kmh": FieldSpec((int, float)), "codes": FieldSpec((dict,))},
         where=sect["maxspeed"],
     )
-    modes = {}
-    for name, table in data["mode"].items():
-        where = where_in(label, text, f"mode.{name}")
-        check_table(table, _MODE_SPEC, where=where)
-        modes[name] = ModeRules(
-            name=name,
-            access=_ladder(table["access"], where, "access"),
-            oneway=_ladder(table["oneway"], where, "oneway"),
-            junction_oneway=table["junction_oneway"],
-            implied_oneway_highways=_ladder(table["implied_oneway_highways"], where, "implied_oneway_highways"),
-            tracktype_kmh=_speeds(table["tracktype_kmh"], where, "tracktype_kmh"),
-            surface_max_kmh=_speeds(table["surface_max_kmh"], where, "surface_max_kmh"),
-        )
+    modes = _mode_rules(data, label, text)
     if not modes:
         raise CatalogueError(Msg("{where}: define at least one [mode.NAME] table.", where=sect["mode"]))
     walk = ms["walk_kmh"]

@@ -11,7 +11,6 @@ from __future__ import annotations
 import dataclasses
 import logging
 import os
-from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import MappingProxyType
@@ -25,9 +24,9 @@ from ..i18n import Msg
 from ..provenance import estimated_flags
 from ._layers import read_layer
 from ._manifest import _TERRAIN_KEYS, COORDS, Manifest, read_manifest, region_vocabulary
-from ._roads import _load_network, report_exclusions, warn_if_gcj02
+from ._roads import load_network, report_exclusions, warn_if_gcj02
 from .config import FacilityType, Profile, Vocabulary, load_facility_types, load_profiles, load_vocabulary
-from .landcover import TerrainInputs, load_landcover_table
+from .landcover import TerrainInputs, TerrainOptions, load_landcover_table
 from .network import RoadNetwork
 from .osm_rules import OsmRules, load_osm_rules
 from .validate import unit_reference_problems, validate_facilities, validate_settlements, validate_units
@@ -160,39 +159,14 @@ def _utm_crs(boundary: shapely.Geometry) -> str:
     return f"EPSG:{32600 + zone if c.y >= 0 else 32700 + zone}"
 
 
-def load_region(
-    region_dir: Path | str | None = None,
-    *,
-    settlements: Path | str | None = None,
-    facilities: Path | str | None = None,
-    roads: Path | str | None = None,
-    boundary: Path | str | None = None,
-    units: Path | str | None = None,
-    coords: str | None = None,
-    name: str | None = None,
-    margin_km: float = 40.0,
-    speeds: Path | str | None = None,
-    facility_types: Path | str | None = None,
-    osm_rules: Path | str | None = None,
-    cache_dir: Path | str | None = None,
-    use_cache: bool = True,
-    terrain: Mapping[str, Path | str | float | None] | None = None,
-) -> Region:
-    """Load and validate a region.
+@dataclass(frozen=True)
+class LoadOptions:
+    """How a region's files are read (everything but the files themselves and the terrain).
 
-    Parameters
+    Attributes
     ----------
-    region_dir
-        Folder with ``region.toml``; default the bundled Tengger zone.  Files
-        given separately override the folder's.
-    settlements, facilities, roads, boundary, units
-        Individual files (GeoPackage - ``FILE.gpkg:LAYER`` picks a layer -, GeoJSON,
-        Shapefile, CSV; roads as OpenStreetMap ``.osm``, ``.osm.pbf`` or ``.osm.bz2``).
-        Only settlements and facilities are required: without roads, travel is a
-        straight-line estimate; without a boundary, the region is the settlements'
-        hull plus 5 km (flagged as estimated).
     coords
-        ``"wgs84"`` or ``"gcj02"`` for the point files' coordinates.
+        ``"wgs84"`` or ``"gcj02"`` for the point files' coordinates (default: ``region.toml``'s, else WGS84).
     name
         The region's name (default: ``region.toml``'s ``name_zh``/``name_en``).
     margin_km
@@ -204,13 +178,43 @@ def load_region(
         Where to cache the road network (default :func:`default_cache_dir`).
     use_cache
         False to neither read nor write the cache.
-    terrain
-        Terrain files overriding the folder's: ``landcover``, ``landcover_speeds``,
-        ``dem``, ``barriers``, ``crossings`` (paths) and ``cell_m``.
+    """
 
-    Returns
-    -------
-    Region
+    coords: str | None = None
+    name: str | None = None
+    margin_km: float = 40.0
+    speeds: Path | str | None = None
+    facility_types: Path | str | None = None
+    osm_rules: Path | str | None = None
+    cache_dir: Path | str | None = None
+    use_cache: bool = True
+
+
+def load_region(
+    region_dir: Path | str | None = None,
+    *,
+    settlements: Path | str | None = None,
+    facilities: Path | str | None = None,
+    roads: Path | str | None = None,
+    boundary: Path | str | None = None,
+    units: Path | str | None = None,
+    options: LoadOptions | None = None,
+    terrain: TerrainOptions | None = None,
+) -> Region:
+    """Load and validate a region: a folder with ``region.toml`` (default: the bundled zone), or files.
+
+    Parameters
+    ----------
+    region_dir
+        Folder with ``region.toml``; files given separately override the folder's.
+    settlements, facilities, roads, boundary, units
+        Files (GeoPackage - ``FILE.gpkg:LAYER`` -, GeoJSON, Shapefile, CSV, Excel; roads as
+        OpenStreetMap ``.osm``, ``.osm.pbf``, ``.osm.bz2``).  Only settlements and facilities
+        are required: without roads travel is a straight-line estimate; without a boundary
+        the region is the settlements' hull plus 5 km (flagged as estimated).
+    options, terrain
+        How the files are read (:class:`LoadOptions`); terrain files overriding the folder's
+        (:class:`~coverage.inputs.landcover.TerrainOptions`).
 
     Raises
     ------
@@ -219,9 +223,50 @@ def load_region(
     RoadNetworkError, CatalogueError
         For unusable road files or configuration.
     """
+    opts = options or LoadOptions()
     given = {"settlements": settlements, "facilities": facilities, "roads": roads, "boundary": boundary, "units": units}
+    manifest, files = _manifest_and_files(region_dir, given)
+    coords, vocabulary, ftypes, profiles, rules = _configuration(manifest, opts)
+    layers, boundary_geom = _read_layers(files, coords=coords, vocabulary=vocabulary, ftypes=ftypes, margin_km=opts.margin_km)
+    crs = _utm_crs(boundary_geom)
+    name_zh, name_en = _region_names(manifest, opts.name)
+    return Region(
+        name_zh=name_zh,
+        name_en=name_en,
+        boundary=boundary_geom,
+        units=layers.get("units", _empty_units()),
+        settlements=layers["settlements"],
+        facilities=layers["facilities"],
+        network=_road_network(files, layers, boundary_geom, crs=crs, rules=rules, coords=coords, opts=opts),
+        crs=crs,
+        files={k: str(v) for k, v in files.items() if v is not None},
+        profiles=profiles,
+        facility_types=ftypes,
+        osm_rules=rules,
+        vocabulary=vocabulary,
+        complete_types=frozenset(manifest.data.get("complete_types", [])),
+        boundary_estimated=files["boundary"] is None,
+        terrain=_terrain_inputs(manifest, terrain or TerrainOptions(), profiles),
+    )
+
+
+def _configuration(manifest: Manifest, opts: LoadOptions):
+    """The points' datum, the region's vocabulary, facility types, travel profiles and OSM rules (built-in unless given)."""
+    coords = opts.coords or manifest.data.get("coords", "wgs84")
+    if coords not in COORDS:
+        raise CatalogueError(
+            Msg("--coords {value}: use {choices}.", value=coords, choices=Msg("{a} or {b}", a=COORDS[0], b=COORDS[1]))
+        )
+    profiles = load_profiles(opts.speeds)
+    rules = load_osm_rules(opts.osm_rules)
+    _check_modes(profiles, rules)
+    return coords, region_vocabulary(manifest), load_facility_types(opts.facility_types), profiles, rules
+
+
+def _manifest_and_files(region_dir, given: dict) -> tuple[Manifest, dict[str, Path | None]]:
+    """The region folder's manifest (or none) and every layer's file: given ones first, else the folder's."""
     manifest = Manifest(None, {})
-    if region_dir is not None or not (settlements or facilities):
+    if region_dir is not None or not (given["settlements"] or given["facilities"]):
         manifest = read_manifest(Path(region_dir) if region_dir is not None else BUNDLED_REGION)
     files = {k: Path(v) if v is not None else manifest.file(k) for k, v in given.items()}
     missing = [k for k in ("settlements", "facilities") if files[k] is None]
@@ -231,52 +276,27 @@ def load_region(
                 "missing input: give {options} (or --region DIR with a region.toml).", options=" ".join(f"--{m}" for m in missing)
             )
         )
-    coords = coords or manifest.data.get("coords", "wgs84")
-    if coords not in COORDS:
-        raise CatalogueError(
-            Msg("--coords {value}: use {choices}.", value=coords, choices=Msg("{a} or {b}", a=COORDS[0], b=COORDS[1]))
-        )
-    vocabulary = region_vocabulary(manifest)
-    ftypes = load_facility_types(facility_types)
-    profiles = load_profiles(speeds)
-    rules = load_osm_rules(osm_rules)
-    _check_modes(profiles, rules)
-    layers, boundary_geom = _read_layers(files, coords=coords, vocabulary=vocabulary, ftypes=ftypes, margin_km=margin_km)
-    crs = _utm_crs(boundary_geom)
-    network = None
-    if files["roads"] is not None:
-        cache = (cache_dir or default_cache_dir()) if use_cache else None
-        network = _load_network(files["roads"], boundary_geom, crs=crs, margin_km=margin_km, cache_dir=cache, rules=rules)
-        report_exclusions(files["roads"], network, rules)
-        if coords == "wgs84":
-            warn_if_gcj02({str(files[k]): layers[k] for k in ("settlements", "facilities")}, network, crs=crs)
-    name_zh, name_en = _region_names(manifest, name)
-    return Region(
-        name_zh=name_zh,
-        name_en=name_en,
-        boundary=boundary_geom,
-        units=layers.get("units", _empty_units()),
-        settlements=layers["settlements"],
-        facilities=layers["facilities"],
-        network=network,
-        crs=crs,
-        files={k: str(v) for k, v in files.items() if v is not None},
-        profiles=profiles,
-        facility_types=ftypes,
-        osm_rules=rules,
-        vocabulary=vocabulary,
-        complete_types=frozenset(manifest.data.get("complete_types", [])),
-        boundary_estimated=files["boundary"] is None,
-        terrain=_terrain_inputs(manifest, terrain or {}, profiles),
-    )
+    return manifest, files
 
 
-def _terrain_inputs(manifest: Manifest, given: Mapping, profiles) -> TerrainInputs | None:
+def _road_network(files: dict, layers: dict, boundary, *, crs: str, rules: OsmRules, coords: str, opts: LoadOptions):
+    """The road network of the roads file (None without one), its exclusions reported, GCJ-02 shifts checked."""
+    if files["roads"] is None:
+        return None
+    cache = (opts.cache_dir or default_cache_dir()) if opts.use_cache else None
+    network = load_network(files["roads"], boundary, crs=crs, margin_km=opts.margin_km, cache_dir=cache, rules=rules)
+    report_exclusions(files["roads"], network, rules)
+    if coords == "wgs84":
+        warn_if_gcj02({str(files[k]): layers[k] for k in ("settlements", "facilities")}, network, crs=crs)
+    return network
+
+
+def _terrain_inputs(manifest: Manifest, given: TerrainOptions, profiles) -> TerrainInputs | None:
     """The terrain files: given on the command line, else named in region.toml; None without a land cover."""
-    paths = {k: Path(given[k]) if given.get(k) else manifest.file(k) for k in _TERRAIN_KEYS}
-    cell_m = given.get("cell_m") or manifest.data.get("terrain_cell_m")
-    wanted = given.get("use") or any(given.get(k) for k in _TERRAIN_KEYS) or manifest.data.get("use_terrain", True)
-    if given.get("use") and paths["landcover"] is None:
+    paths = {k: Path(getattr(given, k)) if getattr(given, k) else manifest.file(k) for k in _TERRAIN_KEYS}
+    cell_m = given.cell_m or manifest.data.get("terrain_cell_m")
+    wanted = given.use or any(getattr(given, k) for k in _TERRAIN_KEYS) or manifest.data.get("use_terrain", True)
+    if given.use and paths["landcover"] is None:
         raise CatalogueError(Msg("--terrain: this region names no land cover; give --landcover FILE.tif."))
     if paths["landcover"] is None or not wanted:
         extra = [k for k in ("dem", "barriers", "crossings") if paths[k] is not None]

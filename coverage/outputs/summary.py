@@ -16,21 +16,40 @@ __all__ = ["indicator_table", "region_summary_text"]
 
 def region_summary_text(region: Region, *, lang: str = "en") -> str:
     """What ``coverage-plan info`` prints: counts, population, extent, what is estimated."""
+    _ = words(lang)
+    lines = [
+        *_extent_lines(region, lang),
+        "",
+        *_settlement_lines(region, lang),
+        "",
+        *_facility_lines(region, lang),
+        "",
+        *_road_lines(region, lang),
+        "",
+        _("Estimated or schematic data (from the layers' source columns): {note}.").format(note=estimated_note(region, lang)),
+    ]
+    return "\n".join(lines)
+
+
+def _extent_lines(region: Region, lang: str) -> list[str]:
     from pyproj import Geod
 
-    from .terminal import table_text
-
     _ = words(lang)
-    s, f = region.settlements, region.facilities
     minx, miny, maxx, maxy = region.boundary.bounds
     area_km2 = abs(Geod(ellps="WGS84").geometry_area_perimeter(region.boundary)[0]) / 1e6
-    lines = [
+    return [
         _("Region: {name}").format(name=region_title(region, lang)),
         _("  boundary: {file}").format(file=region.files.get("boundary", _("(hull of the points + 5 km, estimated)"))),
         _("  extent: {w:.3f}-{e:.3f} E, {s:.3f}-{n:.3f} N, {area} km2").format(
             w=minx, e=maxx, s=miny, n=maxy, area=fmt_count(area_km2)
         ),
-        "",
+    ]
+
+
+def _settlement_lines(region: Region, lang: str) -> list[str]:
+    _ = words(lang)
+    s = region.settlements
+    lines = [
         _("Settlements: {n} ({file})").format(n=len(s), file=region.files.get("settlements", "")),
         _("  population {pop}; elderly (60+) {eld}").format(
             pop=fmt_count(s["population"].sum()),
@@ -47,12 +66,14 @@ def region_summary_text(region: Region, *, lang: str = "en") -> str:
     for lv in region.vocabulary.unit_levels:
         n = int((region.units["level"] == lv).sum()) if len(region.units) else 0
         lines.append(_("Units: {n} {level}").format(n=n, level=level_name(region, lv, lang)))
-    lines += [
-        "",
-        _("Facilities: {n} ({file}); {out} outside the region (referral)").format(
-            n=len(f), file=region.files.get("facilities", ""), out=int((~f["in_region"]).sum())
-        ),
-    ]
+    return lines
+
+
+def _facility_lines(region: Region, lang: str) -> list[str]:
+    from .terminal import table_text
+
+    _ = words(lang)
+    f = region.facilities
     counts = f.groupby("facility_type")["quantity"].agg(["count", "sum"]).sort_index()
     table = pd.DataFrame(
         {
@@ -62,24 +83,24 @@ def region_summary_text(region: Region, *, lang: str = "en") -> str:
             _("quantity"): counts["sum"].map(fmt_count).to_numpy(),
         }
     )
-    lines.append(table_text(table))
+    head = _("Facilities: {n} ({file}); {out} outside the region (referral)").format(
+        n=len(f), file=region.files.get("facilities", ""), out=int((~f["in_region"]).sum())
+    )
+    return [head, table_text(table)]
+
+
+def _road_lines(region: Region, lang: str) -> list[str]:
+    _ = words(lang)
     net = region.network
     if net is None:
-        lines += ["", _("Roads: none given; travel is a straight-line estimate.")]
-    else:
-        lines += [
-            "",
-            _("Roads: {n} segments, {km} km ({file})").format(
-                n=net.n_edges, km=fmt_count(net.length_m.sum() / 1000), file=region.files.get("roads", "")
-            ),
-        ]
-        by_hw = pd.Series(net.length_m / 1000).groupby(net.highway).sum().sort_values(ascending=False)
-        lines.append("  " + ", ".join(f"{k} {v:,.0f} km" for k, v in by_hw.items()))
-    lines += [
-        "",
-        _("Estimated or schematic data (from the layers' source columns): {note}.").format(note=estimated_note(region, lang)),
+        return [_("Roads: none given; travel is a straight-line estimate.")]
+    by_hw = pd.Series(net.length_m / 1000).groupby(net.highway).sum().sort_values(ascending=False)
+    return [
+        _("Roads: {n} segments, {km} km ({file})").format(
+            n=net.n_edges, km=fmt_count(net.length_m.sum() / 1000), file=region.files.get("roads", "")
+        ),
+        "  " + ", ".join(f"{k} {v:,.0f} km" for k, v in by_hw.items()),
     ]
-    return "\n".join(lines)
 
 
 def indicator_table(assessment: Assessment, *, lang: str = "en") -> pd.DataFrame:

@@ -152,6 +152,7 @@ def _done(folder: Path) -> dict | None:
 
 def run_region(task: RegionTask, options: BatchOptions) -> dict:
     """Run one region (in a worker): assess it, write its outputs, return its rows or its error."""
+    from ..inputs.landcover import TerrainOptions
     from ..inputs.region import load_region
     from ..outputs.exports import write_check_outputs
     from ..standards.assessment import assess
@@ -163,7 +164,7 @@ def run_region(task: RegionTask, options: BatchOptions) -> dict:
     if previous is not None and previous.get("key") == key:
         return {**previous, "skipped": True}
     try:
-        region = load_region(task.folder, terrain={"use": options.terrain} if options.terrain else None)
+        region = load_region(task.folder, terrain=TerrainOptions(use=options.terrain))
         cat = load_catalogue(options.standards, region=region)
         assessment = assess(region, cat)
         rows = _rows(task, assessment, options.lang)

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import time
+from dataclasses import dataclass
 
 import numpy as np
 import scipy.sparse as sp
@@ -76,12 +78,42 @@ def solve_mclp(
     t0 = time.perf_counter()
     weights = np.asarray(weights, float)
     cover = sp.csr_array(cover, dtype=bool)
-    n, m = cover.shape
     uncoverable = tuple(np.flatnonzero(np.diff(cover.indptr) == 0).tolist())
-    if k <= 0 or m == 0:
+    if k <= 0 or cover.shape[1] == 0:
         return SitingResult(
             "mclp", (), 0.0, 0.0, True, 0.0, "trivial", time.perf_counter() - t0, uncoverable, status=Note("no site asked")
         )
+    p = _reduced_mclp(cover, weights, k)
+    done = SitingResult("mclp", (), 0.0, 0.0, True, 0.0, "", 0.0, uncoverable, tuple(p.notes))
+    if p.greedy_value >= float(p.w.sum()) - 1e-9 or len(p.greedy_sites) < k:
+        # Everything coverable is covered: the heuristic is optimal.
+        sites = tuple(int(p.cols[j]) for j in p.greedy_sites)
+        status = Note("optimal: every coverable demand point is covered")
+        return _answer(done, t0, sites, p.greedy_value, p.greedy_value, True, "greedy", status)
+    use_exact = exact if exact is not None else len(p.cols) <= exact_max_candidates
+    stopped = ""
+    if use_exact:
+        answer, stopped = _exact_mclp(p, k, time_limit_s, done, t0)
+        if answer is not None:
+            return answer
+    return _heuristic_mclp(p, k, done, t0, use_exact=use_exact, stopped=stopped, lp_max_nonzeros=lp_max_nonzeros)
+
+
+@dataclass
+class _Reduced:
+    """An MCLP after its reductions: merged demand rows, the undominated candidates, the greedy answer on them."""
+
+    reduced: sp.csr_array
+    w: np.ndarray
+    cols: np.ndarray
+    greedy_sites: list
+    greedy_value: float
+    notes: list
+
+
+def _reduced_mclp(cover: sp.csr_array, weights: np.ndarray, k: int) -> _Reduced:
+    """Identical demand rows merged, rows of no weight dropped, dominated candidates dropped; the greedy answer."""
+    n, m = cover.shape
     merged, w, _group = merge_identical_rows(cover, weights)
     keep_rows = w > 0
     merged, w = merged[np.flatnonzero(keep_rows)], w[keep_rows]
@@ -89,7 +121,6 @@ def solve_mclp(
     cols = np.flatnonzero(~dominated)
     reduced = sp.csr_array(sp.csc_array(merged)[:, cols])
     greedy_sites, greedy_value = greedy_mclp(reduced, w, k)
-    total = float(w.sum())
     notes = [
         Note(
             "reduced {n} demand rows to {sets} distinct candidate sets; {dominated} of {m} candidates dominated",
@@ -98,79 +129,71 @@ def solve_mclp(
     ]
     if len(greedy_sites) < k:
         notes.append(Note("only {n} sites add coverage; more than that buys nothing", {"n": len(greedy_sites)}))
-    if greedy_value >= total - 1e-9 or len(greedy_sites) < k:
-        # Everything coverable is covered: the heuristic is optimal.
-        sites = tuple(int(cols[j]) for j in greedy_sites)
-        return SitingResult(
-            "mclp",
-            sites,
-            greedy_value,
-            greedy_value,
-            True,
-            0.0,
-            "greedy",
-            time.perf_counter() - t0,
-            uncoverable,
-            tuple(notes),
-            status=Note("optimal: every coverable demand point is covered"),
-        )
-    use_exact = exact if exact is not None else len(cols) <= exact_max_candidates
-    c, link, count, integ = _mclp_arrays(reduced, w, k)
-    nr, mr = reduced.shape
-    if use_exact:
-        # The heuristic's value is a proven lower bound: cutting the search below it prunes
-        # HiGHS's branch and bound as an incumbent would (scipy's milp takes no start point).
-        cutoff = sp.csr_array(np.concatenate([np.zeros(mr), w])[None, :])
-        cons = [
-            LinearConstraint(link, -np.inf, 0.0),
-            LinearConstraint(count, k, k),
-            LinearConstraint(cutoff, greedy_value - 1e-6 * max(1.0, greedy_value), np.inf),
-        ]
-        res = milp(
-            c,
-            constraints=cons,
-            integrality=integ,
-            bounds=Bounds(0, 1),
-            options={"time_limit": time_limit_s, "disp": False, "mip_rel_gap": 0},
-        )
-        if res.x is not None:
-            x = res.x[:mr] > 0.5
-            chosen = [j for j in greedy_order(reduced, w, np.flatnonzero(x))]
-            value = covered_weight(reduced, w, chosen)
-            bound = -float(res.mip_dual_bound) if getattr(res, "mip_dual_bound", None) is not None else value
-            optimal = res.status == 0
-            if optimal:
-                bound = value
-            sites = tuple(int(cols[j]) for j in chosen)
-            gap = 0.0 if optimal else max(0.0, (bound - value) / max(bound, 1e-12))
-            return SitingResult(
-                "mclp",
-                sites,
-                value,
-                bound,
-                optimal,
-                gap,
-                "milp",
-                time.perf_counter() - t0,
-                uncoverable,
-                tuple(notes),
-                _status(res),
-                res.message,
-            )
-        notes.append(Note("the exact solve stopped without a solution; heuristic answer given"))
-        stopped = HIGHS_STATUS.get(res.status, "solver failure (HiGHS)")
-    # Heuristic with a bound: the LP relaxation (interior point, much faster than dual simplex
-    # here) while it is small, the Lagrangian relaxation beyond that.
-    if reduced.nnz <= lp_max_nonzeros:
+    return _Reduced(reduced, w, cols, greedy_sites, greedy_value, notes)
+
+
+def _answer(base: SitingResult, t0: float, sites, value, bound, optimal, method, status, message="") -> SitingResult:
+    """``base`` (model, uncoverable rows, notes) with an answer."""
+    gap = 0.0 if optimal else max(0.0, (bound - value) / max(bound, 1e-12))
+    return dataclasses.replace(
+        base,
+        sites=tuple(sites),
+        objective=value,
+        bound=bound,
+        proven_optimal=optimal,
+        gap=gap,
+        method=method,
+        seconds=time.perf_counter() - t0,
+        status=status,
+        solver_message=message,
+    )
+
+
+def _exact_mclp(p: _Reduced, k: int, time_limit_s: float, base: SitingResult, t0: float) -> tuple[SitingResult | None, str]:
+    """HiGHS on the reduced MCLP; (None, why) when it stops without a solution."""
+    c, link, count, integ = _mclp_arrays(p.reduced, p.w, k)
+    mr = p.reduced.shape[1]
+    # The heuristic's value is a proven lower bound: cutting the search below it prunes
+    # HiGHS's branch and bound as an incumbent would (scipy's milp takes no start point).
+    cutoff = sp.csr_array(np.concatenate([np.zeros(mr), p.w])[None, :])
+    cons = [
+        LinearConstraint(link, -np.inf, 0.0),
+        LinearConstraint(count, k, k),
+        LinearConstraint(cutoff, p.greedy_value - 1e-6 * max(1.0, p.greedy_value), np.inf),
+    ]
+    res = milp(
+        c,
+        constraints=cons,
+        integrality=integ,
+        bounds=Bounds(0, 1),
+        options={"time_limit": time_limit_s, "disp": False, "mip_rel_gap": 0},
+    )
+    if res.x is None:
+        p.notes.append(Note("the exact solve stopped without a solution; heuristic answer given"))
+        return None, HIGHS_STATUS.get(res.status, "solver failure (HiGHS)")
+    chosen = greedy_order(p.reduced, p.w, np.flatnonzero(res.x[:mr] > 0.5))
+    value = covered_weight(p.reduced, p.w, chosen)
+    optimal = res.status == 0
+    bound = value if optimal else (-float(res.mip_dual_bound) if getattr(res, "mip_dual_bound", None) is not None else value)
+    base = dataclasses.replace(base, notes=tuple(p.notes))
+    sites = tuple(int(p.cols[j]) for j in chosen)
+    return _answer(base, t0, sites, value, bound, optimal, "milp", _status(res), res.message), ""
+
+
+def _heuristic_mclp(p: _Reduced, k: int, base: SitingResult, t0: float, *, use_exact: bool, stopped: str, lp_max_nonzeros: int):
+    """The greedy answer with a bound: the LP relaxation while it is small, the Lagrangian relaxation beyond."""
+    nr = p.reduced.shape[0]
+    if p.reduced.nnz <= lp_max_nonzeros:
+        # Interior point: much faster than dual simplex here.
+        c, link, count, _integ = _mclp_arrays(p.reduced, p.w, k)
         lp = linprog(c, A_ub=link, b_ub=np.zeros(nr), A_eq=count, b_eq=[k], bounds=(0, 1), method="highs-ipm")
-        bound = -float(lp.fun) if lp.status == 0 else total
-        notes.append(Note("bound: LP relaxation"))
+        bound = -float(lp.fun) if lp.status == 0 else float(p.w.sum())
+        p.notes.append(Note("bound: LP relaxation"))
     else:
-        bound = lagrangian_bound(reduced, w, k, lower=greedy_value)
-        notes.append(Note("bound: Lagrangian relaxation (subgradient), no tighter than the LP relaxation"))
-    bound = max(bound, greedy_value)
-    sites = tuple(int(cols[j]) for j in greedy_sites)
-    gap = max(0.0, (bound - greedy_value) / max(bound, 1e-12))
+        bound = lagrangian_bound(p.reduced, p.w, k, lower=p.greedy_value)
+        p.notes.append(Note("bound: Lagrangian relaxation (subgradient), no tighter than the LP relaxation"))
+    bound = max(bound, p.greedy_value)
+    gap = max(0.0, (bound - p.greedy_value) / max(bound, 1e-12))
     optimal = gap <= 1e-9
     if optimal:
         status = Note("optimal: the heuristic meets the bound")
@@ -178,19 +201,9 @@ def solve_mclp(
         status = Note("{stopped}; heuristic answer within {gap} of the bound", {"stopped": stopped, "gap": f"{gap:.2%}"})
     else:
         status = Note("heuristic, within {gap} of the bound", {"gap": f"{gap:.2%}"})
-    return SitingResult(
-        "mclp",
-        sites,
-        greedy_value,
-        bound,
-        optimal,
-        gap,
-        "greedy-swap",
-        time.perf_counter() - t0,
-        uncoverable,
-        tuple(notes),
-        status,
-    )
+    base = dataclasses.replace(base, notes=tuple(p.notes))
+    sites = tuple(int(p.cols[j]) for j in p.greedy_sites)
+    return _answer(base, t0, sites, p.greedy_value, bound, optimal, "greedy-swap", status)
 
 
 def solve_lscp(
@@ -235,58 +248,53 @@ def solve_lscp(
         return SitingResult(
             "lscp", (), 0.0, 0.0, True, 0.0, "trivial", time.perf_counter() - t0, uncoverable, status=Note("nothing to cover")
         )
-    if required_share >= 1.0:
-        c = np.ones(mr)
-        cons = [LinearConstraint(reduced, 1.0, np.inf)]
-        integ = np.ones(mr)
-        target = float(w.sum())
-    else:
-        c = np.concatenate([np.ones(mr), np.zeros(nr)])
-        link = sp.hstack([-reduced, sp.eye_array(nr, format="csr")], format="csr")
-        share = sp.csr_array(np.concatenate([np.zeros(mr), w])[None, :])
-        cons = [LinearConstraint(link, -np.inf, 0), LinearConstraint(share, need - 1e-9, np.inf)]
-        integ = np.concatenate([np.ones(mr), np.zeros(nr)])
-        target = need
+    c, cons, integ, target = _lscp_milp(reduced, w, required_share, need)
     res = milp(c, constraints=cons, integrality=integ, bounds=Bounds(0, 1), options={"time_limit": time_limit_s})
     if res.x is None:
         if res.status == 2:
             return _no_answer("lscp", "milp", t0, uncoverable, notes, status=_status(res))
-        chosen = greedy_cover(reduced.astype(bool), w, target)
-        bound = float(np.ceil(lp_bound(c, cons) - 1e-9))
-        value = float(len(chosen))
-        notes.append(Note("HiGHS stopped without a solution; greedy set cover given, bound from the LP relaxation"))
-        return SitingResult(
-            "lscp",
-            tuple(int(cols[j]) for j in chosen),
-            value,
-            bound,
-            False,
-            (value - bound) / max(value, 1),
-            "greedy-set-cover",
-            time.perf_counter() - t0,
-            uncoverable,
-            tuple(notes),
-            status=Note("no solution within the time limit; heuristic answer"),
-            solver_message=res.message,
-        )
-    x = res.x[:mr] > 0.5
-    chosen = greedy_order(reduced.astype(bool), w, np.flatnonzero(x))
+        return _greedy_lscp(reduced, w, cols, target, (c, cons), res, t0, uncoverable, notes)
+    chosen = greedy_order(reduced.astype(bool), w, np.flatnonzero(res.x[:mr] > 0.5))
     value = float(len(chosen))
     optimal = res.status == 0
     dual = getattr(res, "mip_dual_bound", None)
     bound = value if optimal else float(np.ceil((dual if dual is not None and np.isfinite(dual) else 0.0) - 1e-9))
+    base = SitingResult("lscp", (), 0.0, 0.0, False, 0.0, "", 0.0, uncoverable, tuple(notes))
+    sites = tuple(int(cols[j]) for j in chosen)
+    answer = _answer(base, t0, sites, value, bound, optimal, "milp", _status(res), res.message)
+    return answer if optimal else dataclasses.replace(answer, gap=(value - bound) / max(value, 1))
+
+
+def _lscp_milp(reduced: sp.csr_array, w: np.ndarray, required_share: float, need: float):
+    """The set-cover MILP: every row covered, or (below a share of 1) the covered weight at least ``need``."""
+    nr, mr = reduced.shape
+    if required_share >= 1.0:
+        return np.ones(mr), [LinearConstraint(reduced, 1.0, np.inf)], np.ones(mr), float(w.sum())
+    c = np.concatenate([np.ones(mr), np.zeros(nr)])
+    link = sp.hstack([-reduced, sp.eye_array(nr, format="csr")], format="csr")
+    share = sp.csr_array(np.concatenate([np.zeros(mr), w])[None, :])
+    cons = [LinearConstraint(link, -np.inf, 0), LinearConstraint(share, need - 1e-9, np.inf)]
+    return c, cons, np.concatenate([np.ones(mr), np.zeros(nr)]), need
+
+
+def _greedy_lscp(reduced, w, cols, target: float, lp, res, t0: float, uncoverable, notes: list) -> SitingResult:
+    """HiGHS stopped without a solution: a greedy cover, with the LP bound and the gap (never called optimal)."""
+    chosen = greedy_cover(reduced.astype(bool), w, target)
+    bound = float(np.ceil(lp_bound(*lp) - 1e-9))
+    value = float(len(chosen))
+    notes.append(Note("HiGHS stopped without a solution; greedy set cover given, bound from the LP relaxation"))
     return SitingResult(
         "lscp",
         tuple(int(cols[j]) for j in chosen),
         value,
         bound,
-        optimal,
-        0.0 if optimal else (value - bound) / max(value, 1),
-        "milp",
+        False,
+        (value - bound) / max(value, 1),
+        "greedy-set-cover",
         time.perf_counter() - t0,
         uncoverable,
         tuple(notes),
-        status=_status(res),
+        status=Note("no solution within the time limit; heuristic answer"),
         solver_message=res.message,
     )
 

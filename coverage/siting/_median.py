@@ -54,46 +54,12 @@ def solve_pmedian(
     w = np.asarray(weights, float)
     current = np.full(n, np.inf) if current is None else np.asarray(current, float)
     penalty = float(penalty if penalty is not None else (sp.coo_array(times).data.max() * 2 if times.nnz else 1.0))
-    r, cidx, d, fb = _assignment(times, current, penalty)
-    p = len(r)
-    # Variables: x (m sites), z (p pairs), f (n fallbacks); minimise sum w (d z + fb f).
-    c = np.concatenate([np.zeros(m), w[r] * d, w * fb])
-    assign = sp.hstack(
-        [sp.csr_array((n, m)), sp.csr_array((np.ones(p), (r, np.arange(p))), shape=(n, p)), sp.eye_array(n, format="csr")],
-        format="csr",
-    )
-    link = sp.hstack(
-        [sp.csr_array((-np.ones(p), (np.arange(p), cidx)), shape=(p, m)), sp.eye_array(p, format="csr"), sp.csr_array((p, n))],
-        format="csr",
-    )
-    count = sp.csr_array(np.concatenate([np.ones(m), np.zeros(p + n)])[None, :])
-    cons = [LinearConstraint(assign, 1, 1), LinearConstraint(link, -np.inf, 0), LinearConstraint(count, k, k)]
-    res = milp(
-        c,
-        constraints=cons,
-        integrality=np.concatenate([np.ones(m), np.zeros(p + n)]),
-        bounds=Bounds(0, 1),
-        options={"time_limit": time_limit_s},
-    )
+    c, cons, integrality = _pmedian_milp(times, w, k, current, penalty)
+    res = milp(c, constraints=cons, integrality=integrality, bounds=Bounds(0, 1), options={"time_limit": time_limit_s})
     if res.x is None:
         if res.status == 2:
             return _no_answer("pmedian", "milp", t0, (), (), status=_status(res))
-        sites = greedy_pmedian(times, w, k, current=current, penalty=penalty)
-        value = pmedian_value(times, w, sites, current=current, penalty=penalty)
-        bound = max(lp_bound(c, cons), 0.0)
-        return SitingResult(
-            "pmedian",
-            sites,
-            value,
-            bound,
-            False,
-            (value - bound) / max(value, 1e-12),
-            "greedy",
-            time.perf_counter() - t0,
-            notes=(Note("HiGHS stopped without a solution; greedy answer, bound from the LP relaxation"),),
-            status=Note("no solution within the time limit; heuristic answer"),
-            solver_message=res.message,
-        )
+        return _greedy_pmedian_answer(times, w, k, current, penalty, (c, cons), res, t0)
     sites = tuple(int(j) for j in np.flatnonzero(res.x[:m] > 0.5))
     value = pmedian_value(times, w, sites, current=current, penalty=penalty)
     optimal = res.status == 0
@@ -111,6 +77,46 @@ def solve_pmedian(
         status=_status(res),
         solver_message=res.message,
     )
+
+
+def _greedy_pmedian_answer(times, w, k: int, current, penalty: float, lp, res, t0: float) -> SitingResult:
+    """HiGHS stopped without a solution: the greedy answer, bound by the LP relaxation."""
+    sites = greedy_pmedian(times, w, k, current=current, penalty=penalty)
+    value = pmedian_value(times, w, sites, current=current, penalty=penalty)
+    bound = max(lp_bound(*lp), 0.0)
+    return SitingResult(
+        "pmedian",
+        sites,
+        value,
+        bound,
+        False,
+        (value - bound) / max(value, 1e-12),
+        "greedy",
+        time.perf_counter() - t0,
+        notes=(Note("HiGHS stopped without a solution; greedy answer, bound from the LP relaxation"),),
+        status=Note("no solution within the time limit; heuristic answer"),
+        solver_message=res.message,
+    )
+
+
+def _pmedian_milp(times, w: np.ndarray, k: int, current: np.ndarray, penalty: float):
+    """The p-median MILP on the useful pairs: objective, constraints, integrality."""
+    n, m = times.shape
+    r, cidx, d, fb = _assignment(times, current, penalty)
+    p = len(r)
+    # Variables: x (m sites), z (p pairs), f (n fallbacks); minimise sum w (d z + fb f).
+    c = np.concatenate([np.zeros(m), w[r] * d, w * fb])
+    assign = sp.hstack(
+        [sp.csr_array((n, m)), sp.csr_array((np.ones(p), (r, np.arange(p))), shape=(n, p)), sp.eye_array(n, format="csr")],
+        format="csr",
+    )
+    link = sp.hstack(
+        [sp.csr_array((-np.ones(p), (np.arange(p), cidx)), shape=(p, m)), sp.eye_array(p, format="csr"), sp.csr_array((p, n))],
+        format="csr",
+    )
+    count = sp.csr_array(np.concatenate([np.ones(m), np.zeros(p + n)])[None, :])
+    cons = [LinearConstraint(assign, 1, 1), LinearConstraint(link, -np.inf, 0), LinearConstraint(count, k, k)]
+    return c, cons, np.concatenate([np.ones(m), np.zeros(p + n)])
 
 
 def greedy_pmedian(times, weights: np.ndarray, k: int, *, current: np.ndarray, penalty: float) -> tuple[int, ...]:
@@ -164,54 +170,24 @@ def solve_pcenter(
     """
     t0 = time.perf_counter()
     t = sp.coo_array(times)
-    n, m = t.shape
+    n = t.shape[0]
     current = np.full(n, np.inf) if current is None else np.asarray(current, float)
     penalty = float(penalty if penalty is not None else (t.data.max() * 2 if t.nnz else 1.0))
     active = np.ones(n, bool) if weights is None else np.asarray(weights, float) > 0
     fallback = np.where(np.isfinite(current), np.minimum(current, penalty), penalty)
     radii = np.unique(np.concatenate([t.data[active[t.row]], fallback[active]]))
 
-    proven = True
-    statuses: list[str] = []
-
-    def sites_within(r: float) -> tuple[int, ...] | None:
-        nonlocal proven
-        need = active & (fallback > r)
-        if not need.any():
-            return ()
-        sel = (t.data <= r) & need[t.row]
-        rows_idx = np.flatnonzero(need)
-        pos = np.full(n, -1)
-        pos[rows_idx] = np.arange(len(rows_idx))
-        cover = sp.csr_array((np.ones(int(sel.sum()), bool), (pos[t.row[sel]], t.col[sel])), shape=(len(rows_idx), m))
-        if (np.diff(cover.indptr) == 0).any():
-            return None
-        res = solve_lscp(cover, time_limit_s=time_limit_s)
-        statuses.append(res.status)
-        if not res.proven_optimal and not (res.solved and res.objective <= k):
-            # An unproven cover larger than k (or none) says nothing about feasibility at r: the answer is not proven.
-            proven = False
-        return res.sites if res.solved and res.objective <= k else None
-
-    lo, hi = 0, len(radii) - 1
-    best = sites_within(radii[hi]) if len(radii) else ()
-    if best is None:  # cannot happen: at the largest radius every row is within its fallback
-        best = ()
-    while lo < hi:
-        mid = (lo + hi) // 2
-        got = sites_within(radii[mid])
-        if got is None:
-            lo = mid + 1
-        else:
-            hi, best = mid, got
+    within = _CoverWithin(t, active, fallback, k, time_limit_s)
+    best = _bisect(radii, within)
     sites = tuple(sorted(best))
     # Fill up to k sites is pointless for the worst case; report what the optimum needs.
     value = float(best_times(times, sites, current, penalty)[active].max()) if active.any() else 0.0
     few = Note("{n} site(s) already achieve the best worst-case time; more do not lower it", {"n": len(sites)})
     notes = [] if len(sites) == k else [few]
+    proven = within.proven
     if proven:
         status = Note(
-            "optimal: bisection over {r} radii, {n} set covers, each proven optimal", {"r": len(radii), "n": len(statuses)}
+            "optimal: bisection over {r} radii, {n} set covers, each proven optimal", {"r": len(radii), "n": within.solves}
         )
         bound = value
     else:
@@ -231,3 +207,47 @@ def solve_pcenter(
         notes=tuple(notes),
         status=status,
     )
+
+
+class _CoverWithin:
+    """The sites of an exact set cover at a radius (None where more than ``k`` are needed); remembers if all were proven."""
+
+    def __init__(self, t: sp.coo_array, active: np.ndarray, fallback: np.ndarray, k: int, time_limit_s: float):
+        self.t, self.active, self.fallback, self.k, self.time_limit_s = t, active, fallback, k, time_limit_s
+        self.proven, self.solves = True, 0
+
+    def __call__(self, r: float) -> tuple[int, ...] | None:
+        t, n, m = self.t, *self.t.shape
+        need = self.active & (self.fallback > r)
+        if not need.any():
+            return ()
+        sel = (t.data <= r) & need[t.row]
+        rows_idx = np.flatnonzero(need)
+        pos = np.full(n, -1)
+        pos[rows_idx] = np.arange(len(rows_idx))
+        cover = sp.csr_array((np.ones(int(sel.sum()), bool), (pos[t.row[sel]], t.col[sel])), shape=(len(rows_idx), m))
+        if (np.diff(cover.indptr) == 0).any():
+            return None
+        res = solve_lscp(cover, time_limit_s=self.time_limit_s)
+        self.solves += 1
+        fits = res.solved and res.objective <= self.k
+        if not res.proven_optimal and not fits:
+            # An unproven cover larger than k (or none) says nothing about feasibility at r: the answer is not proven.
+            self.proven = False
+        return res.sites if fits else None
+
+
+def _bisect(radii: np.ndarray, within: _CoverWithin) -> tuple[int, ...]:
+    """The sites at the smallest radius whose cover fits (bisection over the sorted candidate radii)."""
+    lo, hi = 0, len(radii) - 1
+    best = within(radii[hi]) if len(radii) else ()
+    if best is None:  # cannot happen: at the largest radius every row is within its fallback
+        best = ()
+    while lo < hi:
+        mid = (lo + hi) // 2
+        got = within(radii[mid])
+        if got is None:
+            lo = mid + 1
+        else:
+            hi, best = mid, got
+    return best

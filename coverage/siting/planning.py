@@ -257,33 +257,17 @@ def _with_relocation(region: Region, cands: gpd.GeoDataFrame, std: AccessStandar
     return region.with_layers(facilities=f.drop(index=existing.index)), pd.concat([cands, movable])
 
 
-def site_for_standards(
-    region: Region,
-    catalogue: Catalogue,
-    standard_ids: list[str],
-    *,
-    facility_type: str | None = None,
-    k: int = 1,
-    model: str = "mclp",
-    candidates: str | gpd.GeoDataFrame = "settlements",
-    spacing_km: float = 5.0,
-    exclude: gpd.GeoDataFrame | None = None,
-    allow_relocate: bool = False,
-    budget_k: int | None = None,
-    assessment: Assessment | None = None,
-    time_limit_s: float = 60.0,
-) -> SitingPlan:
-    """Recommend sites for new facilities against one or more access standards.
+@dataclass(frozen=True, eq=False)
+class SitingRequest:
+    """What to site: for which access standards, how many facilities of which type, by which model, where.
 
-    Parameters
+    Attributes
     ----------
-    region, catalogue
-        The region and the catalogue holding the standards.
-    standard_ids
-        Access standards to serve at once (a new health centre counts for several).
+    standards
+        Access standard ids to serve at once (a new health centre counts for several).
     facility_type
-        Type of the new facility (must be eligible for every standard); default:
-        the first type of the first standard.
+        Type of the new facility (eligible for every standard); default: the first
+        type of the first standard.
     k
         New facilities (MCLP, p-median, p-center); at least 1.
     model
@@ -291,55 +275,129 @@ def site_for_standards(
     candidates, spacing_km, exclude
         See :func:`candidate_sites`.
     allow_relocate
-        Let existing eligible facilities move: they join the candidates and
-        nobody counts as covered beforehand; ``k`` is then the total number of sites.
+        Let existing eligible facilities move: they join the candidates and nobody
+        counts as covered beforehand; ``k`` is then the total number of sites.
     budget_k
         Also compute the budget curve for 1..budget_k (MCLP), with the same solver and
         polishing as the recommendation (the two agree at the same k).
-    assessment
-        The current assessment (recomputed if not given).
     time_limit_s
         Time limit of each solver call; an unfinished solve reports its gap.
+    """
+
+    standards: tuple[str, ...]
+    facility_type: str | None = None
+    k: int = 1
+    model: str = "mclp"
+    candidates: str | gpd.GeoDataFrame = "settlements"
+    spacing_km: float = 5.0
+    exclude: gpd.GeoDataFrame | None = None
+    allow_relocate: bool = False
+    budget_k: int | None = None
+    time_limit_s: float = 60.0
+
+    def check(self) -> None:
+        """Refuse numbers out of range and unknown models."""
+        if (
+            self.k < 1
+            or (self.budget_k is not None and self.budget_k < 1)
+            or not np.isfinite(self.time_limit_s)
+            or self.time_limit_s <= 0
+        ):
+            raise CoverageError(Msg("siting needs k >= 1, a budget curve of >= 1 sites and a positive time limit."))
+        if self.model not in SITING_MODELS:
+            raise CoverageError(Msg("unknown model '{model}': use mclp, lscp, pmedian or pcenter.", model=self.model))
+
+
+@dataclass(frozen=True)
+class _Problem:
+    """A siting problem on a region: the demand rows, their times to the candidates within each standard's limit."""
+
+    region: Region
+    request: SitingRequest
+    standards: list
+    candidates: gpd.GeoDataFrame
+    demand: pd.DataFrame
+    times: sp.csr_array
+
+    @property
+    def cover(self) -> sp.csr_array:
+        return sp.csr_array(self.times.astype(bool))
+
+    @property
+    def todo(self) -> np.ndarray:
+        return ~self.demand["covered_before"].to_numpy()
+
+    @property
+    def weights(self) -> np.ndarray:
+        return np.where(self.todo, self.demand["weight"].to_numpy(dtype=float), 0.0)
+
+
+def site_for_standards(
+    region: Region, catalogue: Catalogue, request: SitingRequest, *, assessment: Assessment | None = None
+) -> SitingPlan:
+    """Recommend sites for new facilities against one or more access standards.
+
+    Parameters
+    ----------
+    region, catalogue
+        The region and the catalogue holding the standards.
+    request
+        What to site (:class:`SitingRequest`).
+    assessment
+        The current assessment (recomputed if not given).
 
     Returns
     -------
     SitingPlan
     """
-    if k < 1 or (budget_k is not None and budget_k < 1) or not np.isfinite(time_limit_s) or time_limit_s <= 0:
-        raise CoverageError(Msg("siting needs k >= 1, a budget curve of >= 1 sites and a positive time limit."))
-    if model not in ("mclp", "lscp", "pmedian", "pcenter"):
-        raise CoverageError(Msg("unknown model '{model}': use mclp, lscp, pmedian or pcenter.", model=model))
-    stds, _ftype = access_standards(catalogue, standard_ids, facility_type)
-    if model in ("pmedian", "pcenter") and len(stds) > 1:
-        raise CoverageError(Msg("{model} sites for one standard at a time; give a single --standard.", model=model))
-    selected = catalogue.select([s.id for s in stds])
-    cands = candidate_sites(region, candidates, spacing_km=spacing_km, exclude=exclude)
-    if allow_relocate:
+    request.check()
+    stds, _ftype = access_standards(catalogue, list(request.standards), request.facility_type)
+    if request.model in ("pmedian", "pcenter") and len(stds) > 1:
+        raise CoverageError(Msg("{model} sites for one standard at a time; give a single --standard.", model=request.model))
+    cands = candidate_sites(region, request.candidates, spacing_km=request.spacing_km, exclude=request.exclude)
+    if request.allow_relocate:
         region, cands = _with_relocation(region, cands, stds[0])
         assessment = None
-    assessment = assessment or assess(region, selected)
+    assessment = assessment or assess(region, catalogue.select([s.id for s in stds]))
     _refuse_without_demand(assessment, stds)
     # With relocation the assessment is of the region without the movable facilities, so
     # "covered before" counts only what the fixed ones (e.g. referral hospitals) provide.
     demand, times = _demand_and_cover(region, assessment, stds, lonlat(cands))
-    cover = sp.csr_array(times.astype(bool))
-    todo = ~demand["covered_before"].to_numpy()
-    weights = np.where(todo, demand["weight"].to_numpy(dtype=float), 0.0)
+    problem = _Problem(region, request, stds, cands, demand, times)
+    result, curve = SITING_MODELS[request.model](problem)
+    sites = _describe_sites(region, cands, result, problem.cover, demand, problem.todo)
+    return SitingPlan(
+        result=result, sites=sites, standards=tuple(stds), candidates=cands, demand=demand, curve=curve, asked=request.k
+    )
+
+
+def _site_mclp(p: _Problem) -> tuple[SitingResult, pd.DataFrame | None]:
+    """Maximal covering for k sites (and the budget curve when asked)."""
+    cover, weights, req = p.cover, p.weights, p.request
+
+    def solve(kk: int) -> SitingResult:
+        return _polished(solve_mclp(cover, weights, kk, time_limit_s=req.time_limit_s), p.times, weights)
+
+    result = solve(req.k)
     curve = None
-    if model == "mclp":
+    if req.budget_k:
+        curve = _curve(
+            cover, weights, p.demand, p.todo, p.candidates, req.budget_k, lambda kk: result if kk == req.k else solve(kk)
+        )
+    return result, curve
 
-        def solve(kk: int) -> SitingResult:
-            return _polished(solve_mclp(cover, weights, kk, time_limit_s=time_limit_s), times, weights)
 
-        result = solve(k)
-        if budget_k:
-            curve = _curve(cover, weights, demand, todo, cands, budget_k, lambda kk: result if kk == k else solve(kk))
-    elif model == "lscp":
-        result = _lscp(cover, times, weights, demand, todo, stds, time_limit_s)
-    else:
-        result = _median_or_center(region, stds[0], model, k, demand, cands, time_limit_s)
-    sites = _describe_sites(region, cands, result, cover, demand, todo)
-    return SitingPlan(result=result, sites=sites, standards=tuple(stds), candidates=cands, demand=demand, curve=curve, asked=k)
+def _site_lscp(p: _Problem) -> tuple[SitingResult, None]:
+    return _lscp(p.cover, p.times, p.weights, p.demand, p.todo, p.standards, p.request.time_limit_s), None
+
+
+def _site_median_or_center(p: _Problem) -> tuple[SitingResult, None]:
+    req = p.request
+    return _median_or_center(p.region, p.standards[0], req.model, req.k, p.demand, p.candidates, req.time_limit_s), None
+
+
+#: The siting models by name: each answers a :class:`_Problem` with a result (and a budget curve or None).
+SITING_MODELS = {"mclp": _site_mclp, "lscp": _site_lscp, "pmedian": _site_median_or_center, "pcenter": _site_median_or_center}
 
 
 def _refuse_without_demand(assessment: Assessment, stds) -> None:
