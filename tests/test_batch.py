@@ -174,3 +174,27 @@ def test_split_one_extract_by_units(tmp_path):
     assert (out / "regions" / "W" / "scorecard.csv").read_bytes() == (tmp_path / "single-W" / "scorecard.csv").read_bytes()
     roll = pd.read_csv(out / "rollup.csv")
     assert "P / Q" in set(roll["group"])
+
+
+def test_any_change_to_the_package_reruns_every_region(province, tmp_path, monkeypatch):
+    """The cache key covers every file the package loads: editing one that was never in a hand-picked list
+    (inputs/region.py, a locale file) re-runs the region; an unchanged package skips it."""
+    import coverage
+    from coverage.pipeline import batch
+
+    package = tmp_path / "package"
+    shutil.copytree(Path(coverage.__file__).parent, package, ignore=shutil.ignore_patterns("__pycache__"))
+    monkeypatch.setattr(batch, "PACKAGE_DIR", package)
+    tasks = [t for t in find_regions(province) if t.name == "county-1"]
+    options = BatchOptions(out=tmp_path / "out")
+
+    def skipped() -> bool:
+        return run_batch(tasks, options)[0]["skipped"]
+
+    assert not skipped()
+    assert skipped()  # nothing changed: skipped
+    for edited in ("inputs/region.py", "locale/zh/LC_MESSAGES/coverage.po"):
+        with (package / edited).open("a", encoding="utf-8") as f:
+            f.write("\n# edited\n")
+        assert not skipped(), edited  # the tool changed: the region runs again
+        assert skipped()

@@ -194,10 +194,13 @@ def untranslated(err: str) -> list[str]:
 @pytest.mark.parametrize("case", sorted(CASES))
 def test_broken_input_is_explained_in_chinese(tmp_path, case):
     """The same refusals with --lang zh: the message is Chinese, with the file, row and field still named."""
-    layer, path, _message = CASES[case]
+    layer, path, message = CASES[case]
     rc, err, out = run_check(tmp_path, lang="zh", **{layer: path})
     assert rc == 2 and "Traceback" not in err, err
     assert err.startswith("coverage-plan：错误：") and str(path) in err
+    # The same refusal, not any refusal: the values the English message quotes are named in Chinese too.
+    for value in re.findall(r"'([^']+)'|(\d+(?:\.\d+)?)", message):
+        assert (value[0] or value[1]) in err, (value, err)
     assert not untranslated(err), (untranslated(err), err)
     assert not out.exists() or not any(out.iterdir())
 
@@ -386,7 +389,7 @@ def test_catalogue_errors_through_the_cli(tmp_path):
         assert not (tmp_path / "o").exists()
 
 
-def test_output_directory_not_writable(tmp_path):
+def test_output_directory_not_writable(tmp_path, capsys):
     locked = tmp_path / "locked"
     locked.mkdir()
     locked.chmod(0o500)
@@ -398,7 +401,7 @@ def test_output_directory_not_writable(tmp_path):
         else:
             out = locked / "out"
         rc = main(["check", "--no-cache", "--only", "gp-density", "--out", str(out)])
-        assert rc == 2
+        assert rc == 2 and "choose another folder with --out" in capsys.readouterr().err
     finally:
         locked.chmod(0o700)
 

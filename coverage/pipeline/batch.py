@@ -52,13 +52,14 @@ __all__ = [
 PACKAGE_DIR = Path(__file__).resolve().parent.parent
 
 
-def tool_digest(package_dir: Path = PACKAGE_DIR) -> str:
+def tool_digest(package_dir: Path | None = None) -> str:
     """The package's version and the content of every file it may load: code, data, translations.
 
     A change to any of them may change a region's answer, so it re-runs every region.
     """
     from .. import __version__
 
+    package_dir = Path(package_dir or PACKAGE_DIR)
     h = hashlib.sha256(__version__.encode())
     for p in sorted(q for q in Path(package_dir).rglob("*") if q.is_file() and "__pycache__" not in q.parts):
         h.update(p.relative_to(package_dir).as_posix().encode() + b"\0")
