@@ -60,7 +60,10 @@ def make_region(
             "name_en": [d["id"] for d in facilities],
             "unit_code": [d.get("unit_code", "") for d in facilities],
             "quantity": [float(d.get("quantity", 1)) for d in facilities],
-            **{k: [float(d[k]) if k in d else np.nan for d in facilities] for k in ("beds", "nursing_beds", "gps", "doctors")},
+            **{
+                k: [float(d[k]) if k in d else np.nan for d in facilities]
+                for k in ("beds", "nursing_beds", "gps", "doctors", "standardised", "pupils")
+            },
             "in_region": [bool(d.get("in_region", True)) for d in facilities],
             "coord_source": "test",
             "attr_source": "test",

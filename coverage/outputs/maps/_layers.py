@@ -130,6 +130,8 @@ def _add_roads(m: folium.Map, region, lang: str) -> None:
 def _fit(m: folium.Map, points: gpd.GeoSeries) -> None:
     """Open on these points, clear of the title, the legend (bottom left) and the side panel (bottom right)."""
     minx, miny, maxx, maxy = gpd.GeoSeries(points).total_bounds
+    if not np.isfinite([minx, miny, maxx, maxy]).all():  # no point to open on: the map keeps the region's view
+        return
     m.fit_bounds(
         [[miny - 0.01, minx - 0.01], [maxy + 0.01, maxx + 0.01]], padding_top_left=(340, 60), padding_bottom_right=(320, 40)
     )
@@ -198,6 +200,9 @@ def _band(minutes: float, limit: float, lang: str) -> tuple[str, str]:
 
 
 def _radius(pop: float) -> float:
+    """A circle's radius in pixels for a population (a small fixed circle where it is unknown)."""
+    if not np.isfinite(pop):
+        return 5.0
     return float(min(4 + 2.2 * np.sqrt(max(pop, 0) / 100), 22))
 
 

@@ -29,9 +29,27 @@ def esc(value) -> str:
     return html.escape(str(value), quote=True)
 
 
+def finite(obj):
+    """``obj`` with every NaN or infinite number replaced by ``None`` (JSON ``null``), recursively.
+
+    The one place that keeps NaN and infinity out of what the maps write: every layer's
+    data and every script value goes through :func:`js_json`, which calls it (an unknown
+    population, an unreachable settlement, an empty layer's bounds).
+    """
+    if isinstance(obj, dict):
+        return {k: finite(v) for k, v in obj.items()}
+    if isinstance(obj, list | tuple):
+        return [finite(v) for v in obj]
+    if isinstance(obj, float | np.floating):
+        return float(obj) if np.isfinite(obj) else None
+    if isinstance(obj, np.integer):
+        return int(obj)
+    return obj
+
+
 def js_json(obj) -> str:
-    """JSON safe to embed inside ``<script>``: ``<``, ``>``, ``&`` and line separators escaped."""
-    text = json.dumps(obj, ensure_ascii=False, separators=(",", ":"), sort_keys=True, allow_nan=False)
+    """JSON safe to embed inside ``<script>``: no NaN or infinity (:func:`finite`); ``<``, ``>``, ``&`` escaped."""
+    text = json.dumps(finite(obj), ensure_ascii=False, separators=(",", ":"), sort_keys=True, allow_nan=False)
     return (
         text.replace("<", "\\u003c")
         .replace(">", "\\u003e")
@@ -109,6 +127,8 @@ def _table(rows: list[tuple[str, object]]) -> str:
 
 def blank_map(bounds, *, title: str, lang: str = "en", tiles: str | None = None, cdn: bool = False) -> folium.Map:
     """An empty map over ``bounds`` (minx, miny, maxx, maxy): Leaflet inlined, a title, a metric scale."""
+    if not np.isfinite(bounds).all():  # an empty region: China, rather than a page that cannot draw
+        bounds = (73.0, 18.0, 135.0, 54.0)
     minx, miny, maxx, maxy = bounds
     m = folium.Map(location=[(miny + maxy) / 2, (minx + maxx) / 2], tiles=None, zoom_start=9, control_scale=False)
     if not cdn:
