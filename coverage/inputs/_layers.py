@@ -29,6 +29,7 @@ VECTOR_SUFFIXES = {".gpkg", ".geojson", ".json", ".shp", ".fgb", ".zip"}
 
 
 CSV_SUFFIXES = {".csv", ".txt", ".tsv"}
+EXCEL_SUFFIXES = {".xlsx", ".xlsm"}
 
 
 def _separator(path: Path, encoding: str) -> str:
@@ -107,12 +108,17 @@ def read_layer(path: Path | str, *, coords: str = "wgs84") -> gpd.GeoDataFrame:
     suffix = path.suffix.lower()
     if suffix in CSV_SUFFIXES:
         gdf = _points_from_table(path, _read_csv_logged(path), first_row=2)
+    elif suffix in EXCEL_SUFFIXES:
+        gdf = _points_from_table(path, _read_excel(path, layer), first_row=2)
     elif suffix in VECTOR_SUFFIXES:
         gdf = _read_spatial(path, layer)
     else:
         raise _refuse(
             path,
-            Msg("unknown file type '{suffix}'; use GeoPackage, GeoJSON, Shapefile or CSV with lon/lat columns.", suffix=suffix),
+            Msg(
+                "unknown file type '{suffix}'; use GeoPackage, GeoJSON, Shapefile, or CSV or Excel with lon/lat columns.",
+                suffix=suffix,
+            ),
         )
     if coords == "gcj02":
         gdf = gdf.copy()
@@ -170,6 +176,31 @@ def _points_from_table(path: Path, frame: pd.DataFrame, *, first_row: int) -> gp
     return gdf
 
 
+#: Column names the validators read; a Shapefile cuts names to 10 characters (facility_type -> facility_t).
+KNOWN_COLUMNS = (
+    "facility_type",
+    "elderly_population",
+    "parent_code",
+    "coord_source",
+    "attr_source",
+    "geom_source",
+    "nursing_beds",
+    "standardised",
+    "population",
+    "unit_code",
+)
+
+
+def _untruncated(gdf: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    """Columns a Shapefile cut to 10 characters renamed back to the names the validators read (when unambiguous)."""
+    rename = {}
+    for col in gdf.columns:
+        full = [k for k in KNOWN_COLUMNS if len(col) == 10 and k != col and k.startswith(col)]
+        if len(full) == 1 and full[0] not in gdf.columns:
+            rename[col] = full[0]
+    return gdf.rename(columns=rename) if rename else gdf
+
+
 def _read_spatial(path: Path, layer: str | None) -> gpd.GeoDataFrame:
     """A GeoPackage, GeoJSON or Shapefile layer in WGS84, refused without a CRS or with metres declared as degrees."""
     layer = _pick_layer(path, layer)
@@ -191,6 +222,7 @@ def _read_spatial(path: Path, layer: str | None) -> gpd.GeoDataFrame:
                 )
             ]
         )
+    gdf = _untruncated(gdf)
     gdf["row"] = [f"feature {i}" for i in range(1, len(gdf) + 1)]
     if gdf.crs.is_geographic and len(gdf) and not gdf.geometry.is_empty.all():
         minx, miny, maxx, maxy = gdf.geometry[~gdf.geometry.is_empty].total_bounds
@@ -225,41 +257,78 @@ def _pick_layer(path: Path, layer: str | None) -> str | None:
         names = [str(n) for n in pyogrio.list_layers(path)[:, 0]]
     except Exception:  # unreadable: read_file will say so
         return layer
+    return _choose(path, layer, names)
+
+
+def _choose(path: Path, layer: str | None, names: list[str]) -> str | None:
+    """The layer (or sheet) named, checked against the file's; the only one; or a refusal naming them."""
     if layer is not None:
         if layer not in names:
-            raise InputValidationError(
-                [
-                    Problem(
-                        str(path),
-                        "",
-                        "",
-                        Msg(
-                            "has no layer '{layer}'{suggestion}; its layers: {layers}.",
-                            layer=layer,
-                            suggestion=suggest(layer, names),
-                            layers=", ".join(names),
-                        ),
-                    )
-                ]
+            raise _refuse(
+                path,
+                Msg(
+                    "has no layer '{layer}'{suggestion}; its layers: {layers}.",
+                    layer=layer,
+                    suggestion=suggest(layer, names),
+                    layers=", ".join(names),
+                ),
             )
         return layer
     if len(names) > 1:
-        raise InputValidationError(
-            [
-                Problem(
-                    str(path),
-                    "",
-                    "",
-                    Msg(
-                        "has {n} layers ({layers}); name the one to read as {example}.",
-                        n=len(names),
-                        layers=", ".join(names),
-                        example=f"{path}:{names[0]}",
-                    ),
-                )
-            ]
+        raise _refuse(
+            path,
+            Msg(
+                "has {n} layers ({layers}); name the one to read as {example}.",
+                n=len(names),
+                layers=", ".join(names),
+                example=f"{path}:{names[0]}",
+            ),
         )
-    return None
+    return names[0] if names else None
+
+
+def read_table(path: Path | str) -> pd.DataFrame:
+    """A CSV or Excel table as text columns (``""`` where empty), with a ``row`` column as a spreadsheet numbers it.
+
+    ``FILE.xlsx:SHEET`` picks a sheet (the only one by default).  Cells are read as
+    text: codes stay codes (a number Excel stored as ``152921111`` is ``"152921111"``).
+
+    Raises
+    ------
+    InputValidationError
+        Missing or unreadable, an unknown suffix, several sheets and none named.
+    """
+    path, sheet = split_layer(path)
+    if not path.is_file():
+        raise _refuse(
+            path,
+            Msg("file not found.")
+            if not path.exists()
+            else Msg("is a folder; give a file (GeoPackage, GeoJSON, Shapefile, CSV)."),
+        )
+    suffix = path.suffix.lower()
+    if suffix in CSV_SUFFIXES:
+        frame = _read_csv_logged(path)
+    elif suffix in EXCEL_SUFFIXES:
+        frame = _read_excel(path, sheet)
+    else:
+        raise _refuse(path, Msg("unknown table type '{suffix}'; give a CSV or Excel (.xlsx) file.", suffix=suffix))
+    frame = frame.copy()
+    frame["row"] = [f"row {i}" for i in range(2, len(frame) + 2)]  # the header is row 1
+    return frame
+
+
+def _read_excel(path: Path, sheet: str | None) -> pd.DataFrame:
+    """One sheet of an Excel workbook (openpyxl), every cell as text."""
+    try:
+        names = [str(n) for n in pd.ExcelFile(path, engine="openpyxl").sheet_names]
+        frame = pd.read_excel(path, sheet_name=_choose(path, sheet, names), dtype=str, engine="openpyxl")
+    except InputValidationError:
+        raise
+    except Exception as exc:  # openpyxl raises several types for files that are not workbooks
+        raise _refuse(path, Msg("cannot be read as an Excel workbook ({reason}).", reason=" ".join(str(exc).split()))) from None
+    frame.columns = [str(c).strip() for c in frame.columns]
+    return frame.where(frame.notna(), "").astype(str)
 
 
 def _gcj02_geometry_to_wgs84(geoms: gpd.GeoSeries) -> gpd.GeoSeries:
