@@ -52,6 +52,7 @@ _LAZY = {
     "SitingRequest": ".siting.planning",
     "Region": ".inputs.region",
     "load_region": ".inputs.region",
+    "BUNDLED_REGION": ".inputs.region",
     "LoadOptions": ".inputs.region",
     "TerrainOptions": ".inputs.landcover",
     "Scenario": ".inputs.scenario",

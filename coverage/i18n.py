@@ -14,7 +14,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
-__all__ = ["LANGUAGES", "N_", "Msg", "Note", "compile_catalogues", "text_in", "translate", "translator"]
+__all__ = ["LANGUAGES", "N_", "Msg", "Names", "Note", "compile_catalogues", "names", "text_in", "translate", "translator"]
 
 LOCALE_DIR = Path(__file__).resolve().parent / "locale"
 DOMAIN = "coverage"
@@ -59,6 +59,26 @@ class Note:
 
     def __str__(self) -> str:
         return self.text("en")
+
+
+@dataclass(frozen=True)
+class Names(Note):
+    """A word that a region or a catalogue gives in both languages (a level, a class): shown in the language asked.
+
+    A parameter of a message like any other, but chosen by language rather than translated.
+    """
+
+    zh: str = ""
+    en: str = ""
+
+    def text(self, lang: str = "en") -> str:
+        """The word in ``lang`` (the other language's where one is missing)."""
+        return (self.zh or self.en) if lang == "zh" else (self.en or self.zh)
+
+
+def names(zh: str, en: str) -> Names:
+    """A word in both languages, as a message parameter (see :class:`Names`)."""
+    return Names("", zh=zh, en=en)
 
 
 def Msg(msgid: str, /, **params) -> Note:

@@ -7,11 +7,17 @@ import numpy as np
 import pandas as pd
 from shapely.geometry import Point, box
 
+from coverage.inputs._manifest import read_manifest, region_vocabulary
 from coverage.inputs.config import load_facility_types, load_profiles
 from coverage.inputs.network import network_from_tables
-from coverage.inputs.region import Region
+from coverage.inputs.region import BUNDLED_REGION, Region
 
 LON0, LAT0 = 105.0, 38.0
+#: The bundled zone's classes (town, pastoral) and levels (zone > town > gacha), which the test regions use.
+ZONE_VOCABULARY = region_vocabulary(read_manifest(BUNDLED_REGION))
+#: Lines for a test region's region.toml that make it speak the zone's words and run the zone's plan.
+_ZONE_TOML = (BUNDLED_REGION / "region.toml").read_text(encoding="utf-8")
+ZONE_WORDS_TOML = 'standards = ["plan"]\n' + _ZONE_TOML[_ZONE_TOML.index("[[vocabulary.class]]") :]
 M_PER_DEG_LON = 111_320 * np.cos(np.radians(LAT0))
 M_PER_DEG_LAT = 110_540
 
@@ -99,5 +105,6 @@ def make_region(
         crs="EPSG:32648",
         files={},
         profiles=load_profiles(),
-        facility_types=load_facility_types(),
+        facility_types=load_facility_types(BUNDLED_REGION / "facility_types.toml"),
+        vocabulary=ZONE_VOCABULARY,
     )

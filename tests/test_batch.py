@@ -16,7 +16,7 @@ from shapely.geometry import Point, box
 from coverage.inputs.region import BUNDLED_REGION
 from coverage.pipeline.batch import BatchOptions, find_regions, rollup, run_batch
 
-from .helpers import at
+from .helpers import ZONE_WORDS_TOML, at
 from .test_init import Osm
 
 
@@ -48,7 +48,7 @@ def small_region(folder: Path, *, shift_m: float, parents: list[str], clinic_m: 
     ).to_file(folder / "boundary.geojson")
     (folder / "region.toml").write_text(
         f'name_en = "{folder.name}"\nboundary = "boundary.geojson"\nsettlements = "settlements.geojson"\n'
-        f'facilities = "facilities.geojson"\nparents = {json.dumps(parents)}\n',
+        f'facilities = "facilities.geojson"\nparents = {json.dumps(parents)}\n' + ZONE_WORDS_TOML,
         encoding="utf-8",
     )
     return folder
@@ -102,9 +102,7 @@ def test_rerun_skips_unchanged_regions_and_resumes(province, tmp_path):
 
 def test_rollup_counts_per_level(province, tmp_path):
     tasks = [t for t in find_regions(province) if t.name.startswith("county")]
-    results = run_batch(
-        tasks, BatchOptions(out=tmp_path / "o", standards=str(BUNDLED_REGION.parent.parent / "standards" / "plan.toml"))
-    )
+    results = run_batch(tasks, BatchOptions(out=tmp_path / "o", standards=str(BUNDLED_REGION / "plan.toml")))
     table = rollup(results)
     med = table[table["standard"] == "medical-pastoral-2h"].set_index(["level", "group"])
     assert med.loc[(0, "(all)"), "regions"] == 3
@@ -148,7 +146,7 @@ def test_split_one_extract_by_units(tmp_path):
     )
     units.to_file(tmp_path / "units.geojson")
     gpd.GeoDataFrame(
-        {"id": ["w1", "e1"], "class": ["pastoral", "pastoral"], "population": [10, 20]},
+        {"id": ["w1", "e1"], "class": ["rural", "rural"], "population": [10, 20]},
         geometry=[Point(at(-8000, 100)), Point(at(8000, 100))],
         crs="EPSG:4326",
     ).to_file(tmp_path / "s.geojson")

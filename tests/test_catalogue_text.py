@@ -18,7 +18,7 @@ from coverage.standards._base import BASES
 from coverage.standards.catalogue import load_catalogue
 
 SEED = Path(__file__).resolve().parent.parent.parent / "shared" / "seed"
-RAW = tomllib.loads(resources.files("coverage").joinpath("data", "standards", "plan.toml").read_text(encoding="utf-8"))
+RAW = tomllib.loads(resources.files("coverage").joinpath("data", "regions", "tengger", "plan.toml").read_text(encoding="utf-8"))
 
 
 @pytest.fixture(scope="module")

@@ -25,7 +25,7 @@ TOWN, GACHA = 152921100, 152921111
 
 def units() -> gpd.GeoDataFrame:
     return gpd.GeoDataFrame(
-        {"code": [TOWN, GACHA], "level": ["town", "gacha"], "parent_code": [None, TOWN], "name_en": ["T", "G"]},
+        {"code": [TOWN, GACHA], "level": ["township", "village"], "parent_code": [None, TOWN], "name_en": ["T", "G"]},
         geometry=[box(*at(-20_000, -20_000), *at(20_000, 20_000)), box(*at(-20_000, -20_000), *at(0, 0))],
         crs="EPSG:4326",
     )
@@ -35,7 +35,7 @@ def settlements() -> gpd.GeoDataFrame:
     return gpd.GeoDataFrame(
         {
             "id": [101, 102, 103],
-            "class": ["pastoral", "pastoral", "town"],
+            "class": ["rural", "rural", "urban"],
             "population": [100, 200, 300],
             "unit_code": [GACHA, None, None],
         },
@@ -102,8 +102,6 @@ def test_the_command_accepts_float_codes(tmp_path):
             f,
             "--units",
             u,
-            "--only",
-            "clinic-per-gacha",
             "--no-cache",
         ],
         capture_output=True,

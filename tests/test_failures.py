@@ -46,7 +46,7 @@ def run_check(tmp_path, lang: str = "en", **files) -> tuple[int, str, Path]:
         "units": BUNDLED / "units.geojson",
     }
     args.update(files)
-    argv = ["check", "--no-cache", "--lang", lang, "--out", str(out)]
+    argv = ["check", "--region", str(BUNDLED), "--no-cache", "--lang", lang, "--out", str(out)]
     for k, v in args.items():
         argv += [f"--{k}", str(v)]
     proc = subprocess.run([sys.executable, "-m", "coverage.cli", *argv], capture_output=True, text=True, timeout=120)
@@ -154,7 +154,8 @@ CASES = {
     "parent_at_the_wrong_level": (
         "units",
         BROKEN / "units_bad_parents.geojson",
-        "code=G2, field 'parent_code': the parent of a gacha unit is a town unit, but 'G1' is a gacha unit.",
+        "code=G2, field 'parent_code': the parent of a gacha or community unit is a town (sumu) unit, "
+        "but 'G1' is a gacha or community unit.",
     ),
     "in_region_not_a_yes_or_no": (
         "facilities",
@@ -433,6 +434,8 @@ def test_gcj02_coordinates_are_detected(tmp_path, tengger):
             "-m",
             "coverage.cli",
             "info",
+            "--region",
+            str(BUNDLED),
             "--no-cache",
             "--coords",
             "gcj02",

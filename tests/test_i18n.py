@@ -181,3 +181,18 @@ def test_warnings_are_shown_in_chinese_without_changing_the_record():
     assert zh == "警告：路径缓存文件 c.npz 已损坏（x）；正在重建。"
     assert record.getMessage() == "the routing cache file c.npz is damaged (x); rebuilding it." and record.levelname == "WARNING"
     assert _InLanguage("en").format(record) == "WARNING: the routing cache file c.npz is damaged (x); rebuilding it."
+
+
+def test_every_shown_text_is_extracted():
+    """A text shown through ``words(lang)("...")`` escapes the extractor (it looks for ``_("...")``): never write it so."""
+    import re
+    from pathlib import Path
+
+    package = Path(__file__).resolve().parent.parent / "coverage"
+    direct = [
+        f"{p.relative_to(package)}:{n}"
+        for p in sorted(package.rglob("*.py"))
+        for n, line in enumerate(p.read_text(encoding="utf-8").splitlines(), start=1)
+        if re.search(r"words\([^)]*\)\(\s*[\"']", line)
+    ]
+    assert not direct, direct

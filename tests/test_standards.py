@@ -15,7 +15,7 @@ from coverage.errors import CatalogueError
 from coverage.outputs.report import scorecard_frame
 from coverage.standards._base import MET, NOT_MET, NOT_TESTED
 from coverage.standards.assessment import assess
-from coverage.standards.catalogue import load_catalogue
+from coverage.standards.catalogue import Terms, load_catalogue
 from coverage.standards.kinds.access import AccessStandard
 from coverage.standards.kinds.access import assess as assess_access
 from coverage.standards.kinds.presence import PresenceStandard, Requirement
@@ -24,7 +24,7 @@ from coverage.standards.kinds.ratio import Quantity, RatioStandard
 from coverage.standards.kinds.ratio import assess as assess_ratio
 from coverage.travel import lonlat
 
-from .helpers import at, make_region, star_network
+from .helpers import ZONE_VOCABULARY, at, make_region, star_network
 
 COMMON = {"title_zh": "t", "title_en": "t", "wording": "w", "section": "s"}
 PLAN_BASIS = {"max_minutes": "plan", "required_share": "plan", "min_count": "plan", "min_value": "plan"}
@@ -292,7 +292,7 @@ def test_catalogue_errors_name_file_line_and_id(tmp_path, text, message):
     path = tmp_path / "standards.toml"
     path.write_text(text, encoding="utf-8")
     with pytest.raises(CatalogueError) as err:
-        load_catalogue(path)
+        load_catalogue(path, region=Terms(vocabulary=ZONE_VOCABULARY))
     assert message in str(err.value)
     assert str(path) in str(err.value)
 

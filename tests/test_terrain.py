@@ -301,10 +301,11 @@ def test_site_on_terrain_proves_its_answer(tmp_path):
         (["--terrain", "--cell-m", "0"], "must be > 0"),
     ],
 )
-def test_terrain_input_errors(args, message):
-    from coverage.inputs.region import BUNDLED_REGION
-
-    layers = ["--settlements", BUNDLED_REGION / "settlements.geojson", "--facilities", BUNDLED_REGION / "facilities.geojson"]
+def test_terrain_input_errors(args, message, tmp_path):
+    # A user's own files (no region folder, so no land cover) for --dem; the bundled zone otherwise.
+    (tmp_path / "s.csv").write_text("id,class,population,lon,lat\nA,rural,10,105.0,38.0\n", encoding="utf-8")
+    (tmp_path / "f.csv").write_text("id,type,lon,lat\nF,clinic,105.01,38.0\n", encoding="utf-8")
+    layers = ["--settlements", tmp_path / "s.csv", "--facilities", tmp_path / "f.csv"]
     proc = cli("check", *args, *(layers if "--dem" in args else []))
     assert proc.returncode == 2 and message in proc.stderr and "Traceback" not in proc.stderr
 
@@ -327,7 +328,7 @@ def test_a_scenario_flood_becomes_a_barrier(tmp_path):
     from shapely.geometry import box as sbox
 
     from coverage.inputs.region import DEFAULT_LANDCOVER
-    from tests.helpers import at
+    from tests.helpers import ZONE_WORDS_TOML, at
 
     region = tmp_path / "r"
     region.mkdir()
@@ -354,7 +355,7 @@ def test_a_scenario_flood_becomes_a_barrier(tmp_path):
         dst.write(np.full((400, 600), 30, "uint8"), 1)
     (region / "region.toml").write_text(
         'settlements = "settlements.geojson"\nfacilities = "facilities.geojson"\nboundary = "boundary.geojson"\n'
-        f'landcover = "lc.tif"\nlandcover_speeds = "{DEFAULT_LANDCOVER}"\n',
+        f'landcover = "lc.tif"\nlandcover_speeds = "{DEFAULT_LANDCOVER}"\n' + ZONE_WORDS_TOML,
         encoding="utf-8",
     )
     flood = tmp_path / "flood.geojson"

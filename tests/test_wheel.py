@@ -29,7 +29,7 @@ def test_wheel_carries_the_data(wheel):
         "coverage/data/regions/tengger/roads.osm",
         "coverage/data/regions/tengger/settlements.geojson",
         "coverage/data/regions/tengger/scenarios/winter.toml",
-        "coverage/data/standards/plan.toml",
+        "coverage/data/regions/tengger/plan.toml",
         "coverage/data/osm_rules.toml",
         "coverage/data/vocabulary.toml",
         "coverage/locale/zh/LC_MESSAGES/coverage.mo",

@@ -171,7 +171,9 @@ def build_parser() -> argparse.ArgumentParser:
 def _batch_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("root", nargs="?", type=Path, metavar="ROOT", help="folder of region folders (each with a region.toml)")
     p.add_argument("--out", type=Path, required=True, metavar="DIR", help="where the per-region results and the roll-up go")
-    p.add_argument("--standards", metavar="NAME|FILE[,...]", help="standards catalogue(s) (default: plan)")
+    p.add_argument(
+        "--standards", metavar="NAME|FILE[,...]", help="standards catalogue(s) (default: each region's, from its region.toml)"
+    )
     _lang_option(p)
     p.add_argument("--workers", type=positive_int, default=1, metavar="N", help="local processes (default 1)")
     p.add_argument("--scheduler", metavar="ADDRESS", help="a running dask.distributed scheduler, e.g. tcp://host:8786")
@@ -216,7 +218,8 @@ def _check_options(p: argparse.ArgumentParser, *, maps: bool = False) -> None:
     p.add_argument(
         "--standards",
         metavar="NAME|FILE[,...]",
-        help="standards catalogue(s): plan (default), gb50180, tdt1062 or a TOML file; several separated by commas",
+        help="standards catalogue(s): gb50180, tdt1062, plan (the bundled zone's) or a TOML file, several separated by "
+        "commas (default: the region's, from its region.toml; the national ones for files given without one)",
     )
     p.add_argument("--only", metavar="ID,...", help="run only these standards")
     _lang_option(p)
@@ -229,7 +232,9 @@ def _check_options(p: argparse.ArgumentParser, *, maps: bool = False) -> None:
         default=Path("maps") if maps else None,
         help="write exports (CSV, GeoPackage, Markdown)" + (" and maps" if maps else ""),
     )
-    p.add_argument("--indicators", action="store_true", help="also show the plan's indicator table, measured vs target")
+    p.add_argument(
+        "--indicators", action="store_true", help="also show the catalogues' indicator tables (the plan's), measured vs target"
+    )
     p.add_argument("--fail-on-gap", action="store_true", help="exit 1 when a standard is not met")
     if not maps:
         p.add_argument("--maps", action="store_true", help="also write the HTML maps and report into --out (default maps/)")
@@ -240,7 +245,7 @@ def _check_options(p: argparse.ArgumentParser, *, maps: bool = False) -> None:
 
 
 def _site_options(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--standards", metavar="NAME|FILE[,...]", help="standards catalogue(s)")
+    p.add_argument("--standards", metavar="NAME|FILE[,...]", help="standards catalogue(s) (default: the region's)")
     p.add_argument("--standard", required=True, metavar="ID[,ID...]", help="access standard(s) to site for")
     _lang_option(p)
     p.add_argument(

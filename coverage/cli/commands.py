@@ -18,7 +18,7 @@ from ..i18n import Msg
 from ..inputs._layers import read_layer
 from ..outputs.charts import budget_curve_svg
 from ..outputs.exports import write_check_outputs
-from ..outputs.summary import indicator_table
+from ..outputs.summary import indicator_tables
 from ..outputs.terminal import progress, scorecard_text, table_text
 from ..standards.assessment import Assessment, assess
 from ..standards.catalogue import load_catalogue
@@ -86,7 +86,8 @@ def command_line() -> str:
 
 
 def _catalogue(args: argparse.Namespace, region):
-    return load_catalogue(args.standards, region=region)
+    """The catalogues asked for (--standards), else the region's own (region.toml; the national ones by default)."""
+    return load_catalogue(args.standards or region.standards, region=region)
 
 
 def _region_and_assessment(args: argparse.Namespace):
@@ -128,8 +129,7 @@ def cmd_check(args: argparse.Namespace) -> int:
     print(scorecard_text(assessment, lang=args.lang, wide=args.wide))
     comparison = _print_comparison(assessment, baseline, scenario, args.lang) if baseline is not None else None
     if args.indicators:
-        print()
-        print(table_text(indicator_table(assessment, lang=args.lang)))
+        _print_indicators(assessment, args.lang)
     out = args.out or (Path("maps") if args.maps else None)
     if out is not None:
         with atomic_output(out) as stage:
@@ -142,6 +142,18 @@ def cmd_check(args: argparse.Namespace) -> int:
                 written += _write_maps(assessment, stage, args, scenario=scenario)
         print("\n" + _("Wrote {n} files to {out}/: {files}").format(n=len(written), out=out, files=", ".join(written)))
     return 1 if args.fail_on_gap and assessment.failing else 0
+
+
+def _print_indicators(assessment: Assessment, lang: str) -> None:
+    """The indicator tables of the catalogues, or a line saying they have none."""
+    _ = words(lang)
+    tables = indicator_tables(assessment, lang=lang)
+    if not tables:
+        cat = assessment.catalogue
+        print("\n" + _("No indicator table in {catalogue}.").format(catalogue=cat.name_zh if lang == "zh" else cat.name_en))
+    for title, table in tables:
+        print("\n" + _("Indicators: {catalogue}").format(catalogue=title))
+        print(table_text(table))
 
 
 def _write_maps(assessment: Assessment, stage: Path, args: argparse.Namespace, *, scenario=None) -> list[str]:

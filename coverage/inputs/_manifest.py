@@ -10,7 +10,7 @@ from ..i18n import Msg
 from ..tables import FieldSpec, check_table, read_toml, suggest
 from .config import Vocabulary, load_vocabulary, vocabulary_from_table
 
-__all__ = ["Manifest", "read_manifest", "region_vocabulary"]
+__all__ = ["DEFAULT_STANDARDS", "Manifest", "read_manifest", "region_vocabulary"]
 
 _LAYER_KEYS = ("boundary", "units", "settlements", "facilities", "roads")
 
@@ -28,7 +28,11 @@ _REGION_SPEC = {
     "coords": FieldSpec((str,), required=False),
     "complete_types": FieldSpec((list,), required=False),
     "vocabulary": FieldSpec((dict,), required=False),
+    "standards": FieldSpec((list, str), required=False),
+    "facility_types": FieldSpec((str,), required=False),
 }
+#: The catalogues of a region that names none (the national ones; GB 50180 applies to urban classes).
+DEFAULT_STANDARDS = ("gb50180", "tdt1062")
 
 
 COORDS = ("wgs84", "gcj02")
@@ -45,6 +49,12 @@ class Manifest:
     def file(self, key: str) -> Path | None:
         """The path of a layer named in the manifest (relative to its folder)."""
         return self.base / self.data[key] if self.base is not None and key in self.data else None
+
+    def standards(self) -> tuple[str, ...]:
+        """The catalogues the region is checked against: built-in names, or ``.toml`` files relative to its folder."""
+        given = self.data.get("standards", DEFAULT_STANDARDS)
+        given = [given] if isinstance(given, str) else given
+        return tuple(str(self.base / g) if self.base is not None and str(g).endswith(".toml") else str(g) for g in given)
 
 
 def read_manifest(region_dir: Path) -> Manifest:

@@ -8,6 +8,7 @@ naming the file, the line and the key.
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -15,7 +16,7 @@ from types import MappingProxyType
 from typing import Any
 
 from ..errors import CatalogueError
-from ..i18n import Msg
+from ..i18n import Msg, Names, names
 from ..tables import FieldSpec, check_table, read_toml, suggest, where_in
 
 __all__ = [
@@ -49,13 +50,14 @@ class FacilityType:
 _FT_SPEC = {k: FieldSpec((str,)) for k in ("zh", "en", "category", "glyph", "colour")}
 
 
-def load_facility_types(path: Path | str | None = None) -> MappingProxyType[str, FacilityType]:
-    """Load the facility types: the built-in list, plus a user's file if given.
+def load_facility_types(*paths: Path | str | None) -> MappingProxyType[str, FacilityType]:
+    """Load the facility types: the built-in list, then each file given (a region's names, a user's types).
 
     Parameters
     ----------
-    path
-        Optional TOML file with more types (same keys as the built-in file).
+    paths
+        TOML files of the built-in file's shape, applied in order: a new type needs every
+        key; a known type needs only the keys it changes (a region's own names).
 
     Returns
     -------
@@ -63,12 +65,16 @@ def load_facility_types(path: Path | str | None = None) -> MappingProxyType[str,
         Read-only mapping from type key to :class:`FacilityType`.
     """
     types: dict[str, FacilityType] = {}
-    sources = [None] if path is None else [None, path]
-    for src in sources:
+    for src in (None, *(p for p in paths if p is not None)):
         data, text, label = read_toml(src, default="facility_types.toml")
         for key, table in data.items():
-            check_table(table, _FT_SPEC, where=where_in(label, text, key))
-            types[key] = FacilityType(key=key, **table)
+            where = where_in(label, text, key)
+            if key in types:
+                check_table(table, {k: FieldSpec(spec.types, required=False) for k, spec in _FT_SPEC.items()}, where=where)
+                types[key] = dataclasses.replace(types[key], **table)
+            else:
+                check_table(table, _FT_SPEC, where=where)
+                types[key] = FacilityType(key=key, **table)
     return MappingProxyType(types)
 
 
@@ -214,6 +220,10 @@ class Term:
     def name(self, lang: str = "en") -> str:
         """The name in ``"zh"`` or ``"en"``."""
         return self.zh if lang == "zh" else self.en
+
+    def names(self) -> Names:
+        """Both names, as a message parameter shown in the reader's language."""
+        return names(self.zh, self.en)
 
 
 @dataclass(frozen=True)

@@ -23,7 +23,7 @@ from ..errors import CatalogueError, InputValidationError, Problem
 from ..i18n import Msg
 from ..provenance import estimated_flags
 from ._layers import read_layer
-from ._manifest import _TERRAIN_KEYS, COORDS, Manifest, read_manifest, region_vocabulary
+from ._manifest import _TERRAIN_KEYS, COORDS, DEFAULT_STANDARDS, Manifest, read_manifest, region_vocabulary
 from ._roads import load_network, report_exclusions, warn_if_gcj02
 from .config import FacilityType, Profile, Vocabulary, load_facility_types, load_profiles, load_vocabulary
 from .landcover import TerrainInputs, TerrainOptions, load_landcover_table
@@ -86,6 +86,9 @@ class Region:
     terrain
         Land cover (and DEM, barriers) for travel off the roads (None: straight off-road
         legs); see :mod:`coverage.inputs.landcover`.
+    standards
+        The catalogues the region is checked against unless told otherwise (region.toml's
+        ``standards``; the national ones by default): built-in names or files.
     travel_cache
         Where the travel seam keeps the models it built for this region
         (:func:`coverage.travel.model_for`); the region never reads it.
@@ -107,6 +110,7 @@ class Region:
     complete_types: frozenset = frozenset()
     boundary_estimated: bool = False
     terrain: TerrainInputs | None = None
+    standards: tuple[str, ...] = DEFAULT_STANDARDS
     travel_cache: dict = field(default_factory=dict, repr=False)
 
     def with_layers(
@@ -247,6 +251,7 @@ def load_region(
         complete_types=frozenset(manifest.data.get("complete_types", [])),
         boundary_estimated=files["boundary"] is None,
         terrain=_terrain_inputs(manifest, terrain or TerrainOptions(), profiles),
+        standards=manifest.standards(),
     )
 
 
@@ -260,7 +265,8 @@ def _configuration(manifest: Manifest, opts: LoadOptions):
     profiles = load_profiles(opts.speeds)
     rules = load_osm_rules(opts.osm_rules)
     _check_modes(profiles, rules)
-    return coords, region_vocabulary(manifest), load_facility_types(opts.facility_types), profiles, rules
+    ftypes = load_facility_types(manifest.file("facility_types"), opts.facility_types)
+    return coords, region_vocabulary(manifest), ftypes, profiles, rules
 
 
 def _manifest_and_files(region_dir, given: dict) -> tuple[Manifest, dict[str, Path | None]]:

@@ -79,10 +79,12 @@ def _classes(raw: pd.DataFrame, vocabulary: Vocabulary, source: str, problems: l
     klass = klass.where(klass.isin(classes), klass.str.lower())
     for i in np.flatnonzero(~klass.isin(classes).to_numpy())[:MAX_PROBLEMS_PER_FIELD]:
         message = Msg(
-            "class '{value}' is not {choices}{suggestion}.",
+            "class '{value}' is not {choices}{suggestion}; a region's classes are declared in its region.toml "
+            "([[vocabulary.class]]: {source}).",
             value=raw["class"].iloc[i],
             choices=choices,
             suggestion=suggest(klass.iloc[i], classes),
+            source=vocabulary.source,
         )
         problems.append(Problem(source, where(raw, i), "class", message))
     return klass
@@ -289,8 +291,9 @@ def validate_units(raw: gpd.GeoDataFrame, *, source: str, vocabulary: Vocabulary
     return out
 
 
-def _parent_problems(units: pd.DataFrame, levels: list[str], units_source: str) -> list[Problem]:
+def _parent_problems(units: pd.DataFrame, vocabulary: Vocabulary, units_source: str) -> list[Problem]:
     """Parent codes naming no unit, or a unit of another level than the one above."""
+    levels = list(vocabulary.unit_levels)
     codes_known = set(units.index)
     above = dict(zip(levels[1:], levels[:-1], strict=True))  # each level's parent level
     parent = units["parent_code"]
@@ -309,10 +312,10 @@ def _parent_problems(units: pd.DataFrame, levels: list[str], units_source: str) 
         level = units.at[code, "level"]
         message = Msg(
             "the parent of a {level} unit is a {expected} unit, but '{value}' is a {found} unit.",
-            level=level,
-            expected=above[level],
+            level=vocabulary.level(level).names(),
+            expected=vocabulary.level(above[level]).names(),
             value=value,
-            found=units.at[value, "level"],
+            found=vocabulary.level(units.at[value, "level"]).names(),
         )
         problems.append(Problem(units_source, f"code={code}", "parent_code", message))
     return problems
@@ -327,7 +330,7 @@ def unit_reference_problems(
     perhaps not the one meant): each is listed with the codes the units layer has.
     """
     levels = list(vocabulary.unit_levels)
-    problems = _parent_problems(units, levels, units_source)
+    problems = _parent_problems(units, vocabulary, units_source)
     known = sorted(set(units.index))
     for source, frame in points.items():
         for col in ["unit_code", *[f"{lv}_code" for lv in levels]]:

@@ -53,8 +53,9 @@ def target_text(std, region: Region, lang: str = "en") -> str:
 
 def worst_text(r: StandardResult, region: Region, lang: str = "en") -> str:
     """The worst case of a standard in words (or why it was not tested)."""
+    _ = words(lang)
     if r.verdict == NOT_TESTED:
-        return words(lang)("not tested: {why}").format(why=r.why.text(lang) if r.why else "")
+        return _("not tested: {why}").format(why=r.why.text(lang) if r.why else "")
     return kind_of(r.standard).worst(r, region, lang)
 
 

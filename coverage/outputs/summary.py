@@ -103,35 +103,43 @@ def _road_lines(region: Region, lang: str) -> list[str]:
     ]
 
 
-def indicator_table(assessment: Assessment, *, lang: str = "en") -> pd.DataFrame:
-    """The plan's indicator table, with a 'measured' column where a ratio standard of the catalogue computes it.
+def indicator_tables(assessment: Assessment, *, lang: str = "en") -> list[tuple[str, pd.DataFrame]]:
+    """Each indicator table of the catalogues (the plan's 二(三)), titled, with a 'measured' column.
 
-    An indicator's ``measure`` names a ratio standard (e.g. ``doctor-density``); the
-    measured value is that standard's value on the region's data, or why it is not measured.
+    An indicator's ``measure`` names a standard of its catalogue (e.g. ``doctor-density``);
+    the measured value is that standard's value on the region's data, or why it is not
+    measured.  A catalogue without an indicator table has none (the national ones).
     """
-    from ..tables import read_toml
-
     _ = words(lang)
-    data, _text, _label = read_toml(None, default="indicators.toml")
     results = {r.standard.id: r for r in assessment.results if kind_of(r.standard).measured is not None}
-    rows = []
-    for ind in data["indicator"]:
-        measured = ""
-        r = results.get(ind.get("measure", ""))
-        if r is not None:
-            if r.verdict == NOT_TESTED:
-                measured = _("not measured: {why}").format(why=r.why.text(lang) if r.why else "")
-            else:
-                measured = kind_of(r.standard).measured(r, lang)
-        v = ind["values"]
-        rows.append(
-            {
-                _("indicator"): ind["name_zh"] if lang == "zh" else ind["name_en"],
-                "2015": v[0],
-                "2016": v[1],
-                "2017": v[2],
-                _("2020 target"): v[3],
-                _("measured from data"): measured,
-            }
-        )
-    return pd.DataFrame(rows)
+    out = []
+    for table in assessment.catalogue.indicator_tables:
+        rows = []
+        for ind in table.rows:
+            rows.append(
+                {
+                    _("indicator"): ind.name(lang),
+                    **dict(zip(table.years, ind.values, strict=True)),
+                    _("{year} target").format(year=table.target_year): ind.target,
+                    _("measured from data"): _measured(results.get(ind.measure), lang),
+                }
+            )
+        title = table.catalogue_zh if lang == "zh" and table.catalogue_zh else table.catalogue_en
+        out.append((title, pd.DataFrame(rows)))
+    return out
+
+
+def _measured(r, lang: str) -> str:
+    """The value a standard measures on the region's data, or why it is not measured ("" without a standard)."""
+    if r is None:
+        return ""
+    _ = words(lang)
+    if r.verdict == NOT_TESTED:
+        return _("not measured: {why}").format(why=r.why.text(lang) if r.why else "")
+    return kind_of(r.standard).measured(r, lang)
+
+
+def indicator_table(assessment: Assessment, *, lang: str = "en") -> pd.DataFrame:
+    """The first indicator table of the catalogues (empty when they have none); see :func:`indicator_tables`."""
+    tables = indicator_tables(assessment, lang=lang)
+    return tables[0][1] if tables else pd.DataFrame()

@@ -133,7 +133,7 @@ def task_key(task: RegionTask, options: BatchOptions) -> str:
     """
     h = hashlib.sha256()
     h.update(_files_digest(task.folder).encode())
-    for part in (options.standards or "plan").split(","):
+    for part in (options.standards or "").split(","):
         path = Path(part.strip())
         h.update(path.read_bytes() if path.is_file() else part.strip().encode())
     h.update(json.dumps([options.lang, options.terrain, list(options.extra)]).encode())
@@ -166,7 +166,7 @@ def run_region(task: RegionTask, options: BatchOptions) -> dict:
         return {**previous, "skipped": True}
     try:
         region = load_region(task.folder, terrain=TerrainOptions(use=options.terrain))
-        cat = load_catalogue(options.standards, region=region)
+        cat = load_catalogue(options.standards or region.standards, region=region)
         assessment = assess(region, cat)
         rows = _rows(task, assessment, options.lang)
         with atomic_output(out) as stage:

@@ -1,8 +1,9 @@
 """Standards as data: TOML catalogues loaded into frozen dataclasses.
 
-The built-in catalogues live in ``coverage/data/standards/``: ``plan`` (the
-Tengger zone's plan, the default), and national standards (``gb50180``,
-``tdt1062``).  ``load_catalogue("plan,gb50180")`` combines several.  Every
+The built-in catalogues are the national standards (``gb50180``, ``tdt1062``, in
+``coverage/data/standards/``) and ``plan``, the bundled zone's plan (it lives in the
+zone's folder).  A region folder names its own in ``region.toml`` (``standards``).
+``load_catalogue("plan,gb50180")`` combines several.  Every
 threshold carries its *basis*: ``plan`` (the plan's own number), ``reading`` (this
 tool's interpretation, argued in the standard's ``reading`` text) or ``national``
 (a national standard's figure, with its clause).  Each ``[[standard]]`` names its
@@ -24,12 +25,44 @@ from ._base import NotTestable, StandardBase
 from ._checks import Checker
 from .kinds import kind_of
 
-__all__ = ["BUILTIN_CATALOGUES", "Catalogue", "Standard", "Terms", "load_catalogue"]
+__all__ = ["BUILTIN_CATALOGUES", "Catalogue", "Indicator", "IndicatorTable", "Standard", "Terms", "load_catalogue"]
 
-BUILTIN_CATALOGUES = ("plan", "gb50180", "tdt1062")
+#: Built-in catalogues by name: the national standards, and the bundled zone's plan (in its folder).
+BUILTIN_FILES = {
+    "plan": "regions/tengger/plan.toml",
+    "gb50180": "standards/gb50180.toml",
+    "tdt1062": "standards/tdt1062.toml",
+}
+BUILTIN_CATALOGUES = tuple(BUILTIN_FILES)
 
 #: Any kind of standard (each kind's dataclass derives from it).
 Standard = StandardBase
+
+
+@dataclass(frozen=True)
+class Indicator:
+    """A row of a catalogue's indicator table: values of past years and a target, as printed; what measures it."""
+
+    name_zh: str
+    name_en: str
+    values: tuple[str, ...]
+    target: str
+    measure: str = ""
+
+    def name(self, lang: str = "en") -> str:
+        """The indicator's name in the language."""
+        return self.name_zh if lang == "zh" else self.name_en
+
+
+@dataclass(frozen=True)
+class IndicatorTable:
+    """A catalogue's table of indicators (the plan's 二(三)): the years of its values, the target's year, the rows."""
+
+    catalogue_zh: str
+    catalogue_en: str
+    years: tuple[str, ...]
+    target_year: str
+    rows: tuple[Indicator, ...]
 
 
 @dataclass(frozen=True)
@@ -44,6 +77,7 @@ class Catalogue:
     not_testable: tuple[NotTestable, ...] = ()
     contradictions: tuple[str, ...] = ()
     contradictions_zh: tuple[str, ...] = ()
+    indicator_tables: tuple[IndicatorTable, ...] = ()
 
     def contradiction_texts(self, lang: str = "en") -> tuple[str, ...]:
         """Where the source text contradicts itself, in the language."""
@@ -92,6 +126,7 @@ class Catalogue:
             not_testable=self.not_testable + other.not_testable,
             contradictions=self.contradictions + other.contradictions,
             contradictions_zh=self.contradictions_zh + other.contradictions_zh,
+            indicator_tables=self.indicator_tables + other.indicator_tables,
         )
 
 
@@ -105,6 +140,18 @@ class Terms:
     facility_types: Mapping[str, FacilityType] = field(default_factory=load_facility_types)
     profiles: Mapping | tuple = ("drive", "walk")
     vocabulary: Vocabulary = field(default_factory=load_vocabulary)
+
+
+def _default_terms(path) -> Terms:
+    """Without a region: the bundled zone's words for its own plan, the neutral built-in ones otherwise."""
+    if path is None or str(path) == "plan":
+        from ..inputs._manifest import read_manifest, region_vocabulary
+        from ..inputs.config import load_facility_types
+        from ..inputs.region import BUNDLED_REGION
+
+        manifest = read_manifest(BUNDLED_REGION)
+        return Terms(load_facility_types(manifest.file("facility_types")), vocabulary=region_vocabulary(manifest))
+    return Terms()
 
 
 COMMON_SPEC = {
@@ -136,8 +183,17 @@ _META_SPEC = {
     "source": FieldSpec((str,), required=False),
     "contradictions": FieldSpec((list,), required=False),
     "contradictions_zh": FieldSpec((list,), required=False),
+    "indicator_years": FieldSpec((list,), required=False),
+    "indicator_target": FieldSpec((str,), required=False),
 }
-_TOP = ("catalogue", "standard", "not_testable")
+_INDICATOR_SPEC = {
+    "name_zh": FieldSpec((str,)),
+    "name_en": FieldSpec((str,)),
+    "values": FieldSpec((list,)),
+    "target": FieldSpec((str,)),
+    "measure": FieldSpec((str,), required=False),
+}
+_TOP = ("catalogue", "standard", "not_testable", "indicator")
 
 
 def _line_of_id(text: str, std_id: str) -> str:
@@ -151,10 +207,10 @@ def _line_of_id(text: str, std_id: str) -> str:
 def _resolve(path: Path | str | None) -> tuple[Path | None, str]:
     """A catalogue name (``plan``, ``gb50180``...) or a file; the packaged file for a name."""
     if path is None:
-        return None, "standards/plan.toml"
+        return None, BUILTIN_FILES["plan"]
     text = str(path)
-    if text in BUILTIN_CATALOGUES:
-        return None, f"standards/{text}.toml"
+    if text in BUILTIN_FILES:
+        return None, BUILTIN_FILES[text]
     return Path(path), ""
 
 
@@ -197,6 +253,37 @@ def _read(path: Path | str | None) -> tuple[dict, str, str, dict]:
     return data, text, label, meta
 
 
+def _indicator_table(data: dict, label: str, meta: dict, standards: list) -> tuple[IndicatorTable, ...]:
+    """The ``[[indicator]]`` rows, checked: as many values as ``indicator_years``, a ``measure`` naming a standard."""
+    raw_rows = data.get("indicator", [])
+    if not raw_rows:
+        return ()
+    years = tuple(str(y) for y in meta.get("indicator_years", []))
+    ids = [s.id for s in standards]
+    rows = []
+    for k, raw in enumerate(raw_rows, start=1):
+        where = f"{label}, [[indicator]] #{k}"
+        check_table(raw, _INDICATOR_SPEC, where=where)
+        if len(raw["values"]) != len(years):
+            raise CatalogueError(
+                Msg("{where}: {n} values, but indicator_years has {m}.", where=where, n=len(raw["values"]), m=len(years))
+            )
+        if raw.get("measure") and raw["measure"] not in ids:
+            raise CatalogueError(
+                Msg(
+                    "{where}: measure '{value}' is no standard of this catalogue{suggestion}.",
+                    where=where,
+                    value=raw["measure"],
+                    suggestion=suggest(raw["measure"], ids),
+                )
+            )
+        rows.append(
+            Indicator(raw["name_zh"], raw["name_en"], tuple(map(str, raw["values"])), raw["target"], raw.get("measure", ""))
+        )
+    table = IndicatorTable(meta["name_zh"], meta["name_en"], years, str(meta.get("indicator_target", "")), tuple(rows))
+    return (table,)
+
+
 def load_catalogue(path: Path | str | None = None, *, region=None) -> Catalogue:
     """Load a standards catalogue, or several combined (``"plan,gb50180"``).
 
@@ -204,7 +291,7 @@ def load_catalogue(path: Path | str | None = None, *, region=None) -> Catalogue:
     ----------
     path
         A TOML file, a built-in name (``plan``, ``gb50180``, ``tdt1062``) or several,
-        separated by commas; ``None`` for the plan's.
+        separated by commas or as a list; ``None`` for the bundled zone's plan.
     region
         What the standards are checked against: a :class:`~coverage.inputs.region.Region`
         or :class:`Terms` (its facility types, profile names, settlement classes and
@@ -221,7 +308,9 @@ def load_catalogue(path: Path | str | None = None, *, region=None) -> Catalogue:
         classes or levels, non-finite or out-of-range numbers - naming the file, line
         and standard.
     """
-    terms = region if region is not None else Terms()
+    terms = region if region is not None else _default_terms(path)
+    if isinstance(path, list | tuple):
+        path = ",".join(str(p) for p in path)
     if path is not None and "," in str(path) and not Path(path).exists():
         parts = [p.strip() for p in str(path).split(",") if p.strip()]
         cat = load_catalogue(parts[0], region=terms)
@@ -244,4 +333,5 @@ def load_catalogue(path: Path | str | None = None, *, region=None) -> Catalogue:
         not_testable=tuple(not_testable),
         contradictions=tuple(meta.get("contradictions", [])),
         contradictions_zh=tuple(meta.get("contradictions_zh", [])),
+        indicator_tables=_indicator_table(data, label, meta, standards),
     )

@@ -158,8 +158,10 @@ def blank_map(bounds, *, title: str, lang: str = "en", tiles: str | None = None,
 
 
 def _add_tiles(m: folium.Map, tiles: str, lang: str) -> None:
+    """An online basemap (opt-in): OpenStreetMap, Tianditu or a tile URL; GCJ-02 tiles are refused."""
     from ...errors import CoverageError
 
+    _ = words(lang)
     key = tiles.lower()
     if key in TILES:
         url, attr = TILES[key]
@@ -185,7 +187,7 @@ def _add_tiles(m: folium.Map, tiles: str, lang: str) -> None:
     folium.TileLayer(
         tiles=url,
         attr=esc(attr),
-        name=words(lang)("basemap (online)"),
+        name=_("basemap (online)"),
         overlay=True,
         control=True,
         subdomains="01234567" if "tianditu" in key else "abc",

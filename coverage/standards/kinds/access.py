@@ -178,7 +178,8 @@ def _why_not_tested(region, std: AccessStandard, detail: pd.DataFrame) -> Note |
             {"roles": ", ".join(std.applies_to_roles)},
         )
     if n == 0:
-        classes = ", ".join(region.vocabulary.klass(c).name("en") for c in std.applies_to)
+        known = {t.key: t.name("en") for t in region.vocabulary.classes}
+        classes = ", ".join(known.get(c, c) for c in std.applies_to)
         return Note("no settlement of the class {classes}", {"classes": classes})
     if np.isnan(demand).any():
         return Note(
