@@ -145,22 +145,60 @@ def extract_messages(package_dir: Path | None = None) -> dict[str, list[str]]:
     """Every message id the code passes to ``_``, ``N_``, ``translate``, ``Note`` or ``Msg``, with where it is.
 
     Walks the syntax tree of each module (f-strings included, which token-based
-    extractors miss on Python 3.11); the test suite checks each id has a translation.
+    extractors miss on Python 3.11).  A message held in a local name first
+    (``message = "..."; Msg(message, ...)``) is found through the string literals
+    assigned to that name in the same function; the test suite checks each id has a
+    translation, and that no call passes a message the extractor cannot see.
     """
+    found: dict[str, list[str]] = {}
+    for where, texts in _message_calls(package_dir):
+        for text in texts or ():
+            found.setdefault(text, []).append(where)
+    return found
+
+
+def _message_calls(package_dir: Path | None = None):
+    """``(file:line, texts)`` for each call of a keyword; ``texts`` None where its message is not a literal the code shows."""
     import ast
 
-    found: dict[str, list[str]] = {}
     root = package_dir or Path(__file__).resolve().parent
     for path in sorted(root.rglob("*.py")):
         tree = ast.parse(path.read_text(encoding="utf-8"))
-        for node in ast.walk(tree):
-            if not isinstance(node, ast.Call) or not node.args:
-                continue
-            name = node.func.id if isinstance(node.func, ast.Name) else getattr(node.func, "attr", "")
-            first = node.args[0]
-            if name in KEYWORDS and isinstance(first, ast.Constant) and isinstance(first.value, str) and first.value:
-                found.setdefault(first.value, []).append(f"{path.relative_to(root).as_posix()}:{node.lineno}")
-    return found
+        scopes = [n for n in ast.walk(tree) if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef))] + [tree]
+        seen: set[int] = set()
+        for scope in scopes:
+            literals = _literal_names(scope)
+            for node in ast.walk(scope):
+                if id(node) in seen or not isinstance(node, ast.Call) or not node.args:
+                    continue
+                seen.add(id(node))
+                name = node.func.id if isinstance(node.func, ast.Name) else getattr(node.func, "attr", "")
+                if name not in KEYWORDS:
+                    continue
+                first = node.args[0]
+                if isinstance(first, ast.Constant) and isinstance(first.value, str):
+                    texts = [first.value] if first.value else []
+                elif isinstance(first, ast.Name) and first.id in literals:
+                    texts = literals[first.id]  # None: the name is also given a text the extractor cannot read
+                else:
+                    continue  # a parameter, an attribute, a loop value: a text marked where it is defined (N_)
+                yield f"{path.relative_to(root).as_posix()}:{node.lineno}", texts
+
+
+def _literal_names(scope) -> dict[str, list[str] | None]:
+    """Names a function assigns texts to: the literals (``message = "..."``), or None when one is not a literal."""
+    import ast
+
+    out: dict[str, list[str]] = {}
+    other: set[str] = set()
+    for node in ast.walk(scope):
+        if isinstance(node, ast.Assign) and len(node.targets) == 1 and isinstance(node.targets[0], ast.Name):
+            target, value = node.targets[0].id, node.value
+            if isinstance(value, ast.Constant) and isinstance(value.value, str):
+                out.setdefault(target, []).append(value.value)
+            else:
+                other.add(target)
+    return {k: (None if k in other else v) for k, v in out.items()} | dict.fromkeys(other - set(out), None)
 
 
 if __name__ == "__main__":  # pragma: no cover

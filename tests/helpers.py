@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import geopandas as gpd
 import numpy as np
 import pandas as pd
@@ -108,3 +110,72 @@ def make_region(
         facility_types=load_facility_types(BUNDLED_REGION / "facility_types.toml"),
         vocabulary=ZONE_VOCABULARY,
     )
+
+
+class Osm:
+    """Builds OSM XML: nodes at metres east/north of (105 E, 38 N), ways, relations."""
+
+    def __init__(self):
+        self.nodes, self.ways, self.rels = [], [], []
+        self.next_id = 1
+
+    def node(self, x, y, **tags):
+        nid = self.next_id
+        self.next_id += 1
+        lon, lat = at(x, y)
+        self.nodes.append((nid, lon, lat, tags))
+        return nid
+
+    def way(self, refs, **tags):
+        wid = 1000 + len(self.ways)
+        self.ways.append((wid, refs, tags))
+        return wid
+
+    def ring(self, x0, y0, x1, y1, **tags):
+        a, b, c, d = self.node(x0, y0), self.node(x1, y0), self.node(x1, y1), self.node(x0, y1)
+        return self.way([a, b, c, d, a], **tags)
+
+    def relation(self, ways, *, centre=None, **tags):
+        """A relation of outer ways (ids not written to the file are missing members) and an admin_centre node."""
+        rid = 5000 + len(self.rels)
+        self.rels.append((rid, ways, centre, tags))
+        return rid
+
+    @staticmethod
+    def _tags(tags):
+        return "".join(f'<tag k="{k.replace("__", ":")}" v="{v}"/>' for k, v in tags.items())
+
+    def write(self, path: Path) -> Path:
+        out = ['<?xml version="1.0" encoding="UTF-8"?>', '<osm version="0.6" generator="test">']
+        for nid, lon, lat, tags in self.nodes:
+            out.append(f'<node id="{nid}" version="1" lat="{lat:.7f}" lon="{lon:.7f}">{self._tags(tags)}</node>')
+        for wid, refs, tags in self.ways:
+            out.append(f'<way id="{wid}" version="1">' + "".join(f'<nd ref="{r}"/>' for r in refs) + self._tags(tags) + "</way>")
+        for rid, ways, centre, tags in self.rels:
+            members = "".join(f'<member type="way" ref="{w}" role="outer"/>' for w in ways)
+            if centre is not None:
+                members += f'<member type="node" ref="{centre}" role="admin_centre"/>'
+            out.append(f'<relation id="{rid}" version="1">{members}{self._tags(tags)}</relation>')
+        path.write_text("\n".join([*out, "</osm>"]), encoding="utf-8")
+        return path
+
+
+def cut_county(path: Path, *, gap_inside: bool = False, centre: bool = True) -> Path:
+    """An extract (its nodes span 6 x 4 km) holding a county whose outline leaves it on the north edge.
+
+    The county is the box x 1000..2500, y 1000..north edge; the way closing it in the north is
+    not in the file.  With ``gap_inside`` the piece stops 500 m short of the edge.
+    """
+    o = Osm()
+    o.ring(-3000, -2000, 3000, 2000, landuse="farmland")  # the extract's extent
+    top = 1500 if gap_inside else 2000
+    piece = o.way([o.node(1000, top), o.node(1000, 1000), o.node(2500, 1000), o.node(2500, top)], boundary="administrative")
+    hall = o.node(1750, 1500, place="town", name="Cut Town") if centre else None
+    o.relation([piece, 99999], centre=hall, type="boundary", boundary="administrative", admin_level="6", name="Cut County")
+    road = [o.node(x, 1200) for x in range(-2500, 2501, 500)]
+    o.way(road, highway="residential")
+    o.node(1500, 1300, amenity="clinic", name="Inside clinic")
+    o.node(-2000, 0, amenity="clinic", name="Outside clinic")
+    o.node(2000, 1100, place="village", name="In village")
+    o.node(-1000, 0, place="village", name="Out village")
+    return o.write(path)

@@ -15,6 +15,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 import pytest
+import shapely
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -28,7 +29,7 @@ from coverage.travel._graph import build_routing_graph
 from coverage.travel._search import nearest_facility
 
 from .conftest import FIXTURES
-from .helpers import make_region, star_network
+from .helpers import Osm, at, cut_county, make_region, star_network
 from .reference import reference_times
 
 BROKEN = FIXTURES / "broken"
@@ -324,6 +325,107 @@ def test_bad_scenarios_are_explained_in_chinese(tmp_path, case):
     )
     assert proc.returncode == 2 and str(path) in proc.stderr and "Traceback" not in proc.stderr, proc.stderr
     assert not untranslated(proc.stderr), (untranslated(proc.stderr), proc.stderr)
+
+
+def _places_extract(path: Path, *, twins: bool = False) -> Path:
+    """An extract of a road, a clinic and two villages without population tags (or two of one name)."""
+    o = Osm()
+    o.way([o.node(x, 0) for x in range(-2000, 2001, 500)], highway="residential")
+    o.node(-900, 100, amenity="clinic", name="Clinic")
+    o.node(-1000, 0, place="village", name="甲村")
+    o.node(1000, 0, place="village", name="甲村" if twins else "乙村")
+    return o.write(path)
+
+
+def _table(path: Path, rows: dict) -> Path:
+    pd.DataFrame(rows).to_csv(path, index=False)
+    return path
+
+
+# init's refusals: (builder of the argv after "init OUT", message part). Each builder gets a scratch folder.
+INIT_CASES = {
+    "no_demand": (
+        lambda d: ["--osm", _places_extract(d / "a.osm")],
+        "2 of 2 settlements have no population (no population tag in the extract). Give demand one of four ways",
+    ),
+    "admin_gap_inside": (
+        lambda d: ["--osm", cut_county(d / "c.osm", gap_inside=True), "--admin", "Cut County", "--demand", "settlements"],
+        "the administrative area 'Cut County' (r5000) misses 1 of its 2 ways: the extract cuts it, and it cannot be "
+        "closed along the extract's edge because its missing ways leave a gap inside the extract, not at its edge. "
+        "Give its outline with --boundary FILE.",
+    ),
+    "admin_no_anchor": (
+        lambda d: ["--osm", cut_county(d / "c.osm", centre=False), "--admin", "Cut County", "--demand", "settlements"],
+        "because no admin_centre, label or place node of its name tells its inside from its outside",
+    ),
+    "admin_unknown": (
+        lambda d: ["--osm", cut_county(d / "c.osm"), "--admin", "Cut Conty", "--demand", "settlements"],
+        "no administrative area named 'Cut Conty' (did you mean 'Cut County'?)",
+    ),
+    "table_without_population": (
+        lambda d: ["--osm", _places_extract(d / "a.osm"), "--population-table", _table(d / "p.csv", {"名称": ["甲村"]})],
+        "a population table needs a population column",
+    ),
+    "table_with_twin_names": (
+        lambda d: [
+            "--osm",
+            _places_extract(d / "a.osm", twins=True),
+            "--population-table",
+            _table(d / "p.csv", {"名称": ["甲村"], "人口": [5]}),
+        ],
+        "'甲村' fits 2 settlements (osm-n",
+    ),
+    "table_with_words_for_people": (
+        lambda d: [
+            "--osm",
+            _places_extract(d / "a.osm"),
+            "--population-table",
+            _table(d / "p.csv", {"名称": ["甲村", "乙村"], "人口": [5, "很多"]}),
+        ],
+        "row 3, field '人口': 人口 '很多' is not a number of people.",
+    ),
+    "units_without_population": (
+        lambda d: ["--osm", _places_extract(d / "a.osm"), "--population-units", _units_file(d / "u.geojson")],
+        "no 'population' column; each polygon needs its people.",
+    ),
+    "cells_without_raster": (
+        lambda d: ["--osm", _places_extract(d / "a.osm"), "--demand", "cells"],
+        "--demand cells needs a population raster (--population FILE.tif).",
+    ),
+}
+
+
+def _units_file(path: Path) -> Path:
+    gpd.GeoDataFrame({"name": ["x"]}, geometry=[shapely.box(*at(-3000, -1000), *at(3000, 1000))], crs="EPSG:4326").to_file(
+        path, driver="GeoJSON"
+    )
+    return path
+
+
+def _init(tmp_path: Path, case: str, lang: str) -> tuple[subprocess.CompletedProcess, Path]:
+    build, _message = INIT_CASES[case]
+    out = tmp_path / "region"
+    argv = ["init", str(out), *map(str, build(tmp_path)), "--lang", lang]
+    return subprocess.run([sys.executable, "-m", "coverage.cli", *argv], capture_output=True, text=True, timeout=300), out
+
+
+@pytest.mark.parametrize("case", sorted(INIT_CASES))
+def test_init_refusals_exit_2_with_one_message(tmp_path, case):
+    proc, out = _init(tmp_path, case, "en")
+    assert proc.returncode == 2 and "Traceback" not in proc.stderr, proc.stderr
+    assert INIT_CASES[case][1] in proc.stderr, proc.stderr
+    assert not out.exists()
+
+
+@pytest.mark.parametrize("case", sorted(INIT_CASES))
+def test_init_refusals_are_explained_in_chinese(tmp_path, case):
+    proc, out = _init(tmp_path, case, "zh")
+    assert proc.returncode == 2 and "Traceback" not in proc.stderr, proc.stderr
+    assert proc.stderr.startswith("coverage-plan：错误：") and not untranslated(proc.stderr), (
+        untranslated(proc.stderr),
+        proc.stderr,
+    )
+    assert not out.exists()
 
 
 def test_region_toml_with_a_misspelt_datum(tmp_path, bundled_dir):

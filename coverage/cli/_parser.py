@@ -114,6 +114,12 @@ def _region_options(p: argparse.ArgumentParser) -> None:
     g.add_argument("--roads", type=Path, metavar="FILE", help="roads as OpenStreetMap .osm, .osm.pbf or .osm.bz2 (optional)")
     g.add_argument("--boundary", type=Path, metavar="FILE", help="region outline (polygon; optional)")
     g.add_argument("--units", type=Path, metavar="FILE", help="administrative units (polygons with code, level; optional)")
+    g.add_argument(
+        "--population-table",
+        type=Path,
+        metavar="FILE",
+        help="people per settlement (CSV or Excel, by code or by name), replacing the settlements' populations",
+    )
     g.add_argument("--name", metavar="TEXT", help="the region's name (default: region.toml's)")
     g.add_argument("--coords", choices=["wgs84", "gcj02"], help="datum of point coordinates (gcj02: copied from Amap/Tencent)")
     g.add_argument("--speeds", type=Path, metavar="FILE", help="travel profiles TOML (copy coverage/data/profiles.toml)")
@@ -201,16 +207,37 @@ def _init_options(p: argparse.ArgumentParser) -> None:
     g.add_argument("--boundary", type=Path, metavar="FILE", help="the region's boundary polygon")
     g.add_argument("--admin", metavar="NAME", help="the boundary=administrative area of the extract with this name")
     p.add_argument("--levels", type=_levels, metavar="N,N", help="OSM admin_level values to read as units, from the top")
-    p.add_argument("--population", type=Path, metavar="FILE.tif", help="population raster (WorldPop, GHS-POP...) as demand")
-    p.add_argument(
+    d = p.add_argument_group("demand (one of these; without one, every place needs a population tag)")
+    source = d.add_mutually_exclusive_group()
+    source.add_argument("--population", type=Path, metavar="FILE.tif", help="population raster (WorldPop, GHS-POP...)")
+    source.add_argument("--population-table", type=Path, metavar="FILE", help="population per settlement (CSV or Excel)")
+    source.add_argument(
+        "--population-total", type=positive_float, metavar="N", help="the region's people, spread by building footprints"
+    )
+    source.add_argument(
+        "--population-units", type=Path, metavar="FILE", help="polygons with a population column, each spread by footprints"
+    )
+    d.add_argument(
+        "--spread",
+        choices=["buildings", "area"],
+        default="buildings",
+        help="how a total is spread: by the floor area of homes (default) or by each place's area",
+    )
+    d.add_argument(
         "--demand",
-        choices=["settlements", "cells"],
-        default="settlements",
-        help="with --population: sum cells onto the nearest place (default) or one demand point per cell",
+        choices=["people", "cells", "settlements"],
+        default="people",
+        help="people (default); cells: one demand point per raster cell; settlements: each counts as one, not people",
     )
     p.add_argument("--osm-facilities", type=Path, metavar="FILE", help="your copy of the OSM tag table (osm_facilities.toml)")
     p.add_argument("--facility-types", type=Path, metavar="FILE", help="extra facility types TOML")
     p.add_argument("--name", metavar="NAME", help="the region's name (default: the extract's file name)")
+    p.add_argument(
+        "--standards",
+        metavar="NAME[,...]",
+        default="gb50180,tdt1062",
+        help="catalogues the region is checked against by default (written into region.toml; default: the national ones)",
+    )
     _lang_option(p)
 
 

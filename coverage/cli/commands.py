@@ -51,6 +51,7 @@ def region_from_args(args: argparse.Namespace):
         osm_rules=args.osm_rules,
         cache_dir=args.cache_dir,
         use_cache=not args.no_cache,
+        population_table=getattr(args, "population_table", None),
     )
     terrain = TerrainOptions(
         landcover=args.landcover,
@@ -268,36 +269,38 @@ def _write_site_outputs(args: argparse.Namespace, ids: list[str], plan, before, 
 
 def cmd_init(args: argparse.Namespace) -> int:
     """Build a region folder from an OpenStreetMap extract and print what it holds."""
-    from ..inputs.init_region import build_region
+    from ..inputs.demand import DemandOptions
+    from ..inputs.init_region import InitRequest, build_region
 
     _ = words(args.lang)
-    summary = build_region(
-        args.dir,
+    demand = DemandOptions(
+        raster=args.population,
+        table=args.population_table,
+        total=args.population_total,
+        units=args.population_units,
+        spread=args.spread,
+        mode=args.demand,
+    )
+    request = InitRequest(
         osm=args.osm,
         boundary=args.boundary,
         admin=args.admin,
-        levels=args.levels,
-        population=args.population,
-        demand=args.demand,
+        levels=tuple(args.levels or ()),
+        demand=demand,
         tag_table=args.osm_facilities,
         facility_types=args.facility_types,
         name=args.name,
+        standards=tuple(p.strip() for p in args.standards.split(",") if p.strip()),
     )
+    summary = build_region(args.dir, request)
     print(
         _("Wrote {dir}: {f} facilities, {s} settlements, {u} units, roads from {osm}.").format(
             dir=summary.out_dir, f=summary.n_facilities, s=summary.n_settlements, u=summary.n_units, osm=args.osm.name
         )
     )
-    if summary.n_missing_population:
-        print(
-            _(
-                "{n} settlements have no population (no usable population tag): access standards weighted by population will say "
-                "'not tested' until you fill them in or give --population FILE.tif."
-            ).format(n=summary.n_missing_population)
-        )
     for note in summary.notes:
-        print(note)
-    print(_("Next: coverage-plan check --region {dir} --standards gb50180").format(dir=summary.out_dir))
+        print(note.text(args.lang))
+    print(_("Next: coverage-plan check --region {dir}").format(dir=summary.out_dir))
     return 0
 
 

@@ -22,10 +22,12 @@ import shapely
 from ..errors import CatalogueError, InputValidationError, Problem
 from ..i18n import Msg
 from ..provenance import estimated_flags
+from ._geometry import hull_boundary, utm_crs
 from ._layers import read_layer
 from ._manifest import _TERRAIN_KEYS, COORDS, DEFAULT_STANDARDS, Manifest, read_manifest, region_vocabulary
 from ._roads import load_network, report_exclusions, warn_if_gcj02
 from .config import FacilityType, Profile, Vocabulary, load_facility_types, load_profiles, load_vocabulary
+from .demand import counts_settlements
 from .landcover import TerrainInputs, TerrainOptions, load_landcover_table
 from .network import RoadNetwork
 from .osm_rules import OsmRules, load_osm_rules
@@ -82,7 +84,9 @@ class Region:
         Facility types the facility layer is declared complete for (``"*"``: all): a
         type absent from the layer then means "none exist" rather than "not mapped".
     boundary_estimated
-        True when no boundary was given (the settlements' hull plus 5 km stands for it).
+        True when no boundary was given (the settlements' hull plus 5 km stands for it), or
+        when the boundary file's ``geom_source`` flags it as estimated (an administrative
+        area closed along an extract's edge).
     terrain
         Land cover (and DEM, barriers) for travel off the roads (None: straight off-road
         legs); see :mod:`coverage.inputs.landcover`.
@@ -134,6 +138,11 @@ class Region:
             travel_cache={} if network is not None or terrain is not None else self.travel_cache,
         )
 
+    @property
+    def counts_settlements(self) -> bool:
+        """True when demand is settlements, not people: each counts as one (``init --demand settlements``)."""
+        return counts_settlements(self.settlements)
+
     def estimated_summary(self) -> pd.DataFrame:
         """How much of each layer is estimated or schematic (by its source columns)."""
 
@@ -157,12 +166,6 @@ class Region:
         return pd.DataFrame(rows)
 
 
-def _utm_crs(boundary: shapely.Geometry) -> str:
-    c = boundary.centroid
-    zone = int((c.x + 180) // 6) + 1
-    return f"EPSG:{32600 + zone if c.y >= 0 else 32700 + zone}"
-
-
 @dataclass(frozen=True)
 class LoadOptions:
     """How a region's files are read (everything but the files themselves and the terrain).
@@ -182,6 +185,10 @@ class LoadOptions:
         Where to cache the road network (default :func:`default_cache_dir`).
     use_cache
         False to neither read nor write the cache.
+    population_table
+        A population table (CSV or Excel) whose people replace the settlements' (by code or
+        by name within the unit; :mod:`coverage.inputs._poptable`); rows that match no
+        settlement, and settlements no row matches, are warned about.
     """
 
     coords: str | None = None
@@ -192,6 +199,7 @@ class LoadOptions:
     osm_rules: Path | str | None = None
     cache_dir: Path | str | None = None
     use_cache: bool = True
+    population_table: Path | str | None = None
 
 
 def load_region(
@@ -231,8 +239,8 @@ def load_region(
     given = {"settlements": settlements, "facilities": facilities, "roads": roads, "boundary": boundary, "units": units}
     manifest, files = _manifest_and_files(region_dir, given)
     coords, vocabulary, ftypes, profiles, rules = _configuration(manifest, opts)
-    layers, boundary_geom = _read_layers(files, coords=coords, vocabulary=vocabulary, ftypes=ftypes, margin_km=opts.margin_km)
-    crs = _utm_crs(boundary_geom)
+    layers, boundary_geom, boundary_source = _read_layers(files, coords=coords, vocabulary=vocabulary, ftypes=ftypes, opts=opts)
+    crs = utm_crs(boundary_geom)
     name_zh, name_en = _region_names(manifest, opts.name)
     return Region(
         name_zh=name_zh,
@@ -249,10 +257,42 @@ def load_region(
         osm_rules=rules,
         vocabulary=vocabulary,
         complete_types=frozenset(manifest.data.get("complete_types", [])),
-        boundary_estimated=files["boundary"] is None,
+        boundary_estimated=files["boundary"] is None or bool(estimated_flags([boundary_source])[0]),
         terrain=_terrain_inputs(manifest, terrain or TerrainOptions(), profiles),
         standards=manifest.standards(),
     )
+
+
+def with_population_table(settlements: gpd.GeoDataFrame, units: gpd.GeoDataFrame | None, table: Path | str) -> gpd.GeoDataFrame:
+    """The settlements with the people of a population table (warning of rows and settlements left unmatched)."""
+    from ._poptable import join_population_table, units_of
+
+    joined = join_population_table(table, settlements, units_of(settlements, units) if units is not None else None)
+    out = settlements.copy()
+    took = joined.population.notna()
+    out.loc[took, "population"] = joined.population[took]
+    out.loc[took, "pop_source"] = joined.source[took]
+    if joined.elderly.notna().any():
+        out.loc[took, "elderly_population"] = joined.elderly[took]
+    if joined.unmatched:
+        log.warning(
+            "%s",
+            Msg(
+                "{n} rows of {file} match no settlement: {rows}.",
+                n=len(joined.unmatched),
+                file=table,
+                rows="; ".join(joined.unmatched[:20]),
+            ),
+        )
+    if joined.missing:
+        missing = list(joined.missing)
+        counted = out.loc[missing, "pop_source"].astype(str).str.startswith("counted:")
+        out.loc[counted[counted].index, "population"] = float("nan")
+        out.loc[counted[counted].index, "pop_source"] = f"missing: no row in {Path(table).name}"
+        names = out.loc[missing[:20], "name_zh"].where(out.loc[missing[:20], "name_zh"] != "", out.loc[missing[:20], "name_en"])
+        message = "{n} settlements have no row in {file} ({names}); they keep the layer's population, where it has one."
+        log.warning("%s", Msg(message, n=len(missing), file=table, names=", ".join(names.where(names != "", missing[:20]))))
+    return out
 
 
 def _configuration(manifest: Manifest, opts: LoadOptions):
@@ -357,8 +397,24 @@ def _empty_units() -> gpd.GeoDataFrame:
     )
 
 
-def _read_layers(files: dict, *, coords: str, vocabulary: Vocabulary, ftypes, margin_km: float) -> tuple[dict, shapely.Geometry]:
-    """Read and validate every point and polygon layer, collecting every problem before raising once."""
+def _read_layers(
+    files: dict, *, coords: str, vocabulary: Vocabulary, ftypes, opts: LoadOptions
+) -> tuple[dict, shapely.Geometry, str]:
+    """Read and validate every point and polygon layer, collecting every problem before raising once.
+
+    Returns the layers (the settlements with the people of ``opts.population_table``), the
+    region's outline and the outline's ``geom_source`` (``""`` when its file has none).
+    """
+    layers, boundary, source = _validated_layers(
+        files, coords=coords, vocabulary=vocabulary, ftypes=ftypes, margin_km=opts.margin_km
+    )
+    if opts.population_table is not None:
+        layers["settlements"] = with_population_table(layers["settlements"], layers.get("units"), opts.population_table)
+    return layers, boundary, source
+
+
+def _validated_layers(files: dict, *, coords: str, vocabulary: Vocabulary, ftypes, margin_km: float):
+    """The layers read and validated (every problem collected, raised once), the outline and its ``geom_source``."""
     problems: list[Problem] = []
     raw: dict[str, gpd.GeoDataFrame] = {}
     for key in ("settlements", "facilities", "units"):
@@ -367,10 +423,11 @@ def _read_layers(files: dict, *, coords: str, vocabulary: Vocabulary, ftypes, ma
                 raw[key] = read_layer(files[key], coords=coords if key != "units" else "wgs84")
             except InputValidationError as exc:
                 problems.extend(exc.problems)
+    boundary_source = ""
     if files["boundary"] is not None:
-        boundary_geom = _read_boundary(files["boundary"], problems)
+        boundary_geom, boundary_source = _read_boundary(files["boundary"], problems)
     else:
-        boundary_geom = _hull_boundary([raw[k] for k in ("settlements", "facilities") if k in raw])
+        boundary_geom = hull_boundary([raw[k] for k in ("settlements", "facilities") if k in raw])
     validators = {
         "settlements": lambda r, src: validate_settlements(r, source=src, boundary=boundary_geom, vocabulary=vocabulary),
         "facilities": lambda r, src: validate_facilities(
@@ -404,7 +461,7 @@ def _read_layers(files: dict, *, coords: str, vocabulary: Vocabulary, ftypes, ma
         )
     if problems:
         raise InputValidationError(problems)
-    return layers, boundary_geom
+    return layers, boundary_geom, boundary_source
 
 
 def _any_near(facilities: gpd.GeoDataFrame, boundary: shapely.Geometry, margin_km: float) -> bool:
@@ -415,27 +472,18 @@ def _any_near(facilities: gpd.GeoDataFrame, boundary: shapely.Geometry, margin_k
     return bool(shapely.contains_xy(zone, facilities.geometry.x.to_numpy(), facilities.geometry.y.to_numpy()).any())
 
 
-def _hull_boundary(frames: list[gpd.GeoDataFrame]) -> shapely.Geometry:
-    """Without a boundary file: the convex hull of the points plus 5 km (an estimate, flagged as such)."""
-    pts = [g for f in frames for g in f.geometry if g is not None and not g.is_empty and g.geom_type == "Point"]
-    hull = shapely.convex_hull(shapely.MultiPoint(pts)) if pts else shapely.Polygon()
-    if hull.is_empty:
-        return hull
-    crs = _utm_crs(hull.buffer(0.01))
-    return gpd.GeoSeries([hull], crs="EPSG:4326").to_crs(crs).buffer(5000).to_crs("EPSG:4326").iloc[0]
-
-
-def _read_boundary(path: Path, problems: list[Problem]) -> shapely.Geometry:
+def _read_boundary(path: Path, problems: list[Problem]) -> tuple[shapely.Geometry, str]:
+    """The union of the boundary file's polygons, and their ``geom_source`` texts (joined; "" without the column)."""
     try:
         gdf = read_layer(path)
     except InputValidationError as exc:
         problems.extend(exc.problems)
-        return shapely.Polygon()
+        return shapely.Polygon(), ""
     polys = gdf.geometry[gdf.geometry.geom_type.isin(["Polygon", "MultiPolygon"])]
     if polys.empty:
         problems.append(
             Problem(str(path), "", "geometry", Msg("no polygon in the boundary file; give the region's outline as a polygon."))
         )
-        return shapely.Polygon()
-    geom = shapely.union_all(polys.make_valid().to_numpy())
-    return geom
+        return shapely.Polygon(), ""
+    source = "; ".join(sorted(set(gdf["geom_source"].astype(str)))) if "geom_source" in gdf else ""
+    return shapely.union_all(polys.make_valid().to_numpy()), source

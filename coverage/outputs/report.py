@@ -130,8 +130,12 @@ def estimated_note(region: Region, lang: str = "en") -> str:
         for row in est.itertuples()
         if row.estimated
     ]
-    if region.boundary_estimated:
+    if region.boundary_estimated and "boundary" in region.files:
+        parts.append(_("the boundary (estimated, as its file's geom_source says)"))
+    elif region.boundary_estimated:
         parts.append(_("the boundary (hull of the points + 5 km)"))
+    if region.counts_settlements:
+        parts.append(_("demand: each settlement counts as one (settlements, not people)"))
     return join_list(parts, lang) if parts else _("none flagged")
 
 

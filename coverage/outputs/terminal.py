@@ -7,7 +7,6 @@ used only when the output is a terminal; piped output is plain text.
 
 from __future__ import annotations
 
-import io
 import os
 import shutil
 import sys
@@ -17,9 +16,10 @@ import pandas as pd
 from ..standards._base import NOT_MET, NOT_TESTED
 from ..standards.kinds import kind_of
 from ..text import words
+from ._wrap import Column, layout_blocks, layout_table
 from .report import basis_legend, headline, not_joined_line, region_title, scorecard_frame, sources_line, travel_line
 
-__all__ = ["cut", "progress", "scorecard_text", "table_text", "terminal_width"]
+__all__ = ["progress", "scorecard_text", "table_text", "terminal_width"]
 
 DEFAULT_WIDTH = 100
 
@@ -33,24 +33,16 @@ def terminal_width() -> int:
     return DEFAULT_WIDTH
 
 
-def _console(width: int, colour: bool):
-    from rich.console import Console
-
-    return Console(file=io.StringIO(), width=width, color_system="standard" if colour else None, highlight=False, soft_wrap=False)
+#: ANSI colours of the row styles used here (a terminal only).
+_ANSI = {"green": "32", "bold red": "1;31", "yellow": "33"}
 
 
-def cut(text: str, width: int) -> str:
-    """``text`` cut to ``width`` terminal columns (wide characters count two) with an ellipsis."""
-    from rich.cells import cell_len
-
-    if cell_len(text) <= width:
-        return text
-    out = ""
-    for ch in text:
-        if cell_len(out + ch) > width - 1:
-            break
-        out += ch
-    return out + "…"
+def _cells(frame: pd.DataFrame) -> list[list[str]]:
+    """Every cell as text (an empty cell for a missing value)."""
+    return [
+        ["" if v is None or (isinstance(v, float) and pd.isna(v)) else str(v) for v in row]
+        for row in frame.astype(object).itertuples(index=False)
+    ]
 
 
 def table_text(
@@ -62,36 +54,23 @@ def table_text(
     no_wrap: tuple[str, ...] = (),
     ratios: dict | None = None,
     style_column: str | None = None,
-    min_widths: dict | None = None,
 ) -> str:
-    """A table for the terminal, at most ``width`` columns wide (cells wrap inside their column).
+    """A table for the terminal, at most ``width`` columns wide: cells wrap between words and numbers, never cut.
 
-    ``no_wrap`` columns never wrap (ids, verdicts); ``ratios`` share the remaining width.
+    ``no_wrap`` columns never wrap (ids, verdicts); ``ratios`` share the remaining width.  When
+    the terminal is too narrow for the table, each row becomes a block (``header: value`` lines).
     """
-    from rich import box
-    from rich.table import Table
-    from rich.text import Text
-
     width = width or terminal_width()
-    table = Table(box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False, expand=False, header_style="bold" if colour else "")
-    for col in frame.columns:
-        keep = str(col) in no_wrap
-        table.add_column(
-            str(col),
-            overflow="fold",
-            no_wrap=keep,
-            ratio=None if keep else (ratios or {}).get(str(col)),
-            min_width=(min_widths or {}).get(str(col)),
-        )
-    for row in frame.astype(object).itertuples(index=False):
-        cells = ["" if v is None or (isinstance(v, float) and pd.isna(v)) else str(v) for v in row]
-        key = cells[list(frame.columns).index(style_column)] if style_column in frame.columns else cells[-1]
-        style = (styles or {}).get(key, "") if colour else ""
-        # Text objects: a "[reading]" in a cell is text, not rich markup.
-        table.add_row(*(Text(c) for c in cells), style=style)
-    console = _console(width, colour)
-    console.print(table)
-    return "\n".join(line.rstrip() for line in console.file.getvalue().rstrip("\n").splitlines())
+    columns = [Column(str(c), (ratios or {}).get(str(c), 1.0), str(c) in no_wrap) for c in frame.columns]
+    rows = _cells(frame)
+    key_at = list(map(str, frame.columns)).index(style_column) if style_column in frame.columns else len(columns) - 1
+
+    def paint(k: int, line: str) -> str:
+        code = _ANSI.get((styles or {}).get(rows[k][key_at], ""), "") if colour else ""
+        return f"\x1b[{code}m{line}\x1b[0m" if code else line
+
+    text = layout_table(columns, rows, width, paint=paint)
+    return text if text is not None else layout_blocks(columns, rows, width, paint=paint)
 
 
 def scorecard_text(
@@ -108,23 +87,14 @@ def scorecard_text(
     full = scorecard_frame(assessment, lang=lang)
     width = width or (10_000 if wide else terminal_width())
     if wide:
-        card, no_wrap, ratios, mins = full, (_("Id"), _("verdict")), None, None
+        card, no_wrap, ratios = full, (_("Id"), _("verdict")), None
     else:
-        card, no_wrap, ratios, mins = _narrow_card(assessment, full, width, lang)
+        card, no_wrap, ratios = _narrow_card(assessment, full, lang)
     styles = {words(lang)(w): s for w, s in (("MET", "green"), ("NOT MET", "bold red"), ("NOT TESTED", "yellow"))}
     cat = assessment.catalogue
     lines = [
         f"{region_title(assessment.region, lang)} — {cat.name_zh if lang == 'zh' else cat.name_en}",
-        table_text(
-            card,
-            width=width,
-            colour=colour,
-            styles=styles,
-            no_wrap=no_wrap,
-            ratios=ratios,
-            style_column=_("verdict"),
-            min_widths=mins,
-        ),
+        table_text(card, width=width, colour=colour, styles=styles, no_wrap=no_wrap, ratios=ratios, style_column=_("verdict")),
         "",
         headline(assessment, lang=lang),
     ]
@@ -148,10 +118,12 @@ def scorecard_text(
     ):
         if line:
             lines.append(line)
+    if not wide:
+        lines.append(_("--wide adds the source wording, its section and the counts to the table."))
     return "\n".join(lines)
 
 
-NARROW_RATIOS = {"standard": 4, "target": 3, "meeting": 2, "worst case": 3}
+NARROW_RATIOS = {"standard": 3, "target": 4, "meeting": 2, "worst case": 3}
 
 
 def _meeting_short(r, lang: str) -> str:
@@ -159,34 +131,21 @@ def _meeting_short(r, lang: str) -> str:
     return kind_of(r.standard).meeting_short(r, lang)
 
 
-def _narrow_card(assessment, full: pd.DataFrame, width: int, lang: str):
-    """The scorecard for a terminal: verdict, title with its id, share meeting, worst case (cut to a few lines)."""
-    from rich.cells import cell_len
-
+def _narrow_card(assessment, full: pd.DataFrame, lang: str):
+    """The scorecard for a terminal: verdict, title with its id, target, share meeting, worst case (wrapped, never cut)."""
     _ = words(lang)
-    verdicts = full[_("verdict")].tolist()
     worst = [w if r.verdict != NOT_TESTED else "—" for w, r in zip(full[_("worst case")], assessment.results, strict=True)]
-    fixed = max(cell_len(str(v)) for v in [*verdicts, _("verdict")])
-    id_width = max((cell_len(f"({r.standard.id})") for r in assessment.results), default=4)
-    free = max(width - fixed - 2 * len(NARROW_RATIOS), len(NARROW_RATIOS) * 10)
-    total = sum(NARROW_RATIOS.values())
-    cells = {k: max(10, free * v // total) for k, v in NARROW_RATIOS.items()}
-    cells["standard"] = max(cells["standard"], id_width)
-    rest = max(free - cells["standard"], 30)
-    others = {k: v for k, v in NARROW_RATIOS.items() if k != "standard"}
-    cells.update({k: max(10, rest * v // sum(others.values())) for k, v in others.items()})
     card = pd.DataFrame(
         {
-            _("verdict"): verdicts,
+            _("verdict"): full[_("verdict")].tolist(),
             _("standard"): [f"{r.standard.title(lang)}\n({r.standard.id})" for r in assessment.results],
-            _("target"): [cut(t, 3 * cells["target"] - 3) for t in full[_("target")]],
+            _("target"): full[_("target")].tolist(),
             _("meeting"): [_meeting_short(r, lang) for r in assessment.results],
-            _("worst case"): [cut(w, 2 * cells["worst case"] - 2) for w in worst],
+            _("worst case"): worst,
         }
     )
     ratios = {_(k): v for k, v in NARROW_RATIOS.items()}
-    # The title wraps but never splits the id: the column is at least as wide as "(id)".
-    return card, (_("verdict"),), ratios, {_("standard"): id_width}
+    return card, (_("verdict"),), ratios
 
 
 def progress(desc: str):

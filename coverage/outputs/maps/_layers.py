@@ -211,9 +211,12 @@ def _data_notes(assessment: Assessment, lang: str) -> list[str]:
     region = assessment.region
     n_est = int(region.settlements["coord_source"].map(is_estimated).sum())
     n_fac = int(region.facilities["coord_source"].map(is_estimated).sum())
-    return [
+    notes = [
         _("Dashed outline = estimated location; dashed road = schematic, not surveyed."),
         _("{n} of {total} settlement points and {nf} of {totalf} facility points are estimated.").format(
             n=n_est, total=len(region.settlements), nf=n_fac, totalf=len(region.facilities)
         ),
     ]
+    if region.counts_settlements:
+        notes.append(_("Demand: each settlement counts as one (settlements, not people); circles are not sized by people."))
+    return notes

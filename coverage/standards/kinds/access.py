@@ -242,10 +242,18 @@ def profile_name(profile: str, lang: str) -> str:
     return {"drive": _("by car"), "walk": _("on foot")}.get(profile, profile)
 
 
+def _who(std: AccessStandard, region, lang: str) -> str:
+    """Whose share: residents, the elderly, or settlements (each counted as one, not people)."""
+    _ = words(lang)
+    if std.demand != "population":
+        return _("elderly")
+    return _("settlements (each counts as one, not people)") if region.counts_settlements else _("residents")
+
+
 def target(std: AccessStandard, region, lang: str = "en") -> str:
     """E.g. ``by car <= 30 min; 100% of residents [reading]``."""
     _ = words(lang)
-    demand = _("residents") if std.demand == "population" else _("elderly")
+    demand = _who(std, region, lang)
     return _("{mode} <= {minutes} min{m1}; {share} of {demand}{m2}").format(
         mode=profile_name(std.profile, lang),
         minutes=f"{std.max_minutes:g}",
@@ -264,7 +272,7 @@ def meeting(r: StandardResult, region, lang: str) -> tuple[str, str]:
     if r.verdict == NOT_TESTED or n == 0:
         return "", ""
     count = _("{k}/{n} settlements ({pct})").format(k=k, n=n, pct=fmt_share(k, n))
-    who = _("residents") if std.demand == "population" else _("elderly")
+    who = _who(std, region, lang)
     pop = _("{ok}/{total} {who} ({pct})").format(
         ok=fmt_count(s["demand_meeting"]),
         total=fmt_count(s["demand_total"]),

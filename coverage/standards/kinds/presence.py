@@ -152,6 +152,12 @@ def assess(region, std: PresenceStandard, cache: dict | None = None) -> Standard
     }
     if len(detail) == 0:
         return StandardResult(std, detail, summary, NOT_TESTED, no_units_note(region, std.level))
+    if std.min_unit_population > 0 and region.counts_settlements:
+        why = Note(
+            "demand counts settlements, not people (init --demand settlements): which units have {n} residents is unknown",
+            {"n": f"{std.min_unit_population:g}"},
+        )
+        return StandardResult(std, detail, summary, NOT_TESTED, why)
     if n == 0:
         why = Note("no {level} unit is eligible", {"level": region.vocabulary.level(std.level).name("en")})
         return StandardResult(std, detail, summary, NOT_TESTED, why)
@@ -196,6 +202,8 @@ def meeting(r: StandardResult, region, lang: str) -> tuple[str, str]:
         return "", ""
     level = level_name(region, std.level, lang)
     count = _("{k}/{n} {level} ({pct})").format(k=k, n=n, level=level, pct=fmt_share(k, n))
+    if region.counts_settlements:
+        return count, ""
     pop = _("{ok}/{total} residents ({pct})").format(
         ok=fmt_count(s["demand_meeting"]),
         total=fmt_count(s["demand_total"]),

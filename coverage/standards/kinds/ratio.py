@@ -173,6 +173,8 @@ def assess(region, std: RatioStandard, cache: dict | None = None) -> StandardRes
     n, n_ok = len(tested), int((tested["verdict"] == MET).sum())
     summary = {"n": n, "n_meeting": n_ok, "shortfall_total": float(tested["shortfall"].sum())}
     why = _no_values_note(region, std, (num[2], den[2]))
+    if why is None and region.counts_settlements and "population" in (std.numerator.field, std.denominator.field):
+        why = Note("demand counts settlements, not people (init --demand settlements): there is no population to divide by")
     if why is None and len(detail) == 0:
         why = no_units_note(region, std.level)
     if why is None and n == 0:
