@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import itertools
 import math
 import subprocess
 import sys
+from pathlib import Path
 
 import geopandas as gpd
 import networkx as nx
@@ -21,6 +23,8 @@ from coverage.inputs.landcover import LandCoverTable, TerrainInputs
 from coverage.inputs.network import network_from_tables
 from coverage.travel._graph import build_routing_graph
 from coverage.travel._terrain import Grid, TerrainTravel, fused_graph, isotropic_tobler_factor, speed_surface, tobler_kmh
+
+from .helpers import ZONE_WORDS_TOML, at
 
 CRS = "EPSG:32648"
 X0, Y0, CELL = 500_000.0, 4_210_000.0, 100.0
@@ -241,6 +245,32 @@ def test_fused_times_match_networkx_and_mix_legs():
     assert got[2 * 30 + 2] < 0.5 * off_road_only
 
 
+def test_a_fused_trip_exports_its_legs_as_networkx_splits_them():
+    """Off-road to the road, along it, off-road to the facility: each leg equals networkx's path, cut where it meets the road."""
+    rng = np.random.default_rng(11)
+    speed = rng.uniform(0.5, 1.5, (30, 30))
+    road = _road([centre(2, 2), centre(2, 15), centre(15, 27), centre(28, 27)], highway="primary", oneway="yes")
+    m = model(speed, road=road, profile="drive")
+    fac = centre(28, 25)
+    origins = [(3, 1), (1, 14), (27, 24), (20, 5)]
+    got = m.nearest(np.vstack([ll(*centre(r, c)) for r, c in origins]), ll(*fac))
+    g = networkx_fused(m, road)
+    n = speed.size
+    for k, (r, c) in enumerate(origins):
+        path = nx.dijkstra_path(g, r * 30 + c, 28 * 30 + 25)
+        hops = [g[a][b]["weight"] for a, b in itertools.pairwise(path)]
+        on_road = [i for i, node in enumerate(path) if node >= n]
+        total = sum(hops)
+        assert got.seconds[k] == pytest.approx(total, rel=1e-9)
+        if not on_road:  # all across country: all access
+            assert (got.access_s[k], got.egress_s[k]) == (pytest.approx(total, rel=1e-9), 0.0)
+            continue
+        assert got.access_s[k] == pytest.approx(sum(hops[: on_road[0]]), rel=1e-9, abs=1e-6)
+        assert got.egress_s[k] == pytest.approx(sum(hops[on_road[-1] :]), rel=1e-9, abs=1e-6)
+        assert got.access_s[k] + got.egress_s[k] < total  # the road carries part of the trip
+    assert sum(got.access_s + got.egress_s < got.seconds - 1) >= 2  # two trips at least use the road
+
+
 def test_motorways_are_left_only_at_junctions():
     speed = np.full((20, 40), 1.0)
     motorway = _road([centre(10, 0), centre(10, 39)], highway="motorway")
@@ -323,12 +353,11 @@ def test_unknown_landcover_class_is_named(tmp_path):
     assert "land-cover value(s) 77 are not in" in proc.stderr and "Traceback" not in proc.stderr
 
 
-def test_a_scenario_flood_becomes_a_barrier(tmp_path):
-    # No roads, grassland everywhere; a flood line across the whole grid cuts the far camp off.
+def _camps(tmp_path: Path, *, cover_to_m: float | None = None) -> Path:
+    """Two pastoral camps 2 km and 12 km east of a clinic on grassland, no roads; the land cover ends at ``cover_to_m`` east."""
     from shapely.geometry import box as sbox
 
     from coverage.inputs.region import DEFAULT_LANDCOVER
-    from tests.helpers import ZONE_WORDS_TOML, at
 
     region = tmp_path / "r"
     region.mkdir()
@@ -350,14 +379,49 @@ def test_a_scenario_flood_becomes_a_barrier(tmp_path):
         dtype="uint8",
         crs="EPSG:4326",
         transform=from_origin(west, north, 0.002, 0.002),
+        nodata=0,
     )
+    values = np.full((400, 600), 30, "uint8")
+    if cover_to_m is not None:
+        values[:, int((at(cover_to_m, 0)[0] - west) / 0.002) :] = 0  # no data east of it
     with rasterio.open(region / "lc.tif", "w", **meta) as dst:
-        dst.write(np.full((400, 600), 30, "uint8"), 1)
+        dst.write(values, 1)
     (region / "region.toml").write_text(
         'settlements = "settlements.geojson"\nfacilities = "facilities.geojson"\nboundary = "boundary.geojson"\n'
         f'landcover = "lc.tif"\nlandcover_speeds = "{DEFAULT_LANDCOVER}"\n' + ZONE_WORDS_TOML,
         encoding="utf-8",
     )
+    return region
+
+
+def test_a_settlement_without_land_cover_is_warned_about_and_says_why(tmp_path):
+    region = _camps(tmp_path, cover_to_m=8000)
+    out = tmp_path / "out"
+    proc = cli("check", "--region", region, "--terrain", "--only", "medical-pastoral-2h", "--out", out)
+    assert proc.returncode == 0, proc.stderr
+    assert "1 of 2 places (50%) stand where the land cover" in proc.stderr  # once, with the count and share
+    assert proc.stderr.count("stand where the land cover") == 1
+    rows = pd.read_csv(out / "settlements_access.csv").set_index("settlement_id")
+    assert rows.loc["far", "reason_code"] == "no_landcover" and rows.loc["far", "stranded"] == "no_landcover"
+    assert rows.loc["far", "reason"].startswith("no land cover here")
+    assert rows.loc["near", "reason_code"] != "no_landcover" if isinstance(rows.loc["near", "reason_code"], str) else True
+
+
+def test_barriers_must_be_lines_or_areas_and_crossings_points(tmp_path):
+    region = _camps(tmp_path)
+    points = tmp_path / "points.geojson"
+    gpd.GeoDataFrame(geometry=[Point(at(7000, 0)), LineString([at(7000, -100), at(7000, 100)])], crs="EPSG:4326").to_file(points)
+    out = tmp_path / "out"
+    proc = cli("check", "--region", region, "--terrain", "--barriers", points, "--out", out)
+    assert proc.returncode == 2 and "Traceback" not in proc.stderr and not out.exists()
+    assert "feature 1, field 'geometry': a Point here: this file takes lines or areas only." in proc.stderr, proc.stderr
+    proc = cli("check", "--region", region, "--terrain", "--barriers", points, "--crossings", points, "--lang", "zh")
+    assert proc.returncode == 2 and "Traceback" not in proc.stderr
+
+
+def test_a_scenario_flood_becomes_a_barrier(tmp_path):
+    # No roads, grassland everywhere; a flood line across the whole grid cuts the far camp off.
+    region = _camps(tmp_path)
     flood = tmp_path / "flood.geojson"
     gpd.GeoDataFrame(geometry=[LineString([at(7000, -60_000), at(7000, 60_000)])], crs="EPSG:4326").to_file(flood)
     scenario = tmp_path / "flood.toml"
@@ -408,3 +472,23 @@ def test_bad_landcover_tables_are_named(tmp_path, body, message):
     path.write_text('source = "test"\n' + body, encoding="utf-8")
     with pytest.raises(CatalogueError, match=message.replace("(", r"\(").replace(")", r"\)")):
         load_landcover_table(path, profiles=PROFILES)
+
+
+@pytest.mark.parametrize("terrain", [False, True])
+def test_every_export_names_how_its_times_were_made(tmp_path, terrain):
+    region = _camps(tmp_path)
+    if not terrain:  # the same region without its land cover: straight lines
+        toml = region / "region.toml"
+        toml.write_text(
+            "\n".join(x for x in toml.read_text(encoding="utf-8").splitlines() if "landcover" not in x), encoding="utf-8"
+        )
+    out = tmp_path / "out"
+    proc = cli("check", "--region", region, "--only", "medical-pastoral-2h", "--out", out)
+    assert proc.returncode == 0, proc.stderr
+    label = "terrain, no road network (drive" if terrain else "straight-line estimate, no road network ("
+    card = pd.read_csv(out / "scorecard.csv", encoding="utf-8-sig").set_index("Id")
+    assert card.loc["medical-pastoral-2h", "travel"].startswith(label)
+    groups = pd.read_csv(out / "summary_by_group.csv", encoding="utf-8-sig")
+    assert len(groups) and groups["travel"].str.startswith(label).all()
+    rows = pd.read_csv(out / "settlements_access.csv", encoding="utf-8-sig")
+    assert rows["travel"].str.startswith(label).all()

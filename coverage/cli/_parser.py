@@ -202,7 +202,14 @@ def _levels(text: str) -> list[str]:
 
 def _init_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("dir", type=Path, metavar="DIR", help="the region folder to write (replaced as a whole)")
-    p.add_argument("--osm", type=Path, required=True, metavar="EXTRACT", help="OpenStreetMap extract (.osm.pbf, .osm, .osm.bz2)")
+    where = p.add_mutually_exclusive_group(required=True)
+    where.add_argument("--osm", type=Path, metavar="EXTRACT", help="OpenStreetMap extract (.osm.pbf, .osm, .osm.bz2)")
+    where.add_argument(
+        "--place",
+        metavar="NAME",
+        help="download the place's roads and objects through osmnx (Nominatim, Overpass; needs internet, cached)",
+    )
+    p.add_argument("--cache-dir", type=Path, metavar="DIR", help="where downloads are cached (with --place)")
     g = p.add_mutually_exclusive_group()
     g.add_argument("--boundary", type=Path, metavar="FILE", help="the region's boundary polygon")
     g.add_argument("--admin", metavar="NAME", help="the boundary=administrative area of the extract with this name")

@@ -291,11 +291,14 @@ def cmd_init(args: argparse.Namespace) -> int:
         facility_types=args.facility_types,
         name=args.name,
         standards=tuple(p.strip() for p in args.standards.split(",") if p.strip()),
+        place=args.place,
+        cache_dir=args.cache_dir,
     )
     summary = build_region(args.dir, request)
+    source = args.osm.name if args.osm is not None else args.place
     print(
         _("Wrote {dir}: {f} facilities, {s} settlements, {u} units, roads from {osm}.").format(
-            dir=summary.out_dir, f=summary.n_facilities, s=summary.n_settlements, u=summary.n_units, osm=args.osm.name
+            dir=summary.out_dir, f=summary.n_facilities, s=summary.n_settlements, u=summary.n_units, osm=source
         )
     )
     for note in summary.notes:

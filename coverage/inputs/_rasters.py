@@ -8,7 +8,7 @@ from pathlib import Path
 import numpy as np
 
 from ..errors import InputValidationError, NoCrsError, Problem
-from ..i18n import Msg
+from ..i18n import Msg, Note
 from ._layers import read_layer
 
 __all__ = ["RasterCells", "read_population_raster", "read_raster_on_grid", "read_vector_geometries"]
@@ -135,8 +135,31 @@ def read_raster_on_grid(path: Path | str, *, crs: str, transform, shape: tuple[i
     return out
 
 
-def read_vector_geometries(path: Path | str, *, crs: str) -> list:
-    """The geometries of a vector file (any CRS it declares), in ``crs``."""
+#: The geometry types a barrier file may hold, and a crossings file.
+LINES_AND_AREAS = ("LineString", "MultiLineString", "LinearRing", "Polygon", "MultiPolygon")
+POINTS = ("Point", "MultiPoint")
+
+
+def read_vector_geometries(path: Path | str, *, crs: str, allowed: tuple[str, ...] | None = None) -> list:
+    """The geometries of a vector file (any CRS it declares), in ``crs``.
+
+    Raises
+    ------
+    InputValidationError
+        Rows whose geometry is not of an ``allowed`` type (a barrier file of points would be
+        burnt in as single blocked cells: refused, naming the rows).
+    """
     gdf = read_layer(path)
     gdf = gdf[gdf.geometry.notna() & ~gdf.geometry.is_empty]
+    if allowed is not None:
+        wrong = gdf[~gdf.geometry.geom_type.isin(allowed)]
+        if len(wrong):
+            kinds = Note("lines or areas") if allowed == LINES_AND_AREAS else Note("points")
+            message = "a {geometry} here: this file takes {kinds} only."
+            raise InputValidationError(
+                [
+                    Problem(str(path), row, "geometry", Msg(message, geometry=geom, kinds=kinds))
+                    for row, geom in zip(wrong["row"].head(20), wrong.geometry.geom_type.head(20), strict=True)
+                ]
+            )
     return list(gdf.to_crs(crs).geometry) if len(gdf) else []

@@ -71,7 +71,7 @@ def counts_settlements(settlements: pd.DataFrame) -> bool:
     return source is not None and len(source) > 0 and bool(source.astype(str).str.startswith("counted:").all())
 
 
-def no_demand_refusal(extract: Path, missing: int, total: int, out_dir: Path) -> InputValidationError:
+def no_demand_refusal(extract: Path, missing: int, total: int, out_dir: Path, given: str = "") -> InputValidationError:
     """The refusal of a region with no population for some settlements: the four ways to give demand, with commands."""
     message = Msg(
         "{n} of {total} settlements have no population (no population tag in the extract). Give demand one of four ways, "
@@ -80,7 +80,7 @@ def no_demand_refusal(extract: Path, missing: int, total: int, out_dir: Path) ->
         "(3) a population raster: --population FILE.tif; (4) count settlements, not people: --demand settlements.",
         n=missing,
         total=total,
-        cmd=f"coverage-plan init {out_dir} --osm {extract}",
+        cmd=f"coverage-plan init {out_dir} {given or f'--osm {extract}'}",
     )
     return InputValidationError([Problem(str(extract), "", "population", message)])
 

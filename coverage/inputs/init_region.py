@@ -67,9 +67,15 @@ class InitRequest:
         The region's name (default: the extract's file name).
     standards
         The catalogues the region is checked against by default (written into region.toml).
+    place, cache_dir
+        Instead of ``osm``: a place name whose roads and objects are downloaded through
+        osmnx (:mod:`._download`; its outline from Nominatim), cached in ``cache_dir``.
+    outline, given
+        The region's polygon and its ``geom_source`` when known already (a download's), and
+        how the user named the data (``--place 'NAME'``), for messages.
     """
 
-    osm: Path
+    osm: Path | None = None
     boundary: Path | None = None
     admin: str | None = None
     levels: tuple[str, ...] = ()
@@ -78,6 +84,10 @@ class InitRequest:
     facility_types: Path | None = None
     name: str | None = None
     standards: tuple[str, ...] = DEFAULT_STANDARDS
+    place: str | None = None
+    cache_dir: Path | None = None
+    outline: tuple | None = None
+    given: str = ""
 
 
 @dataclass(frozen=True)
@@ -106,6 +116,8 @@ def build_region(out_dir: Path | str, request: InitRequest) -> InitSummary:
         An unusable option: an administrative area that is not there (or cannot be closed),
         no place to serve as settlements, no demand where settlements have no population.
     """
+    if request.place is not None:
+        return _downloaded(out_dir, request)
     osm = Path(request.osm)
     rules = load_osm_facility_rules(request.tag_table, facility_types=load_facility_types(request.facility_types))
     features = read_osm_features(osm, keys=(*rules.keys, "admin_level"))
@@ -128,6 +140,33 @@ def build_region(out_dir: Path | str, request: InitRequest) -> InitSummary:
     return InitSummary(Path(out_dir), len(facilities), len(settlements), n_units, n_outside, all_notes)
 
 
+def _downloaded(out_dir: Path | str, request: InitRequest) -> InitSummary:
+    """``init --place``: the place downloaded into a temporary extract, then built like any other."""
+    import tempfile
+
+    from ._download import download_place
+    from .osm_rules import load_osm_rules
+    from .region import default_cache_dir
+
+    rules = load_osm_facility_rules(request.tag_table, facility_types=load_facility_types(request.facility_types))
+    keys = (*rules.keys, "building") if request.demand.total is not None or request.demand.units is not None else rules.keys
+    with tempfile.TemporaryDirectory() as tmp:
+        name = "".join(ch if ch.isalnum() else "-" for ch in request.place).strip("-") or "place"
+        got = download_place(
+            request.place,
+            Path(tmp) / f"{name}.osm",
+            keys=tuple(keys),
+            road_keys=load_osm_rules().tag_keys(),
+            cache_dir=request.cache_dir or default_cache_dir(),
+        )
+        source = f"OpenStreetMap (Nominatim): {got.display_name}"
+        given = f"--place '{request.place}'"
+        here = dataclasses.replace(
+            request, osm=got.osm, place=None, outline=(got.outline, source), name=request.name or name, given=given
+        )
+        return build_region(out_dir, here)
+
+
 def _units(areas, request: InitRequest) -> tuple[gpd.GeoDataFrame | None, list[Note]]:
     """The units at the levels asked for (None without levels, or when the extract has none), and notes."""
     if not request.levels:
@@ -141,6 +180,8 @@ def _units(areas, request: InitRequest) -> tuple[gpd.GeoDataFrame | None, list[N
 
 def _outline(areas, request: InitRequest) -> tuple[shapely.Geometry | None, str]:
     """The region's polygon and what it is (its ``geom_source``), or (None, "") when the loader is to estimate one."""
+    if request.outline is not None:
+        return request.outline
     if request.admin:
         area = admin_area(areas, request.admin)
         source = f"OpenStreetMap {area.osm_id} boundary=administrative '{request.admin}'"
@@ -195,7 +236,7 @@ def _demand(settlements: gpd.GeoDataFrame, request: InitRequest, outline, out_di
         notes += spread_notes
     missing = int(s["population"].isna().sum())
     if missing and not d.given:
-        raise no_demand_refusal(request.osm, missing, len(s), out_dir)
+        raise no_demand_refusal(request.osm, missing, len(s), out_dir, request.given)
     if missing:
         names = ", ".join(str(v) for v in s.loc[s["population"].isna(), "name_en"].head(10))
         message = "{n} settlements still have no population ({names}): standards weighted by people will say 'not tested'."

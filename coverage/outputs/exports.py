@@ -55,7 +55,7 @@ def write_check_outputs(assessment: Assessment, stage: Path, *, lang: str = "en"
     atomic_write_text(stage / "scorecard.md", scorecard_markdown(assessment, lang=lang))
     for k, table in tables.items():
         write_csv(stage / f"{k.file}.csv", table)
-    write_csv(stage / "summary_by_group.csv", group_summary(assessment))
+    write_csv(stage / "summary_by_group.csv", _with_travel(group_summary(assessment), assessment, lang))
     write_gpkg(stage / "results.gpkg", {k.layer: table for k, table in tables.items()})
     return [
         "scorecard.csv",
@@ -64,3 +64,14 @@ def write_check_outputs(assessment: Assessment, stage: Path, *, lang: str = "en"
         "summary_by_group.csv",
         "results.gpkg",
     ]
+
+
+def _with_travel(summary: pd.DataFrame, assessment: Assessment, lang: str) -> pd.DataFrame:
+    """The summary with how each standard's times were made (the travel model's label)."""
+    region = assessment.region
+    labels = {
+        r.standard.id: kind_of(r.standard).travel(r.standard, region, lang)
+        for r in assessment.results
+        if kind_of(r.standard).travel
+    }
+    return summary.assign(travel=summary["standard"].map(labels).fillna(""))

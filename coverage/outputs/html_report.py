@@ -23,11 +23,12 @@ def esc(value) -> str:
 
 
 def _scorecard(assessment: Assessment, maps: dict[str, str], lang: str) -> str:
-    card = scorecard_frame(assessment, lang=lang)
+    _ = words(lang)
+    card = scorecard_frame(assessment, lang=lang).drop(columns=_("travel"))
     head = "".join(f"<th>{esc(c)}</th>" for c in card.columns)
     css = {MET: "met", NOT_MET: "notmet", NOT_TESTED: "nottested"}
     body = []
-    for (_, row), r in zip(card.iterrows(), assessment.results, strict=True):
+    for (_i, row), r in zip(card.iterrows(), assessment.results, strict=True):
         sid = r.standard.id
         link = maps.get(sid) or maps.get(r.standard.kind)
         cells = [f"<td><a href='{esc(link)}'>{esc(sid)}</a></td>" if link else f"<td>{esc(sid)}</td>"]

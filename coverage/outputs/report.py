@@ -77,11 +77,12 @@ def scorecard_frame(assessment: Assessment, *, lang: str = "en") -> pd.DataFrame
                 _("meeting (count)"): count,
                 _("meeting (population)"): pop,
                 _("worst case"): worst_text(r, region, lang),
+                _("travel"): kind_of(s).travel(s, region, lang) if kind_of(s).travel else "",
                 _("verdict"): verdict_word(r.verdict, lang),
             }
         )
     columns = ["Id", "standard", "plan wording", "section", "target", "meeting (count)", "meeting (population)"]
-    return pd.DataFrame(rows, columns=[_(c) for c in [*columns, "worst case", "verdict"]])
+    return pd.DataFrame(rows, columns=[_(c) for c in [*columns, "worst case", "travel", "verdict"]])
 
 
 def headline(assessment: Assessment, *, lang: str = "en") -> str:
@@ -162,7 +163,7 @@ def not_joined_line(assessment: Assessment, *, lang: str = "en") -> str:
 def scorecard_markdown(assessment: Assessment, *, lang: str = "en") -> str:
     """The scorecard as Markdown, with the catalogue and data it came from."""
     _ = words(lang)
-    card = scorecard_frame(assessment, lang=lang)
+    card = scorecard_frame(assessment, lang=lang).drop(columns=_("travel"))  # one travel line below serves all rows
     region = assessment.region
     lines = [
         f"# {_('Scorecard')}: {region_title(region, lang)}",

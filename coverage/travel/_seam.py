@@ -135,6 +135,7 @@ def travel_table(model: TravelModel, origins: gpd.GeoDataFrame, facilities: gpd.
             "network_min": network,
             "egress_min": egress,
             "reachable": np.isfinite(res.seconds),
+            "stranded": np.full(len(origins), "", dtype=object) if res.stranded is None else res.stranded.astype(object),
             "model": model.kind,
         },
         index=origins.index,

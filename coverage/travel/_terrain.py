@@ -27,6 +27,7 @@ straight-line travel up to 8 % longer than the true distance in the worst direct
 
 from __future__ import annotations
 
+import logging
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -38,12 +39,14 @@ from pyproj import Transformer
 from scipy.sparse.csgraph import dijkstra
 
 from ..errors import InputValidationError, Problem
-from ..i18n import Msg
+from ..i18n import Msg, Note
 from ..inputs.config import Profile
 from ..inputs.landcover import LandCoverTable, TerrainInputs
 from ._graph import RoutingGraph
 from ._seam import TravelSurface
 from ._types import NearestResult, TravelTimeMatrix, fastest_pairs
+
+log = logging.getLogger(__name__)
 
 __all__ = [
     "Grid",
@@ -189,8 +192,15 @@ def _burn(grid: Grid, geoms: list) -> np.ndarray:
     return rasterize(((g, 1) for g in geoms), out_shape=grid.shape, transform=grid.transform, all_touched=True, dtype="uint8") > 0
 
 
-def speed_surface(grid: Grid, inputs: TerrainInputs, profile: str) -> tuple[np.ndarray, dict]:
-    """Speed (m/s) of every cell for a profile, and counts for the notes.
+def landcover_classes(grid: Grid, inputs: TerrainInputs) -> np.ndarray:
+    """The land-cover class of every cell (NaN where the raster does not reach or is no-data)."""
+    from ..inputs._rasters import read_raster_on_grid
+
+    return read_raster_on_grid(inputs.landcover, crs=grid.crs, transform=grid.transform, shape=grid.shape, categorical=True)
+
+
+def speed_surface(grid: Grid, inputs: TerrainInputs, profile: str, classes: np.ndarray | None = None) -> tuple[np.ndarray, dict]:
+    """Speed (m/s) of every cell for a profile, and counts for the notes (``classes``: :func:`landcover_classes`, read once).
 
     Returns
     -------
@@ -200,9 +210,9 @@ def speed_surface(grid: Grid, inputs: TerrainInputs, profile: str) -> tuple[np.n
     counts : dict
         ``no_landcover``, ``too_steep``, ``barrier`` cells, ``crossings`` used.
     """
-    from ..inputs._rasters import read_raster_on_grid, read_vector_geometries
+    from ..inputs._rasters import LINES_AND_AREAS, POINTS, read_raster_on_grid, read_vector_geometries
 
-    classes = read_raster_on_grid(inputs.landcover, crs=grid.crs, transform=grid.transform, shape=grid.shape, categorical=True)
+    classes = landcover_classes(grid, inputs) if classes is None else classes
     speed = _classes_to_speed(classes, inputs.table, profile, inputs.landcover.name)
     counts = {"no_landcover": int(np.isnan(classes).sum()), "too_steep": 0, "barrier": 0, "crossings": 0}
     if inputs.dem is not None:
@@ -216,9 +226,12 @@ def speed_surface(grid: Grid, inputs: TerrainInputs, profile: str) -> tuple[np.n
             speed = np.where(steep, 0.0, speed)
     barrier_files = [p for p in (inputs.barriers, *inputs.extra_barriers) if p is not None]
     if barrier_files:
-        wall = _burn(grid, [g for p in barrier_files for g in read_vector_geometries(p, crs=grid.crs)])
+        lines = [g for p in barrier_files for g in read_vector_geometries(p, crs=grid.crs, allowed=LINES_AND_AREAS)]
+        wall = _burn(grid, lines)
         if inputs.crossings is not None:
-            points = read_vector_geometries(inputs.crossings, crs=grid.crs)
+            points = [
+                pt for g in read_vector_geometries(inputs.crossings, crs=grid.crs, allowed=POINTS) for pt in shapely.get_parts(g)
+            ]
             # A crossing opens the barrier cells around it (3 x 3: a line burnt with all_touched is up to 2 cells wide).
             for p in points:
                 col, row = int((p.x - grid.x0) // grid.cell_m), int((grid.y0 - p.y) // grid.cell_m)
@@ -304,6 +317,35 @@ def fused_graph(grid: Grid, speed: np.ndarray, road: RoutingGraph | None, no_exi
     return sp.csr_array((data, (rows.astype(np.int64), cols.astype(np.int64))), shape=(n + m, n + m))
 
 
+def trip_legs(dist: np.ndarray, pred: np.ndarray, start: np.ndarray, n_cells: int) -> tuple[np.ndarray, np.ndarray]:
+    """The off-road legs of each trip of a search towards the facilities: before the first road node, after the last.
+
+    ``dist`` and ``pred`` come from one search on the reversed fused graph (``pred[x]`` is the
+    next node of the trip from ``x``); ``start`` is each origin's node (-1: no trip).  A trip
+    that never touches a road is all access (egress 0); no trip: ``inf`` for both.  The road
+    leg is what is left of the trip's time.
+    """
+    n = len(start)
+    access, egress = np.full(n, np.inf), np.full(n, np.inf)
+    live = np.flatnonzero(start >= 0)
+    cur = start[live].astype(np.int64)
+    first_road = np.full(len(live), -1, np.int64)
+    last_road = np.full(len(live), -1, np.int64)
+    active = np.ones(len(live), bool)
+    while active.any():
+        on_road = active & (cur >= n_cells)
+        first_road = np.where(on_road & (first_road < 0), cur, first_road)
+        last_road = np.where(on_road, cur, last_road)
+        nxt = np.where(active, pred[np.maximum(cur, 0)], -9999)
+        active &= nxt >= 0
+        cur = np.where(active, nxt, cur)
+    total = dist[start[live]]
+    road = first_road >= 0
+    access[live] = np.where(road, total - dist[np.maximum(first_road, 0)], total)
+    egress[live] = np.where(road, dist[np.maximum(last_road, 0)], 0.0)
+    return access, egress
+
+
 @dataclass(frozen=True, eq=False)
 class TerrainTravel:
     """Travel across a friction surface and the roads (see the module doc); a :class:`~coverage.travel.TravelModel`."""
@@ -316,6 +358,8 @@ class TerrainTravel:
     counts: Mapping[str, int] = field(default_factory=dict)
     has_roads: bool = False
     kind: str = "terrain"
+    no_cover: np.ndarray | None = None
+    warned: set = field(default_factory=set, repr=False)
 
     @property
     def reverse(self) -> sp.csr_array:
@@ -350,10 +394,11 @@ class TerrainTravel:
         seconds, fac = np.full(n, np.inf), np.full(n, -1, np.int64)
         o_nodes, f_nodes = self._nodes(origins), self._nodes(facilities) if len(facilities) else np.empty(0, np.int64)
         src = np.flatnonzero(f_nodes >= 0)
+        access, egress = np.where(np.isfinite(seconds), seconds, np.inf), np.full(n, np.inf)
         if len(src) and n:
             limit = np.inf if cutoff_s is None else float(cutoff_s)
             unique_nodes, first = np.unique(f_nodes[src], return_index=True)
-            dist, _pred, sources = dijkstra(
+            dist, pred, sources = dijkstra(
                 self.reverse, indices=unique_nodes, min_only=True, return_predecessors=True, limit=limit
             )
             ok = o_nodes >= 0
@@ -361,9 +406,37 @@ class TerrainTravel:
             reach = np.isfinite(seconds)
             pos = np.searchsorted(unique_nodes, sources[o_nodes[reach]])
             fac[reach] = src[first[pos]]
+            access, egress = trip_legs(dist, pred, np.where(reach, o_nodes, -1), self.grid.height * self.grid.width)
         reach = np.isfinite(seconds)
         via = np.where(reach, "terrain", "").astype("<U8")
-        return NearestResult(seconds, fac, via, snap, np.where(reach, seconds, np.inf), np.where(reach, 0.0, np.inf))
+        return NearestResult(seconds, fac, via, snap, access, egress, self.stranded(origins))
+
+    def stranded(self, lonlat: np.ndarray) -> np.ndarray:
+        """Why each point cannot set out (``no_landcover``, ``impassable``, ``""``); warns once of points without land cover."""
+        cells = self.grid.cells(lonlat)
+        out = np.full(len(cells), "", dtype="<U12")
+        inside = cells >= 0
+        no_cover = ~inside
+        if self.no_cover is not None:
+            no_cover[inside] = self.no_cover.ravel()[cells[inside]]
+        out[inside & ~no_cover & (self.speed.ravel()[np.maximum(cells, 0)] <= 0)] = "impassable"
+        out[no_cover] = "no_landcover"
+        n = int(no_cover.sum())
+        if n and (len(cells), n) not in self.warned:
+            self.warned.add((len(cells), n))
+            log.warning(
+                "%s",
+                Msg(
+                    "{n} of {total} places ({share}) stand where the land cover ({source}) has no class "
+                    "(outside the raster, or no-data): they cannot travel across country ({profile}).",
+                    n=n,
+                    total=len(cells),
+                    share=f"{n / len(cells):.0%}",
+                    source=self.table.source,
+                    profile=Note(self.profile.name),
+                ),
+            )
+        return out
 
     def matrix(self, origins, destinations, *, cutoff_s) -> TravelTimeMatrix:
         """Every origin x destination pair within ``cutoff_s``: one bounded search per batch of destinations."""
@@ -414,6 +487,9 @@ class TerrainTravel:
 
 def terrain_travel(grid: Grid, inputs: TerrainInputs, profile: Profile, road: RoutingGraph | None) -> TerrainTravel:
     """Build the terrain model of a profile: its speed surface, fused with the roads when there are any."""
-    speed, counts = speed_surface(grid, inputs, profile.name)
+    classes = landcover_classes(grid, inputs)
+    speed, counts = speed_surface(grid, inputs, profile.name, classes)
     forward = fused_graph(grid, speed, road, inputs.table.no_exit)
-    return TerrainTravel(profile, grid, speed, forward, inputs.table, counts, has_roads=road is not None)
+    return TerrainTravel(
+        profile, grid, speed, forward, inputs.table, counts, has_roads=road is not None, no_cover=np.isnan(classes)
+    )

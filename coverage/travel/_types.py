@@ -35,6 +35,11 @@ class NearestResult:
         The off-road legs of the trip: origin to its road node, and the facility's
         road node to the facility (the whole trip for ``direct``; 0 / ``inf`` where
         there is no trip).
+    stranded
+        Why an origin cannot set out at all, where the model knows (terrain):
+        ``"no_landcover"`` (the land cover does not reach it, or is no-data there),
+        ``"impassable"`` (water, a barrier, too steep), ``""`` otherwise; None for
+        models where every origin can set out.
     """
 
     seconds: np.ndarray
@@ -43,6 +48,7 @@ class NearestResult:
     snap_m: np.ndarray
     access_s: np.ndarray
     egress_s: np.ndarray
+    stranded: np.ndarray | None = None
 
 
 @dataclass(frozen=True)

@@ -70,6 +70,9 @@ class Kind:
         True when siting can serve it (new facilities change it).
     grouped
         True when the summary by group (units, classes) reports it.
+    travel
+        ``(standard, region, lang) -> text``: how its times were made ("road network (drive)",
+        "terrain + roads ..."), for kinds that travel (None otherwise).
     """
 
     name: str
@@ -95,6 +98,7 @@ class Kind:
     settlement_measure: str = ""
     sited: bool = False
     grouped: bool = False
+    travel: Callable | None = None
 
 
 @functools.cache

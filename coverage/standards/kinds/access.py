@@ -108,7 +108,10 @@ def reason_codes(detail: pd.DataFrame, max_snap_m: float, n_eligible: int) -> np
     access leg of 5 km or more), ``offroad_only`` (no road within reach: across
     country only, too slow), ``no_route`` (on the network, but no eligible facility
     reachable from its part of it), ``isolated`` (no road within reach and no trip
-    across country), ``no_facility`` (no eligible facility at all).
+    across country), ``no_landcover`` (on terrain: no land cover where it stands),
+    ``impassable`` (on terrain: it stands on water, a barrier or ground too steep),
+    ``cut_off`` (on terrain: no eligible facility reachable across it), ``no_facility``
+    (no eligible facility at all).
     """
     fail = (detail["verdict"] == NOT_MET).to_numpy()
     reachable = detail["reachable"].to_numpy()
@@ -121,6 +124,11 @@ def reason_codes(detail: pd.DataFrame, max_snap_m: float, n_eligible: int) -> np
     out[fail & reachable & (via == "direct") & off] = "offroad_only"
     out[fail & ~reachable] = "no_route"
     out[fail & ~reachable & off] = "isolated"
+    stranded = detail["stranded"].to_numpy() if "stranded" in detail else np.full(len(detail), "")
+    terrain = (detail["model"] == "terrain").to_numpy() if "model" in detail else np.zeros(len(detail), bool)
+    out[fail & ~reachable & terrain] = "cut_off"
+    out[fail & ~reachable & (stranded == "impassable")] = "impassable"
+    out[fail & ~reachable & (stranded == "no_landcover")] = "no_landcover"
     if n_eligible == 0:
         out[fail] = "no_facility"
     return out
@@ -150,6 +158,7 @@ def _detail(region, std: AccessStandard, travel: pd.DataFrame, eligible: pd.Data
             "network_min": travel["network_min"],
             "egress_min": travel["egress_min"],
             "reachable": travel["reachable"],
+            "stranded": travel["stranded"],
             "model": travel["model"],
             "coord_source": s["coord_source"],
         },
@@ -321,6 +330,12 @@ def reason_text(row, std: AccessStandard, region, lang: str = "en") -> str:
         return _("no road within {km:g} km, and no trip across country").format(km=prof.max_snap_m / 1000)
     if code == "no_route":
         return _("no eligible facility can be reached from its part of the road network")
+    if code == "no_landcover":
+        return _("no land cover here: the land-cover raster does not reach this settlement, or has no data at it")
+    if code == "impassable":
+        return _("it stands on ground no one can cross here (water, a barrier, or too steep)")
+    if code == "cut_off":
+        return _("no eligible facility can be reached across the terrain (water, barriers or steep ground in the way)")
     if code == "offroad_only":
         return _("no road within {limit:g} km; {km:.1f} km off road at {kmh:g} km/h takes {minutes} min").format(
             limit=prof.max_snap_m / 1000,
@@ -357,7 +372,7 @@ def export(r: StandardResult, region, lang: str = "en") -> pd.DataFrame:
     if r.verdict == NOT_TESTED:
         d["verdict"] = NOT_TESTED
     d["reason"] = reason_texts(d, r.standard, region, lang)
-    d["travel"] = model_for(region, r.standard.profile).label(lang)
+    d["travel"] = KIND.travel(r.standard, region, lang)
     d = d.drop(columns=["passes"])
     for col in ("minutes", "margin_min", "shortfall_min", "access_min", "network_min", "egress_min"):
         d[col] = d[col].round(3)
@@ -390,4 +405,5 @@ KIND = Kind(
     settlement_measure="minutes",
     sited=True,
     grouped=True,
+    travel=lambda std, region, lang: model_for(region, std.profile).label(lang),
 )
