@@ -60,7 +60,7 @@ def read_toml(path: Path | str | None, *, default: str) -> tuple[dict[str, Any],
     """
     if path is None:
         text = resources.files("coverage").joinpath("data", default).read_text(encoding="utf-8")
-        label = f"(built-in) {default}"
+        label = f"coverage/data/{default}"  # the built-in file, named where a user finds it to copy
     else:
         path = Path(path)
         if path.is_dir():

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import functools
 import math
 
 from .i18n import translator
 
-__all__ = ["display_name", "fmt_against", "fmt_count", "fmt_share", "join_list", "words"]
+__all__ = ["display_name", "fmt_against", "fmt_count", "fmt_share", "join_list", "simplified", "words"]
 
 
 def words(lang: str = "en"):
@@ -54,6 +55,26 @@ def display_name(row, lang: str = "en", ident: str = "") -> str:
     return str(ident or getattr(row, "name", ""))
 
 
-def join_list(items, lang: str = "en") -> str:
-    """Items joined the way the language writes a list (``; `` or ``；``)."""
+def join_list(items, lang: str = "en", *, short: bool = False) -> str:
+    """Items joined the way the language writes a list: clauses with ``; `` / ``；``, ``short`` ones with ``, `` / ``、``."""
+    if short:
+        return ("、" if lang == "zh" else ", ").join(items)
     return ("；" if lang == "zh" else "; ").join(items)
+
+
+@functools.cache
+def _t2s():
+    import opencc
+
+    return opencc.OpenCC("t2s")
+
+
+def simplified(text: str) -> str:
+    """Chinese text in simplified characters (OpenCC's phrase-aware conversion), for display.
+
+    The plan's page is a mechanical conversion to traditional characters of a text written
+    in simplified ones; catalogues keep its wording as shipped (a test checks it against the
+    page) and every output shows it converted back.  Text without traditional characters is
+    returned unchanged.
+    """
+    return _t2s().convert(str(text)) if text else text

@@ -227,7 +227,22 @@ def write_csv(path: Path | str, frame: pd.DataFrame) -> None:
         if len(geoms) and (geoms.geom_type == "Point").all():
             frame = frame.assign(lon=geoms.x.round(6), lat=geoms.y.round(6))
         frame = frame.drop(columns="geometry")
-    atomic_write_bytes(path, neutralise_formulas(frame).to_csv(index=False, lineterminator="\n").encode("utf-8-sig"))
+    atomic_write_bytes(
+        path, neutralise_formulas(tidy_numbers(frame)).to_csv(index=False, lineterminator="\n").encode("utf-8-sig")
+    )
+
+
+#: Decimals kept in machine files: a micro-unit (minutes, shares, ratios) - beyond any input's precision.
+CSV_DECIMALS = 6
+
+
+def tidy_numbers(frame: pd.DataFrame, decimals: int = CSV_DECIMALS) -> pd.DataFrame:
+    """Float columns rounded to ``decimals`` and without negative zeros (``-0.0`` reads as a sign error)."""
+    out = frame.copy()
+    for col in out.columns:
+        if pd.api.types.is_float_dtype(out[col]):
+            out[col] = out[col].round(decimals) + 0.0  # + 0.0 turns -0.0 into 0.0
+    return out
 
 
 def gpkg_date() -> str:

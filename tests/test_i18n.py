@@ -68,7 +68,7 @@ def _keys() -> set[str]:
 
 
 def english_words(text: str) -> list[str]:
-    text = re.sub(r"(?:/[\w.\-]+)+", " ", text)  # paths
+    text = re.sub(r"(?:[\w.\-]*/)+[\w.\-]+", " ", text)  # paths (absolute or relative)
     text = re.sub(r"--[a-z][a-z-]*", " ", text)  # command-line options, typed as they are
     out = []
     for token in re.findall(r"[A-Za-z][A-Za-z0-9_.\-]*", text):
@@ -225,3 +225,28 @@ def test_no_message_escapes_the_extractor():
         (Path(d) / "m.py").write_text(bad, encoding="utf-8")
         calls = dict(_message_calls(Path(d)))
     assert calls == {"m.py:4": None, "m.py:7": ["{n} things"]}
+
+
+GLOSSARY = LOCALE_DIR / "zh" / "glossary.toml"
+
+
+def test_the_translations_follow_the_glossary():
+    """Every message holding a glossary term says it with the term's Chinese; no translation uses a word to avoid."""
+    import tomllib
+
+    glossary = tomllib.loads(GLOSSARY.read_text(encoding="utf-8"))
+    terms = glossary["term"]
+    wrong, avoided = [], []
+    for m in catalogue():
+        if not m.id or not m.string:
+            continue
+        text = re.sub(r"\{[^}]*\}|'[^']*'|\"[^\"]*\"", " ", m.id)  # placeholders and quoted values are not words
+        for term in terms:
+            said = [term["zh"], *term.get("also", [])]
+            found = re.search(rf"(?<![\w-]){re.escape(term['en'])}(?![\w-])", text, re.IGNORECASE)
+            if found and not any(z in m.string for z in said):
+                wrong.append((term["en"], m.id, m.string))
+            avoided += [(w, m.string) for w in term.get("avoid", []) if w in m.string]
+        avoided += [(w, m.string) for w in glossary["avoid"] if w in m.string]
+    assert not wrong, wrong[:10]
+    assert not avoided, avoided[:10]

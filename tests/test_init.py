@@ -98,7 +98,7 @@ def test_facilities_are_typed_by_the_table(extract):
     assert (
         f.loc[f["name_zh"] == "诊所甲", "attr_source"]
         .iloc[0]
-        .endswith("amenity=clinic -> clinic, by (built-in) osm_facilities.toml")
+        .endswith("amenity=clinic -> clinic, by osm_facilities.toml")
     )
 
 
@@ -434,7 +434,7 @@ def test_a_total_is_spread_by_the_floor_area_of_homes(tmp_path):
     assert s["pop_source"].str.startswith("estimated: 8,000 people").all()
     assert "2 of the 4 buildings of pair.osm are nearest this place" in s.loc["West", "pop_source"]
     check = cli("check", "--region", out, "--lang", "zh")
-    assert check.returncode == 0 and "居民点：2个中2个（pop_source）" in check.stdout, check.stdout
+    assert check.returncode == 0 and "居民点：2个中2个（「字段 pop_source」）" in check.stdout, check.stdout
 
 
 def test_without_footprints_a_total_is_spread_by_the_area_of_each_catchment(tmp_path):

@@ -203,9 +203,9 @@ def test_left_out_ways_are_reported_once(tmp_path, caplog):
         lines = report_exclusions(path, net, RULES)
     assert len([r for r in caplog.records if str(path) in r.getMessage()]) == 1
     text = " ".join(lines)
-    assert "2 ways with a highway value the OSM rules do not know (left out): trail 2" in text
-    assert "1 ways that are no road for travel (construction, platforms...; left out): construction 1" in text
-    assert "area=yes 1" in text and "access=maybe 1" in text and "maxspeed=fast 1" in text
+    assert "2 ways with a highway value the OSM rules do not know (left out): `trail` 2" in text
+    assert "1 ways that are no road for travel (construction, platforms...; left out): `construction` 1" in text
+    assert "`area=yes` 1" in text and "`access=maybe` 1" in text and "`maxspeed=fast` 1" in text
 
 
 def test_an_extract_with_only_excluded_ways_is_a_clear_error(tmp_path):

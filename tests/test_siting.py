@@ -297,7 +297,7 @@ def test_check_with_scenario_cli(tmp_path, capsys):
     )
     out = capsys.readouterr().out
     assert out.splitlines()[0] == "Scenario 'slow tracks': snow"
-    assert "Scenario 'slow tracks' versus the baseline:" in out
+    assert "Scenario 'slow tracks' versus the current state:" in out
     comp = pd.read_csv(tmp_path / "o" / "scenario_settlements.csv", encoding="utf-8-sig")
     assert (comp["change_min"] >= -1e-9).all() and (comp["change_min"] > 0).any()
 

@@ -16,6 +16,7 @@ from coverage.outputs.report import scorecard_frame
 from coverage.standards._base import MET, NOT_MET, NOT_TESTED
 from coverage.standards.assessment import assess
 from coverage.standards.catalogue import Terms, load_catalogue
+from coverage.standards.kinds import kind_of
 from coverage.standards.kinds.access import AccessStandard
 from coverage.standards.kinds.access import assess as assess_access
 from coverage.standards.kinds.presence import PresenceStandard, Requirement
@@ -324,7 +325,16 @@ def test_check_on_bundled_zone(tengger):
         np.full(len(medical), p.x), np.full(len(medical), p.y), medical.geometry.x, medical.geometry.y
     )
     assert off["minutes"].iloc[0] == pytest.approx(d.min() / (15 / 3.6) / 60, rel=1e-9)
-    assert a.result("health-centre-per-town").verdict == MET
+    # The plan's health centre is one "built to standard": the bundled layer does not say, so it is not tested...
+    centre = a.result("health-centre-per-town")
+    assert centre.verdict == NOT_TESTED and "standardised" in centre.why.text("en")
+    # ...and with the field, each town's centre counts only when it is standardised.
+    f = tengger.facilities.copy()
+    f["standardised"] = np.where(f["facility_type"] == "health_centre", 1.0, np.nan)
+    std = load_catalogue("plan", region=tengger).get("health-centre-per-town")
+    assert kind_of(std).assess(tengger.with_layers(facilities=f), std, {}).verdict == MET
+    f.loc[f.index[f["facility_type"] == "health_centre"][0], "standardised"] = 0.0
+    assert kind_of(std).assess(tengger.with_layers(facilities=f), std, {}).verdict == NOT_MET
     gp = a.result("gp-density").detail.loc["zone"]
     assert gp["numerator"] == 1 and gp["denominator"] == 9168
     assert gp["value"] == pytest.approx(1 / 9168 * 10000)
@@ -337,7 +347,7 @@ def test_check_cli_exports_and_exit_codes(tmp_path, capsys):
     assert main(["check", "--out", str(out), "--no-cache"]) == 0
     text = capsys.readouterr().out
     assert "medical-pastoral-2h" in text and "NOT MET" in text and "Sources:" in text
-    assert "met," in text and "not tested (of 29 standards)" in text
+    assert "met," in text and "not tested (of 38 standards)" in text
     assert main(["check", "--only", "health-centre-per-town", "--fail-on-gap", "--no-cache"]) == 0
     assert main(["check", "--only", "medical-pastoral-2h", "--fail-on-gap", "--no-cache"]) == 1
     access = pd.read_csv(out / "settlements_access.csv", encoding="utf-8-sig")
@@ -357,7 +367,7 @@ def test_check_cli_exports_and_exit_codes(tmp_path, capsys):
         gdf = gpd.read_file(out / "results.gpkg", layer=layer)
         assert len(gdf) and gdf.crs.to_epsg() == 4326
     md = (out / "scorecard.md").read_text(encoding="utf-8")
-    assert "騰綜辦發〔2019〕105號" in md and "| medical-town-30min |" in md
+    assert "腾综办发〔2019〕105号" in md and "| medical-town-30min |" in md
     # Exports are deterministic.
     out2 = tmp_path / "out2"
     assert main(["check", "--out", str(out2), "--no-cache"]) == 0

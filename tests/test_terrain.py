@@ -486,7 +486,7 @@ def test_every_export_names_how_its_times_were_made(tmp_path, terrain):
     proc = cli("check", "--region", region, "--only", "medical-pastoral-2h", "--out", out)
     assert proc.returncode == 0, proc.stderr
     label = "terrain, no road network (drive" if terrain else "straight-line estimate, no road network ("
-    card = pd.read_csv(out / "scorecard.csv", encoding="utf-8-sig").set_index("Id")
+    card = pd.read_csv(out / "scorecard.csv", encoding="utf-8-sig").set_index("id")
     assert card.loc["medical-pastoral-2h", "travel"].startswith(label)
     groups = pd.read_csv(out / "summary_by_group.csv", encoding="utf-8-sig")
     assert len(groups) and groups["travel"].str.startswith(label).all()

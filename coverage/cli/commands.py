@@ -18,11 +18,12 @@ from ..i18n import Msg
 from ..inputs._layers import read_layer
 from ..outputs.charts import budget_curve_svg
 from ..outputs.exports import write_check_outputs
+from ..outputs.report import standard_label
 from ..outputs.summary import indicator_tables
 from ..outputs.terminal import progress, scorecard_text, table_text
 from ..standards.assessment import Assessment, assess
 from ..standards.catalogue import load_catalogue
-from ..text import words
+from ..text import simplified, words
 from ..writing import atomic_output, atomic_write_text, write_csv, write_gpkg
 
 __all__ = [
@@ -112,8 +113,9 @@ def _print_comparison(after: Assessment, baseline: Assessment, scenario, lang: s
 
     _ = words(lang)
     per_settlement, per_standard = compare(baseline, after)
-    standards_table, settlements_table = comparison_tables(per_settlement, per_standard, lang=lang)
-    print("\n" + _("Scenario '{name}' versus the baseline:").format(name=scenario.name))
+    labels = {r.standard.id: standard_label(r.standard, lang) for r in after.results}
+    standards_table, settlements_table = comparison_tables(per_settlement, per_standard, lang=lang, labels=labels)
+    print("\n" + _("Scenario '{name}' versus the current state:").format(name=scenario.title(lang)))
     print(table_text(standards_table))
     if len(settlements_table):
         print("\n" + _("Settlements whose minutes or verdict change:"))
@@ -126,7 +128,11 @@ def cmd_check(args: argparse.Namespace) -> int:
     _ = words(args.lang)
     assessment, baseline, scenario = _region_and_assessment(args)
     if scenario is not None:
-        print(_("Scenario '{name}': {description}").format(name=scenario.name, description=scenario.description or "-"))
+        print(
+            _("Scenario '{name}': {description}").format(
+                name=scenario.title(args.lang), description=scenario.about(args.lang) or "-"
+            )
+        )
     print(scorecard_text(assessment, lang=args.lang, wide=args.wide))
     comparison = _print_comparison(assessment, baseline, scenario, args.lang) if baseline is not None else None
     if args.indicators:
@@ -152,9 +158,11 @@ def _print_indicators(assessment: Assessment, lang: str) -> None:
     if not tables:
         cat = assessment.catalogue
         print("\n" + _("No indicator table in {catalogue}.").format(catalogue=cat.name_zh if lang == "zh" else cat.name_en))
-    for title, table in tables:
+    for (title, table), source in zip(tables, assessment.catalogue.indicator_tables, strict=True):
         print("\n" + _("Indicators: {catalogue}").format(catalogue=title))
         print(table_text(table))
+        for note in source.notes:  # the table's own notes, as printed (in simplified characters)
+            print(_("Note {text}").format(text=simplified(note)))
 
 
 def _write_maps(assessment: Assessment, stage: Path, args: argparse.Namespace, *, scenario=None) -> list[str]:
@@ -185,7 +193,11 @@ def cmd_map(args: argparse.Namespace) -> int:
     _ = words(args.lang)
     assessment, _baseline, scenario = _region_and_assessment(args)
     if scenario is not None:
-        print(_("Scenario '{name}': {description}").format(name=scenario.name, description=scenario.description or "-"))
+        print(
+            _("Scenario '{name}': {description}").format(
+                name=scenario.title(args.lang), description=scenario.about(args.lang) or "-"
+            )
+        )
     print(scorecard_text(assessment, lang=args.lang, wide=args.wide))
     with atomic_output(args.out) as stage:
         written = write_check_outputs(assessment, stage, lang=args.lang) + _write_maps(assessment, stage, args, scenario=scenario)
@@ -236,12 +248,14 @@ def cmd_site(args: argparse.Namespace) -> int:
     after_region = region.with_layers(facilities=proposed_facilities(region, plan, ftype))
     after = assess(after_region, catalogue.select(ids))
     per_settlement, per_standard = compare(before, after)
-    standards_table, _settlements = comparison_tables(per_settlement, per_standard, lang=args.lang)
+    labels = {r.standard.id: standard_label(r.standard, args.lang) for r in after.results}
+    standards_table, _settlements = comparison_tables(per_settlement, per_standard, lang=args.lang, scenario=False, labels=labels)
     print("\n" + _("Before / after:"))
     print(table_text(standards_table))
     if plan.curve is not None:
         print("\n" + _("Budget curve (coverage versus new facilities):"))
-        print(table_text(curve_table(plan.curve, lang=args.lang)))
+        names = dict(zip(plan.candidates.index, plan.candidates["name"].astype(str), strict=True))
+        print(table_text(curve_table(plan.curve, lang=args.lang, names=names)))
     written = _write_site_outputs(args, ids, plan, before, after, per_settlement)
     print("\n" + _("Wrote {files} to {out}/").format(files=", ".join(written), out=args.out))
     return 0

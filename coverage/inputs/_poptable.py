@@ -15,7 +15,6 @@ rows that match no settlement, or several, and settlements no row matches, are r
 
 from __future__ import annotations
 
-import functools
 import re
 import unicodedata
 from dataclasses import dataclass, field
@@ -26,6 +25,7 @@ import shapely
 
 from ..errors import InputValidationError, Problem
 from ..i18n import Msg
+from ..text import simplified
 from ._fields import codes
 from ._layers import read_table
 
@@ -40,17 +40,10 @@ POPULATION_COLUMNS = ("population", "人口", "常住人口", "户籍人口")
 ELDERLY_COLUMNS = ("elderly_population", "老年人口", "60岁以上人口")
 
 
-@functools.cache
-def _to_simplified():
-    import opencc
-
-    return opencc.OpenCC("t2s")
-
-
 def normalise(name: str) -> str:
     """A name as it is compared: NFKC, no spaces or punctuation, no village suffix, simplified, case-folded."""
     text = unicodedata.normalize("NFKC", str(name or "")).strip()
-    text = _to_simplified().convert(text)
+    text = simplified(text)
     text = re.sub(r"[\s\W_]+", "", text).casefold()
     for suffix in SUFFIXES:
         if text.endswith(suffix) and len(text) > len(suffix):

@@ -77,7 +77,7 @@ def report_exclusions(path: Path | str, network: RoadNetwork, rules: OsmRules) -
     for key, label in labels.items():
         counts = report[key]
         if counts:
-            listed = ", ".join(f"{v} {n}" for v, n in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))[:8])
+            listed = ", ".join(f"`{v}` {n}" for v, n in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))[:8])
             more = ", ..." if len(counts) > 8 else ""
             notes.append(Msg("{n} {label}: {listed}", n=sum(counts.values()), label=Note(label), listed=listed + more))
     if notes:

@@ -117,7 +117,7 @@ class Profile:
     direct_offroad: bool = True
     detour_factor: float = 1.3
     description_zh: str = ""
-    source: str = field(default="(built-in) profiles.toml", compare=False)
+    source: str = field(default="coverage/data/profiles.toml", compare=False)
 
     def description_text(self, lang: str = "en") -> str:
         """The description in the language (Chinese where the file gives it)."""
@@ -237,7 +237,7 @@ class Vocabulary:
 
     classes: tuple[Term, ...]
     levels: tuple[Term, ...]
-    source: str = "(built-in) vocabulary.toml"
+    source: str = "coverage/data/vocabulary.toml"
 
     @property
     def class_keys(self) -> tuple[str, ...]:

@@ -9,6 +9,7 @@ rule is evaluated once per distinct tag value and spread to the ways by their co
 
 from __future__ import annotations
 
+import functools
 import re
 from collections import Counter
 from dataclasses import dataclass
@@ -31,6 +32,7 @@ __all__ = [
     "exclusion_report",
     "load_osm_rules",
     "parse_maxspeed",
+    "road_class_name",
     "way_access",
     "way_direction",
     "way_kept",
@@ -72,7 +74,7 @@ class OsmRules:
     class_speed_words: frozenset[str]
     walk_kmh: float
     maxspeed_codes: MappingProxyType[str, float]
-    source: str = "(built-in) osm_rules.toml"
+    source: str = "coverage/data/osm_rules.toml"
     digest: str = ""
 
     def tag_keys(self) -> tuple[str, ...]:
@@ -391,3 +393,14 @@ def way_kept(network, rules: OsmRules) -> np.ndarray:
     if "area" in network.tags:
         ok &= ~_per_value(network.tags["area"], lambda v: v in rules.area_excluded, bool)
     return ok
+
+
+@functools.cache
+def _road_class_names() -> dict[str, str]:
+    data, _text, _label = read_toml(None, default="road_classes.toml")
+    return {str(k): str(v) for k, v in data.get("zh", {}).items()}
+
+
+def road_class_name(value: str, lang: str = "en") -> str:
+    """An OpenStreetMap ``highway`` value as people read it: the value in English, its Chinese name in Chinese."""
+    return _road_class_names().get(value, value) if lang == "zh" else value

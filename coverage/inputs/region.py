@@ -150,14 +150,10 @@ class Region:
             return int(estimated_flags(values.to_numpy()).sum()), len(values)
 
         rows = []
-        for layer, frame, col in (
-            ("settlements", self.settlements, "coord_source"),
-            ("settlements", self.settlements, "pop_source"),
-            ("facilities", self.facilities, "coord_source"),
-            ("facilities", self.facilities, "attr_source"),
-            ("units", self.units, "geom_source"),
-        ):
-            if col in frame:
+        first = ("coord_source", "pop_source", "attr_source", "geom_source")
+        for layer, frame in (("settlements", self.settlements), ("facilities", self.facilities), ("units", self.units)):
+            extra = sorted(c for c in frame.columns if str(c).endswith("_source") and c not in first)
+            for col in [c for c in first if c in frame] + extra:  # every *_source column: each flags what it describes
                 n, total = share(frame[col])
                 rows.append({"layer": layer, "field": col, "estimated": n, "total": total})
         if self.network is not None:

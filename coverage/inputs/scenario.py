@@ -72,6 +72,16 @@ class Scenario:
     speeds: tuple[dict, ...] = ()
     barriers: tuple[Path, ...] = ()
     path: str = ""
+    name_zh: str = ""
+    description_zh: str = ""
+
+    def title(self, lang: str = "en") -> str:
+        """The scenario's name in the language (its ``name_zh`` in Chinese, where given)."""
+        return (self.name_zh or self.name) if lang == "zh" else self.name
+
+    def about(self, lang: str = "en") -> str:
+        """The scenario's description in the language (``description_zh`` in Chinese, where given)."""
+        return (self.description_zh or self.description) if lang == "zh" else self.description
 
 
 _NUM = (int, float)
@@ -98,7 +108,7 @@ _SPECS = {
 }
 
 
-_TOP = {"name", "description", *_SPECS}
+_TOP = {"name", "description", "name_zh", "description_zh", *_SPECS}
 
 
 def _check_numbers(label: str, key: str, k: int, item: dict) -> None:
@@ -213,7 +223,7 @@ def load_scenario(path: Path | str, *, region: Region | None = None) -> Scenario
     for key in data:
         if key not in _TOP:
             raise unknown_key(label, key, sorted(_TOP))
-    for key in ("name", "description"):
+    for key in ("name", "description", "name_zh", "description_zh"):
         if key in data and not isinstance(data[key], str):
             raise CatalogueError(Msg("{path}: '{key}' must be a text.", path=label, key=key))
     parts: dict[str, list] = {}
@@ -249,6 +259,8 @@ def load_scenario(path: Path | str, *, region: Region | None = None) -> Scenario
     return Scenario(
         name=str(data.get("name", Path(path).stem)),
         description=str(data.get("description", "")),
+        name_zh=str(data.get("name_zh", "")),
+        description_zh=str(data.get("description_zh", "")),
         add=tuple(parts["add"]),
         remove=tuple(i["id"] for i in parts["remove"]),
         move=tuple(parts["move"]),

@@ -35,9 +35,28 @@ from ._fields import (
 )
 from .config import FacilityType, Vocabulary, load_vocabulary
 
-__all__ = ["NUMERIC_FACILITY_FIELDS", "unit_reference_problems", "validate_facilities", "validate_settlements", "validate_units"]
+__all__ = [
+    "NUMERIC_FACILITY_FIELDS",
+    "NUMERIC_SETTLEMENT_FIELDS",
+    "unit_reference_problems",
+    "validate_facilities",
+    "validate_settlements",
+    "validate_units",
+]
 
 NUMERIC_FACILITY_FIELDS = ("quantity", "beds", "nursing_beds", "gps", "doctors", "standardised", "pupils")
+#: Optional counts per settlement that ratio standards divide (children aged 3-5, households and those
+#: with a sanitary toilet, disabled people needing and receiving rehabilitation, poor disabled people
+#: needing and fitted with assistive devices); absent columns read as "no value".
+NUMERIC_SETTLEMENT_FIELDS = (
+    "children_3_5",
+    "households",
+    "households_sanitary_toilet",
+    "disabled_needing_rehab",
+    "disabled_rehab_served",
+    "poor_disabled_needing_devices",
+    "poor_disabled_fitted",
+)
 
 
 def _refuse_empty(raw: pd.DataFrame, source: str, what: Note) -> None:
@@ -141,8 +160,16 @@ def validate_settlements(
         "elderly_population": elderly.to_numpy(),
         "coord_source": text(raw, "coord_source", "as given in " + source).to_numpy(),
         "pop_source": text(raw, "pop_source", "as given in " + source).to_numpy(),
+        **{c: numbers(raw, c, source, problems, required=False).to_numpy() for c in NUMERIC_SETTLEMENT_FIELDS},
+        **_other_sources(raw),
     }
     return finish(raw, source, problems, columns)
+
+
+def _other_sources(raw: pd.DataFrame) -> dict[str, np.ndarray]:
+    """Every other ``*_source`` column of a layer (``elderly_source``...), kept as text: it flags what it describes."""
+    known = ("coord_source", "pop_source", "attr_source", "geom_source")
+    return {c: text(raw, c).to_numpy() for c in sorted(raw.columns) if str(c).endswith("_source") and c not in known}
 
 
 def _facility_types(raw: pd.DataFrame, facility_types: Mapping[str, FacilityType], source: str, problems: list) -> pd.Series:
@@ -217,6 +244,7 @@ def validate_facilities(
         "in_region": np.asarray(inside, bool),
         "coord_source": text(raw, "coord_source", "as given in " + source).to_numpy(),
         "attr_source": text(raw, "attr_source", "as given in " + source).to_numpy(),
+        **_other_sources(raw),
     }
     return finish(raw, source, problems, columns)
 

@@ -21,7 +21,8 @@ from rich.cells import cell_len
 __all__ = ["atoms", "layout_blocks", "layout_table", "min_width", "wrap"]
 
 _WIDE = r"\u2e80-\u303f\u3040-\u9fff\uf900-\ufaff\ufe30-\ufe4f\uff00-\uffef"
-_PIECE = re.compile(rf"\[[^\]\s]{{1,12}}\]|[{_WIDE}]|[^\s{_WIDE}]+")  # a mark ([解读], [reading]) is one piece
+# A mark ([解读], [reading]) and a quoted id or field (「编号 medical-town-30min」) are one piece each.
+_PIECE = re.compile(rf"\[[^\]\s]{{1,12}}\]|「[^」]{{1,60}}」|[{_WIDE}]|[^\s{_WIDE}]+")
 #: Never at the start of a line: they go with the atom before.
 NO_START = frozenset("，。；：、！？）」』》〉】,.;:!?)]}%…·～")
 #: Never at the end of a line: they go with the atom after.

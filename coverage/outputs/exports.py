@@ -15,7 +15,7 @@ import pandas as pd
 from ..standards.assessment import Assessment, group_summary
 from ..standards.kinds import Kind, kind_of, kinds
 from ..writing import atomic_write_text, write_csv, write_gpkg
-from .report import scorecard_frame, scorecard_markdown
+from .report import scorecard_markdown, scorecard_table
 
 __all__ = ["access_table", "result_table", "unit_table", "write_check_outputs"]
 
@@ -51,7 +51,7 @@ def unit_table(assessment: Assessment, kind: str, *, lang: str = "en") -> gpd.Ge
 def write_check_outputs(assessment: Assessment, stage: Path, *, lang: str = "en") -> list[str]:
     """Write the scorecard and every kind's table into a folder (CSV, and one GeoPackage); returns file names."""
     tables = {k: result_table(assessment, k, lang=lang) for k in kinds()}
-    write_csv(stage / "scorecard.csv", scorecard_frame(assessment, lang=lang))
+    write_csv(stage / "scorecard.csv", scorecard_table(assessment, lang=lang))
     atomic_write_text(stage / "scorecard.md", scorecard_markdown(assessment, lang=lang))
     for k, table in tables.items():
         write_csv(stage / f"{k.file}.csv", table)

@@ -8,11 +8,13 @@ from __future__ import annotations
 
 import html
 
+from ..i18n import translate
+from ..inputs.osm_rules import road_class_name
 from ..standards._base import MET, NOT_MET, NOT_TESTED
 from ..standards.assessment import Assessment
 from ..standards.kinds import kind_names, kind_of
-from ..text import words
-from .report import basis_legend, estimated_note, headline, region_title, scorecard_frame, travel_line
+from ..text import join_list, simplified, words
+from .report import FILE_WORDS, basis_legend, estimated_note, headline, people_card, region_title, travel_line
 
 __all__ = ["esc", "report_html"]
 
@@ -23,30 +25,36 @@ def esc(value) -> str:
 
 
 def _scorecard(assessment: Assessment, maps: dict[str, str], lang: str) -> str:
-    _ = words(lang)
-    card = scorecard_frame(assessment, lang=lang).drop(columns=_("travel"))
+    card = people_card(assessment, lang)  # in Chinese the first column is the title, not the id
     head = "".join(f"<th>{esc(c)}</th>" for c in card.columns)
     css = {MET: "met", NOT_MET: "notmet", NOT_TESTED: "nottested"}
     body = []
     for (_i, row), r in zip(card.iterrows(), assessment.results, strict=True):
-        sid = r.standard.id
-        link = maps.get(sid) or maps.get(r.standard.kind)
-        cells = [f"<td><a href='{esc(link)}'>{esc(sid)}</a></td>" if link else f"<td>{esc(sid)}</td>"]
+        first = str(row.iloc[0])
+        link = maps.get(r.standard.id) or maps.get(r.standard.kind)
+        cells = [f"<td><a href='{esc(link)}'>{esc(first)}</a></td>" if link else f"<td>{esc(first)}</td>"]
         cells += [f"<td>{esc(v)}</td>" for v in row.iloc[1:-1]]
         cells.append(f"<td class='verdict {css[r.verdict]}'>{esc(row.iloc[-1])}</td>")
         body.append("<tr>" + "".join(cells) + "</tr>")
     return f"<table class='card'><thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>"
 
 
+def _heading(item, lang: str) -> str:
+    """A standard or item named in a list: its title, and its id in English (the id is the Chinese reader's noise)."""
+    return item.title(lang) if lang == "zh" else f"{item.id} ({item.title(lang)})"
+
+
 def _readings(assessment: Assessment, lang: str) -> str:
     _ = words(lang)
     items = [
-        f"<li><b>{esc(r.standard.id)}</b> ({esc(r.standard.title(lang))}): {esc(r.standard.reading_text(lang))}</li>"
+        f"<li><b>{esc(_heading(r.standard, lang))}</b>: {esc(r.standard.reading_text(lang))}</li>"
         for r in assessment.results
         if r.standard.reading
     ]
     notes = [
-        f"<li><b>{esc(r.standard.id)}</b>: {esc(r.standard.note_text(lang))}</li>" for r in assessment.results if r.standard.note
+        f"<li><b>{esc(_heading(r.standard, lang))}</b>: {esc(r.standard.note_text(lang))}</li>"
+        for r in assessment.results
+        if r.standard.note
     ]
     out = f"<h2>{esc(_('Readings of the text'))}</h2><p>{esc(basis_legend(lang))}</p><ul>{''.join(items)}</ul>"
     if notes:
@@ -60,12 +68,12 @@ def _readings(assessment: Assessment, lang: str) -> str:
         )
     if cat.not_testable:
         rows = "".join(
-            f"<tr><td>{esc(n.id)}</td><td>{esc(n.title(lang))}</td><td>{esc(n.wording)}</td>"
+            f"<tr><td>{esc(_heading(n, lang))}</td><td>{esc(simplified(n.wording))}</td>"
             f"<td>{esc(n.section)}</td><td>{esc(n.why_text(lang))}</td></tr>"
             for n in cat.not_testable
         )
         out += (
-            f"<h3>{esc(_('Items of the text that spatial data cannot test'))}</h3><table><thead><tr><th>{esc(_('Id'))}</th>"
+            f"<h3>{esc(_('Items of the text that spatial data cannot test'))}</h3><table><thead><tr>"
             f"<th>{esc(_('item'))}</th><th>{esc(_('plan wording'))}</th><th>{esc(_('section'))}</th><th>{esc(_('why'))}</th>"
             f"</tr></thead><tbody>{rows}</tbody></table>"
         )
@@ -73,7 +81,9 @@ def _readings(assessment: Assessment, lang: str) -> str:
     if not_tested:
         out += (
             f"<h3>{esc(_('Not tested, and why'))}</h3><ul>"
-            + "".join(f"<li><b>{esc(r.standard.id)}</b>: {esc(r.why.text(lang) if r.why else '')}</li>" for r in not_tested)
+            + "".join(
+                f"<li><b>{esc(_heading(r.standard, lang))}</b>: {esc(r.why.text(lang) if r.why else '')}</li>" for r in not_tested
+            )
             + "</ul>"
         )
     return out
@@ -84,10 +94,10 @@ def _assumptions(assessment: Assessment, lang: str) -> str:
     region = assessment.region
     rows = []
     for name, p in region.profiles.items():
-        speeds = ", ".join(f"{k} {v:g}" for k, v in p.speeds_kmh.items())
+        speeds = join_list([f"{road_class_name(k, lang)} {v:g}" for k, v in p.speeds_kmh.items()], lang, short=True)
         rows.append(
-            f"<tr><td>{esc(name)}</td><td>{esc(p.description_text(lang))}</td><td>{esc(speeds)}</td><td>{p.offroad_kmh:g}</td>"
-            f"<td>{p.max_snap_m / 1000:g} km</td><td>{esc(p.source)}</td></tr>"
+            f"<tr><td>{esc(translate(name, lang))}</td><td>{esc(p.description_text(lang))}</td><td>{esc(speeds)}</td>"
+            f"<td>{p.offroad_kmh:g}</td><td>{p.max_snap_m / 1000:g} km</td><td>{esc(p.source)}</td></tr>"
         )
     head = "".join(
         f"<th>{esc(h)}</th>"
@@ -116,11 +126,15 @@ def _data(assessment: Assessment, lang: str) -> str:
     region = assessment.region
     est = region.estimated_summary()
     of = _("{n} of {total}")
+    field = "「字段 {}」" if lang == "zh" else "{}"
     rows = "".join(
-        f"<tr><td>{esc(_(r.layer))}</td><td>{esc(r.field)}</td><td>{esc(of.format(n=r.estimated, total=r.total))}</td></tr>"
+        f"<tr><td>{esc(_(r.layer))}</td><td>{esc(field.format(r.field))}</td>"
+        f"<td>{esc(of.format(n=r.estimated, total=r.total))}</td></tr>"
         for r in est.itertuples()
     )
-    files = "".join(f"<li>{esc(_(k))}: <code>{esc(v)}</code></li>" for k, v in sorted(region.files.items()))
+    files = "".join(
+        f"<li>{esc(translate(FILE_WORDS.get(k, k), lang))}: <code>{esc(v)}</code></li>" for k, v in sorted(region.files.items())
+    )
     head = f"<th>{esc(_('layer'))}</th><th>{esc(_('field'))}</th><th>{esc(_('estimated or schematic'))}</th>"
     warn = _(
         "Estimated values are flagged in each row's source columns, drawn with dashed outlines on the maps, and must be "
@@ -142,7 +156,12 @@ def report_html(
     map_links = "".join(f"<li><a href='{esc(f)}'>{esc(_map_label(assessment, k, lang))}</a></li>" for k, f in maps.items())
     scenario_html = ""
     if scenario is not None:
-        scenario_html = f"<p class='scenario'><b>{esc(_('Scenario'))}: {esc(scenario.name)}</b> — {esc(scenario.description)}</p>"
+        scenario_html = (
+            f"<p class='scenario'><b>{esc(_('Scenario'))}: {esc(scenario.title(lang))}</b> — {esc(scenario.about(lang))}</p>"
+        )
+    standards_line = _("Standards: {name} ({source}).").format(
+        name=cat.name_zh if lang == "zh" else cat.name_en, source=simplified(cat.source_text(lang))
+    )
     generated_line = _("Generated {date} by {command}").format(date=generated, command="\x00")
     before, after = generated_line.split("\x00")
     return f"""<!DOCTYPE html>
@@ -154,7 +173,7 @@ def report_html(
 <p class="meta" id="run-info">{esc(before)}<code>{esc(command)}</code>{esc(after)}</p>
 {scenario_html}
 <h2>{esc(_("Scorecard"))}</h2>
-<p>{esc(_("Standards: {name} ({source}).").format(name=cat.name_zh if lang == "zh" else cat.name_en, source=cat.source))}
+<p>{esc(standards_line)}
 {esc(headline(assessment, lang=lang))}</p>
 {_scorecard(assessment, maps, lang)}
 <p class="legend">{esc(basis_legend(lang))}</p>

@@ -15,23 +15,26 @@ from pathlib import Path
 
 import pandas as pd
 
-from ..i18n import N_
+from ..i18n import N_, translate
 from ..inputs.region import Region
 from ..standards._base import MET, NOT_MET, NOT_TESTED, StandardResult, verdict_word
 from ..standards.assessment import Assessment
 from ..standards.kinds import kind_of
-from ..text import display_name, join_list, words
+from ..text import display_name, join_list, simplified, words
 from ..travel import model_for
 
 __all__ = [
     "basis_legend",
     "estimated_note",
     "headline",
+    "label_list",
     "not_joined_line",
     "region_title",
     "scorecard_frame",
     "scorecard_markdown",
+    "scorecard_table",
     "sources_line",
+    "standard_label",
     "target_text",
     "travel_line",
     "worst_text",
@@ -71,7 +74,7 @@ def scorecard_frame(assessment: Assessment, *, lang: str = "en") -> pd.DataFrame
             {
                 _("Id"): s.id,
                 _("standard"): s.title(lang),
-                _("plan wording"): s.wording,
+                _("plan wording"): simplified(s.wording),
                 _("section"): s.section,
                 _("target"): target_text(s, region, lang),
                 _("meeting (count)"): count,
@@ -83,6 +86,20 @@ def scorecard_frame(assessment: Assessment, *, lang: str = "en") -> pd.DataFrame
         )
     columns = ["Id", "standard", "plan wording", "section", "target", "meeting (count)", "meeting (population)"]
     return pd.DataFrame(rows, columns=[_(c) for c in [*columns, "worst case", "travel", "verdict"]])
+
+
+#: The columns of scorecard.csv (the machine interface: English names, verdicts as codes; text cells in the chosen language).
+SCORECARD_COLUMNS = (
+    "id", "title", "wording", "section", "target", "meeting", "meeting_population", "worst_case", "travel", "verdict",
+)  # fmt: skip
+
+
+def scorecard_table(assessment: Assessment, *, lang: str = "en") -> pd.DataFrame:
+    """The scorecard for machines (``scorecard.csv``): stable English column names, verdict codes (met, not met, not tested)."""
+    people = scorecard_frame(assessment, lang=lang)
+    table = pd.DataFrame(people.to_numpy(), columns=list(SCORECARD_COLUMNS))
+    table["verdict"] = [r.verdict for r in assessment.results]
+    return table
 
 
 def headline(assessment: Assessment, *, lang: str = "en") -> str:
@@ -117,7 +134,7 @@ def sources_line(assessment: Assessment, *, lang: str = "en") -> str:
     cat = assessment.catalogue
     return _("Sources: {catalogue} ({source}); estimated inputs: {estimated}.").format(
         catalogue=cat.name_zh if lang == "zh" else cat.name_en,
-        source=cat.source,
+        source=simplified(cat.source_text(lang)),
         estimated=estimated_note(assessment.region, lang),
     )
 
@@ -152,7 +169,7 @@ def not_joined_line(assessment: Assessment, *, lang: str = "en") -> str:
             far.update({display_name(row, lang, sid): row["snap_m"] for sid, row in sel.iterrows()})
     if not far or region.network is None:
         return ""
-    listed = ", ".join(f"{name} {d / 1000:.0f} km" for name, d in sorted(far.items()))
+    listed = ("、" if lang == "zh" else ", ").join(f"{name} {d / 1000:.0f} km" for name, d in sorted(far.items()))
     text = _(
         "Not joined to the road network (farther than the profile's max_snap_m; "
         "reached across country only, if at all): {listed}."
@@ -160,10 +177,41 @@ def not_joined_line(assessment: Assessment, *, lang: str = "en") -> str:
     return text.format(listed=listed)
 
 
+def standard_label(item, lang: str = "en") -> str:
+    """How prose names a standard or a not-testable item: its id in English (to type), its title in Chinese."""
+    return item.title(lang) if lang == "zh" else item.id
+
+
+def label_list(items, lang: str = "en") -> str:
+    """Standards named in a sentence (:func:`standard_label`), joined as the language lists."""
+    return ("、" if lang == "zh" else ", ").join(standard_label(i, lang) for i in items)
+
+
+#: The names of a region's files in prose.
+FILE_WORDS = {
+    "settlements": N_("settlements"),
+    "facilities": N_("facilities"),
+    "roads": N_("roads"),
+    "boundary": N_("boundary"),
+    "units": N_("units"),
+    "landcover": N_("land cover"),
+    "dem": N_("elevation"),
+    "barriers": N_("barriers"),
+    "crossings": N_("crossings"),
+}
+
+
+def people_card(assessment: Assessment, lang: str) -> pd.DataFrame:
+    """The scorecard for people's files: without the travel column (one line serves all rows), and in Chinese without ids."""
+    _ = words(lang)
+    card = scorecard_frame(assessment, lang=lang).drop(columns=_("travel"))
+    return card.drop(columns=_("Id")) if lang == "zh" else card
+
+
 def scorecard_markdown(assessment: Assessment, *, lang: str = "en") -> str:
     """The scorecard as Markdown, with the catalogue and data it came from."""
     _ = words(lang)
-    card = scorecard_frame(assessment, lang=lang).drop(columns=_("travel"))  # one travel line below serves all rows
+    card = people_card(assessment, lang)
     region = assessment.region
     lines = [
         f"# {_('Scorecard')}: {region_title(region, lang)}",
@@ -175,7 +223,9 @@ def scorecard_markdown(assessment: Assessment, *, lang: str = "en") -> str:
     ]
     for row in card.itertuples(index=False):
         lines.append("| " + " | ".join(str(v).replace("|", "\\|").replace("\n", " ") for v in row) + " |")
-    data = "; ".join(f"{_(k)}: `{Path(v).name}`" for k, v in sorted(region.files.items()))
+    data = join_list(
+        [f"{translate(FILE_WORDS.get(k, k), lang)}: `{Path(v).name}`" for k, v in sorted(region.files.items())], lang
+    )
     lines += [
         "",
         basis_legend(lang),

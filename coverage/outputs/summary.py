@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import pandas as pd
 
+from ..inputs.osm_rules import road_class_name
 from ..inputs.region import Region
 from ..standards._base import NOT_TESTED, level_name
 from ..standards.assessment import Assessment
 from ..standards.kinds import kind_of
-from ..text import fmt_count, words
+from ..text import fmt_count, join_list, simplified, words
 from .report import estimated_note, region_title
 
 __all__ = ["indicator_table", "region_summary_text"]
@@ -75,9 +76,10 @@ def _facility_lines(region: Region, lang: str) -> list[str]:
     _ = words(lang)
     f = region.facilities
     counts = f.groupby("facility_type")["quantity"].agg(["count", "sum"]).sort_index()
+    columns = {} if lang == "zh" else {_("type"): counts.index}  # a key is what an English user types; Chinese reads names
     table = pd.DataFrame(
         {
-            _("type"): counts.index,
+            **columns,
             _("name"): [region.facility_types[t].name(lang) for t in counts.index],
             _("rows"): counts["count"].astype(int).to_numpy(),
             _("quantity"): counts["sum"].map(fmt_count).to_numpy(),
@@ -99,7 +101,7 @@ def _road_lines(region: Region, lang: str) -> list[str]:
         _("Roads: {n} segments, {km} km ({file})").format(
             n=net.n_edges, km=fmt_count(net.length_m.sum() / 1000), file=region.files.get("roads", "")
         ),
-        "  " + ", ".join(f"{k} {v:,.0f} km" for k, v in by_hw.items()),
+        "  " + join_list([f"{road_class_name(k, lang)} {v:,.0f} km" for k, v in by_hw.items()], lang, short=True),
     ]
 
 
@@ -114,19 +116,30 @@ def indicator_tables(assessment: Assessment, *, lang: str = "en") -> list[tuple[
     results = {r.standard.id: r for r in assessment.results if kind_of(r.standard).measured is not None}
     out = []
     for table in assessment.catalogue.indicator_tables:
-        rows = []
-        for ind in table.rows:
-            rows.append(
-                {
-                    _("indicator"): ind.name(lang),
-                    **dict(zip(table.years, ind.values, strict=True)),
-                    _("{year} target").format(year=table.target_year): ind.target,
-                    _("measured from data"): _measured(results.get(ind.measure), lang),
-                }
-            )
+        rows = [_indicator_row(ind, table, results, lang) for ind in table.rows]
+        frame = pd.DataFrame(rows)
+        if not any(ind.printed for ind in table.rows):
+            frame = frame.drop(columns=_("printed otherwise"))
         title = table.catalogue_zh if lang == "zh" and table.catalogue_zh else table.catalogue_en
-        out.append((title, pd.DataFrame(rows)))
+        out.append((title, frame))
     return out
+
+
+def _indicator_row(ind, table, results: dict, lang: str) -> dict:
+    """One indicator as shown: its area and name (simplified characters in Chinese), the figures as printed, the measure."""
+    _ = words(lang)
+    zh = lang == "zh"
+    name = simplified(ind.name_zh) if zh else ind.name_en
+    group = (simplified(ind.group_zh) if zh else ind.group_en) if ind.group_zh else ""
+    return {
+        _("area"): simplified(ind.domain_zh) if zh else ind.domain_en,
+        _("indicator"): f"{group}：{name}" if group and zh else (f"{group}: {name}" if group else name),
+        **dict(zip(table.years, ind.values, strict=True)),
+        _("{year} target").format(year=table.target_year): ind.target,
+        _("printed otherwise"): " ".join(ind.printed),
+        _("measured from data"): _measured(results.get(ind.measure), lang),
+        _("note"): (ind.note_zh or ind.note) if zh else ind.note,
+    }
 
 
 def _measured(r, lang: str) -> str:

@@ -17,7 +17,17 @@ from ..standards._base import NOT_MET, NOT_TESTED
 from ..standards.kinds import kind_of
 from ..text import words
 from ._wrap import Column, layout_blocks, layout_table
-from .report import basis_legend, headline, not_joined_line, region_title, scorecard_frame, sources_line, travel_line
+from .report import (
+    basis_legend,
+    headline,
+    label_list,
+    not_joined_line,
+    region_title,
+    scorecard_frame,
+    sources_line,
+    standard_label,
+    travel_line,
+)
 
 __all__ = ["progress", "scorecard_text", "table_text", "terminal_width"]
 
@@ -98,16 +108,17 @@ def scorecard_text(
         "",
         headline(assessment, lang=lang),
     ]
-    not_met = assessment.ids(NOT_MET)
+    not_met = [r.standard for r in assessment.results if r.verdict == NOT_MET]
     if not_met:
-        lines.append(_("Not met: {ids}.").format(ids=", ".join(not_met)))
+        lines.append(_("Not met: {ids}.").format(ids=label_list(not_met, lang)))
     for r in assessment.results:
         if r.verdict == NOT_TESTED:
-            lines.append(_("Not tested: {id} — {why}.").format(id=r.standard.id, why=r.why.text(lang) if r.why else ""))
+            why = r.why.text(lang) if r.why else ""
+            lines.append(_("Not tested: {id} — {why}.").format(id=standard_label(r.standard, lang), why=why))
     if cat.not_testable:
         lines.append(
             _("Not testable from spatial data ({n} items of the catalogue, listed in the report): {ids}.").format(
-                n=len(cat.not_testable), ids=", ".join(n.id for n in cat.not_testable)
+                n=len(cat.not_testable), ids=label_list(cat.not_testable, lang)
             )
         )
     for line in (
@@ -131,6 +142,11 @@ def _meeting_short(r, lang: str) -> str:
     return kind_of(r.standard).meeting_short(r, lang)
 
 
+def _standard_cell(std, lang: str) -> str:
+    """A standard's title, and its id on a line of its own (to type into ``site --standard``), marked as an id in Chinese."""
+    return f"{std.title(lang)}\n「编号 {std.id}」" if lang == "zh" else f"{std.title(lang)}\n({std.id})"
+
+
 def _narrow_card(assessment, full: pd.DataFrame, lang: str):
     """The scorecard for a terminal: verdict, title with its id, target, share meeting, worst case (wrapped, never cut)."""
     _ = words(lang)
@@ -138,7 +154,7 @@ def _narrow_card(assessment, full: pd.DataFrame, lang: str):
     card = pd.DataFrame(
         {
             _("verdict"): full[_("verdict")].tolist(),
-            _("standard"): [f"{r.standard.title(lang)}\n({r.standard.id})" for r in assessment.results],
+            _("standard"): [_standard_cell(r.standard, lang) for r in assessment.results],
             _("target"): full[_("target")].tolist(),
             _("meeting"): [_meeting_short(r, lang) for r in assessment.results],
             _("worst case"): worst,

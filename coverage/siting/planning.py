@@ -484,6 +484,8 @@ def _describe_sites(
                 "distance_km": round(float(d[0]) / 1000, 2),
                 "newly_covered": float(newly["weight"].sum()),
                 "settlements": ", ".join(f"{r.settlement_id} ({r.standard})" for r in newly.itertuples()),
+                "settlement_names_zh": "、".join(_name(region, r.settlement_id, "zh") for r in newly.itertuples()),
+                "settlement_names_en": ", ".join(_name(region, r.settlement_id, "en") for r in newly.itertuples()),
             }
         )
     return gpd.GeoDataFrame(
@@ -501,6 +503,8 @@ def _describe_sites(
                 "distance_km",
                 "newly_covered",
                 "settlements",
+                "settlement_names_zh",
+                "settlement_names_en",
             ],
         ),
         geometry=gpd.points_from_xy([r["lon"] for r in rows], [r["lat"] for r in rows]),
@@ -531,3 +535,10 @@ def proposed_facilities(region: Region, plan: SitingPlan, facility_type: str) ->
         index=pd.Index([f"NEW-{r}" for r in plan.sites["rank"]], name="id"),
     )
     return pd.concat([f, new])
+
+
+def _name(region: Region, settlement_id: str, lang: str) -> str:
+    """A settlement's name in a language (the other's, or its id, where it has none)."""
+    row = region.settlements.loc[settlement_id]
+    first, second = (row["name_zh"], row["name_en"]) if lang == "zh" else (row["name_en"], row["name_zh"])
+    return str(first or second or settlement_id)

@@ -8,6 +8,7 @@ from types import MappingProxyType
 import pandas as pd
 
 from ..i18n import N_, Note
+from ..inputs.validate import NUMERIC_SETTLEMENT_FIELDS
 from ..text import words
 
 __all__ = [
@@ -29,7 +30,7 @@ __all__ = [
 
 BASES = ("plan", "reading", "national")
 FACILITY_FIELDS = ("quantity", "beds", "nursing_beds", "gps", "doctors", "standardised", "pupils")
-SETTLEMENT_FIELDS = ("population", "elderly_population")
+SETTLEMENT_FIELDS = ("population", "elderly_population", *NUMERIC_SETTLEMENT_FIELDS)
 
 MET, NOT_MET, NOT_TESTED = "met", "not met", "not tested"
 VERDICTS = (MET, NOT_MET, NOT_TESTED)

@@ -31,7 +31,7 @@ class Checker:
                 " The built-in plan catalogue is written for the Tengger zone's classes and levels; for your region use "
                 "--standards gb50180 or a catalogue of your own (a copy of plan.toml with your keys)."
             )
-            if self.where.startswith("(built-in) regions/tengger/plan.toml")
+            if self.where.startswith("coverage/data/regions/tengger/plan.toml")
             else ""
         )
         self.fail(Msg("{message}{hint}", message=message, hint=hint))

@@ -7,7 +7,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from ..i18n import Note
+from ..i18n import Msg, Names, Note
 from ..inputs.region import Region
 from ._base import NOT_TESTED
 
@@ -102,12 +102,21 @@ def mapped(region: Region, types) -> bool:
     return bool(region.facilities["facility_type"].isin(list(types)).any()) or "*" in complete or bool(set(types) & complete)
 
 
-def types_note(types) -> Note:
-    """Why a standard whose facility types are absent from the layer is not tested."""
-    return Note(
+def types_names(region: Region, types) -> Names:
+    """The names of facility types in both languages (``乡镇卫生院、村卫生室`` / ``township health centre, village clinic``)."""
+    known = region.facility_types
+    zh = "、".join(known[t].zh if t in known else t for t in types)
+    en = ", ".join(known[t].en if t in known else t for t in types)
+    return Names("", zh=zh, en=en)
+
+
+def types_note(region: Region, types) -> Note:
+    """Why a standard whose facility types are absent from the layer is not tested (names in prose; keys once, to type)."""
+    return Msg(
         "no facility of the types {types} in the facilities layer: not mapped, or none exist (if none exist, "
-        "declare the layer complete for them in region.toml: complete_types)",
-        {"types": ", ".join(types)},
+        "declare the layer complete for them in region.toml: complete_types = [{keys}])",
+        types=types_names(region, types),
+        keys=", ".join(f'"{t}"' for t in types),
     )
 
 

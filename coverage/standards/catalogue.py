@@ -48,9 +48,16 @@ class Indicator:
     values: tuple[str, ...]
     target: str
     measure: str = ""
+    domain_zh: str = ""
+    domain_en: str = ""
+    group_zh: str = ""
+    group_en: str = ""
+    printed: tuple[str, ...] = ()
+    note: str = ""
+    note_zh: str = ""
 
     def name(self, lang: str = "en") -> str:
-        """The indicator's name in the language."""
+        """The indicator's name in the language (Chinese as printed; shown simplified, see :func:`coverage.text.simplified`)."""
         return self.name_zh if lang == "zh" else self.name_en
 
 
@@ -63,6 +70,7 @@ class IndicatorTable:
     years: tuple[str, ...]
     target_year: str
     rows: tuple[Indicator, ...]
+    notes: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -78,6 +86,11 @@ class Catalogue:
     contradictions: tuple[str, ...] = ()
     contradictions_zh: tuple[str, ...] = ()
     indicator_tables: tuple[IndicatorTable, ...] = ()
+    source_zh: str = ""
+
+    def source_text(self, lang: str = "en") -> str:
+        """Where the catalogue comes from, in the language (its ``source_zh`` in Chinese, where given)."""
+        return (self.source_zh or self.source) if lang == "zh" else self.source
 
     def contradiction_texts(self, lang: str = "en") -> tuple[str, ...]:
         """Where the source text contradicts itself, in the language."""
@@ -121,6 +134,7 @@ class Catalogue:
             name_zh="；".join(a.name_zh or a.name_en for a in (self, other)),
             name_en="; ".join(a.name_en or a.name_zh for a in (self, other)),
             source=f"{self.source}; {other.source}",
+            source_zh=f"{self.source_text('zh')}；{other.source_text('zh')}",
             standards=self.standards + other.standards,
             path=f"{self.path}, {other.path}",
             not_testable=self.not_testable + other.not_testable,
@@ -181,10 +195,12 @@ _META_SPEC = {
     "name_zh": FieldSpec((str,), required=False),
     "name_en": FieldSpec((str,), required=False),
     "source": FieldSpec((str,), required=False),
+    "source_zh": FieldSpec((str,), required=False),
     "contradictions": FieldSpec((list,), required=False),
     "contradictions_zh": FieldSpec((list,), required=False),
     "indicator_years": FieldSpec((list,), required=False),
     "indicator_target": FieldSpec((str,), required=False),
+    "indicator_notes": FieldSpec((list,), required=False),
 }
 _INDICATOR_SPEC = {
     "name_zh": FieldSpec((str,)),
@@ -192,6 +208,8 @@ _INDICATOR_SPEC = {
     "values": FieldSpec((list,)),
     "target": FieldSpec((str,)),
     "measure": FieldSpec((str,), required=False),
+    **{k: FieldSpec((str,), required=False) for k in ("domain_zh", "domain_en", "group_zh", "group_en", "note", "note_zh")},
+    "printed": FieldSpec((list,), required=False),
 }
 _TOP = ("catalogue", "standard", "not_testable", "indicator")
 
@@ -277,10 +295,14 @@ def _indicator_table(data: dict, label: str, meta: dict, standards: list) -> tup
                     suggestion=suggest(raw["measure"], ids),
                 )
             )
+        extra = {k: raw.get(k, "") for k in ("domain_zh", "domain_en", "group_zh", "group_en", "note", "note_zh")}
+        values = tuple(map(str, raw["values"]))
+        printed = tuple(map(str, raw.get("printed", ())))
         rows.append(
-            Indicator(raw["name_zh"], raw["name_en"], tuple(map(str, raw["values"])), raw["target"], raw.get("measure", ""))
+            Indicator(raw["name_zh"], raw["name_en"], values, raw["target"], raw.get("measure", ""), printed=printed, **extra)
         )
-    table = IndicatorTable(meta["name_zh"], meta["name_en"], years, str(meta.get("indicator_target", "")), tuple(rows))
+    notes = tuple(map(str, meta.get("indicator_notes", ())))
+    table = IndicatorTable(meta["name_zh"], meta["name_en"], years, str(meta.get("indicator_target", "")), tuple(rows), notes)
     return (table,)
 
 
@@ -328,6 +350,7 @@ def load_catalogue(path: Path | str | None = None, *, region=None) -> Catalogue:
         name_zh=meta["name_zh"],
         name_en=meta["name_en"],
         source=meta["source"],
+        source_zh=meta.get("source_zh", ""),
         standards=tuple(standards),
         path=label,
         not_testable=tuple(not_testable),

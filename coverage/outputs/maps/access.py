@@ -11,7 +11,7 @@ from ...standards._base import MET, NOT_MET, NOT_TESTED, StandardResult, verdict
 from ...standards.assessment import Assessment
 from ...standards.kinds import kind_of
 from ...standards.kinds.access import AccessStandard, reason_text
-from ...text import display_name, fmt_against, fmt_count, words
+from ...text import display_name, fmt_against, fmt_count, simplified, words
 from ...travel import SurfaceModel, eligible_facilities, lonlat, model_for
 from ..report import target_text
 from ._layers import BANDS, UNREACHABLE, _band, _data_notes, _facility_features, _facility_legend, _fit, _radius, base_map
@@ -200,7 +200,7 @@ def _add_legend(m: folium.Map, assessment: Assessment, r: StandardResult, lang: 
         _("Circle size = population; black ring = not met; squares = facilities."),
         model_for(region, std.profile).label(lang),
         *_data_notes(assessment, lang),
-        _("Source: {wording} ({section})").format(wording=std.wording, section=std.section),
+        _("Source: {wording} ({section})").format(wording=simplified(std.wording), section=std.section),
     ]
     if std.has_reading:
         notes.append(_("[reading]: {reading}").format(reading=std.reading_text(lang)))

@@ -196,7 +196,7 @@ def _why_not_tested(region, std: AccessStandard, detail: pd.DataFrame) -> Note |
             {"field": std.demand, "n": int(np.isnan(demand).sum()), "total": n},
         )
     if not mapped(region, std.facility_types):
-        return types_note(std.facility_types)
+        return types_note(region, std.facility_types)
     if demand.sum() <= 0:  # a share of nobody is no answer (a population column of zeros, no elderly counted)
         return Note(
             "'{field}' is 0 in all {total} settlements it applies to: there is no share to weigh",

@@ -12,12 +12,12 @@ from dataclasses import dataclass, replace
 import numpy as np
 import pandas as pd
 
-from ...i18n import N_, Msg, Note
+from ...i18n import N_, Msg, Names, Note
 from ...tables import FieldSpec, check_table
 from ...text import display_name, fmt_count, fmt_share, words
-from .._base import MET, NOT_MET, NOT_TESTED, StandardBase, StandardResult, level_name, mark, verdict_word
+from .._base import FACILITY_FIELDS, MET, NOT_MET, NOT_TESTED, StandardBase, StandardResult, level_name, mark, verdict_word
 from .._checks import Checker
-from .._units import export_unit_rows, mapped, memberships, no_units_note, types_note, units_at
+from .._units import export_unit_rows, mapped, memberships, no_units_note, types_names, types_note, units_at
 from . import Kind
 
 __all__ = ["KIND", "PresenceStandard", "Requirement"]
@@ -25,10 +25,17 @@ __all__ = ["KIND", "PresenceStandard", "Requirement"]
 
 @dataclass(frozen=True)
 class Requirement:
-    """At least ``min_count`` facilities of any of ``facility_types`` in a unit."""
+    """At least ``min_count`` facilities of any of ``facility_types`` in a unit.
+
+    ``where``: only facilities whose numeric field has the value count (``standardised = 1``:
+    built to standard), described by ``where_zh``/``where_en``.
+    """
 
     facility_types: tuple[str, ...]
     min_count: float
+    where: tuple[tuple[str, float], ...] = ()
+    where_zh: str = ""
+    where_en: str = ""
 
 
 @dataclass(frozen=True)
@@ -60,7 +67,27 @@ SPEC = {
     "exclude_classes": FieldSpec((list,), required=False),
     "count_in_classes": FieldSpec((list,), required=False),
 }
-_REQ_SPEC = {"facility_types": FieldSpec((list,)), "min_count": FieldSpec((int, float))}
+_REQ_SPEC = {
+    "facility_types": FieldSpec((list,)),
+    "min_count": FieldSpec((int, float)),
+    "where": FieldSpec((dict,), required=False),
+    "where_zh": FieldSpec((str,), required=False),
+    "where_en": FieldSpec((str,), required=False),
+}
+
+
+def _where(req: dict, c: Checker, j: int) -> tuple[tuple[str, float], ...]:
+    """A requirement's ``where`` conditions: numeric facility fields and their values."""
+    out = []
+    for key, value in req.get("where", {}).items():
+        if key not in FACILITY_FIELDS:
+            c.fail(
+                Msg("require #{j}: where: '{value}' is not one of {fields}.", j=j, value=key, fields=", ".join(FACILITY_FIELDS))
+            )
+        out.append((key, c.number({key: value}, key, low=0, open_low=False)))
+    if out and not (req.get("where_zh") and req.get("where_en")):
+        c.fail(Msg("require #{j}: a where condition needs where_zh and where_en, the words that describe it.", j=j))
+    return tuple(out)
 
 
 def build(raw: dict, common: dict, c: Checker) -> PresenceStandard:
@@ -69,7 +96,8 @@ def build(raw: dict, common: dict, c: Checker) -> PresenceStandard:
     for j, req in enumerate(raw["require"], start=1):
         check_table(req, _REQ_SPEC, where=f"{c.where}, require #{j}")
         count = c.number(req, "min_count", low=0)
-        reqs.append(Requirement(c.facility_types(req["facility_types"], f"require #{j}"), count))
+        types = c.facility_types(req["facility_types"], f"require #{j}")
+        reqs.append(Requirement(types, count, _where(req, c, j), req.get("where_zh", ""), req.get("where_en", "")))
     if not reqs:
         c.fail(Msg("add at least one [[standard.require]]."))
     pop = c.number({"min_unit_population": raw.get("min_unit_population", 0)}, "min_unit_population", low=0, open_low=False)
@@ -119,6 +147,8 @@ def _detail(region, std: PresenceStandard, cache: dict | None) -> pd.DataFrame:
     missing = pd.Series(0.0, index=units.index)
     for k, req in enumerate(std.requirements, start=1):
         mask = f["facility_type"].isin(req.facility_types) & (f_unit != "")
+        for field, value in req.where:
+            mask &= f[field] == value
         counts = f.loc[mask, "quantity"].groupby(f_unit[mask]).sum().reindex(units.index, fill_value=0.0)
         ids = f.index[mask].to_series().groupby(f_unit[mask].to_numpy()).agg(lambda x: ",".join(sorted(x)))
         detail[f"req{k}"] = "/".join(req.facility_types)
@@ -163,20 +193,42 @@ def assess(region, std: PresenceStandard, cache: dict | None = None) -> Standard
         return StandardResult(std, detail, summary, NOT_TESTED, why)
     absent = [req.facility_types for req in std.requirements if not mapped(region, req.facility_types)]
     if absent:
-        return StandardResult(std, detail, summary, NOT_TESTED, types_note([t for types in absent for t in types]))
+        return StandardResult(std, detail, summary, NOT_TESTED, types_note(region, [t for types in absent for t in types]))
+    unknown = _unknown_conditions(region, std)
+    if unknown is not None:
+        return StandardResult(std, detail, summary, NOT_TESTED, unknown)
     worst_row = tested.sort_values(["missing", "population"], ascending=[False, False], kind="stable").iloc[0]
     summary.update(worst_code=worst_row.name, worst_missing=float(worst_row["missing"]))
     return StandardResult(std, detail, summary, MET if n_ok == n else NOT_MET)
+
+
+def _unknown_conditions(region, std: PresenceStandard) -> Note | None:
+    """Why a ``where`` condition cannot be judged: the facilities of its types carry no value of its field."""
+    f = region.facilities
+    for req in std.requirements:
+        of_types = f["facility_type"].isin(req.facility_types)
+        for field, _value in req.where:
+            if field not in f or f.loc[of_types, field].isna().all():
+                return Msg(
+                    "the facilities of the types {types} carry no '{field}' value, so '{condition}' cannot be judged",
+                    types=types_names(region, req.facility_types),
+                    field=field,
+                    condition=Names("", zh=req.where_zh, en=req.where_en),
+                )
+    return None
 
 
 # --- words ------------------------------------------------------------------------------------------------
 
 
 def requirement_text(req: Requirement, region, lang: str) -> str:
-    """E.g. ``2 x table-tennis table`` / ``乒乓球台 2处``."""
+    """E.g. ``2 x table-tennis table`` / ``乒乓球台 2处``; a condition follows in brackets."""
     types = region.facility_types
     names = "/".join(types[t].zh if lang == "zh" else types[t].en for t in req.facility_types if t in types)
-    return f"{names} {req.min_count:g}" if lang == "zh" else f"{req.min_count:g} x {names}"
+    text = f"{names} {req.min_count:g}" if lang == "zh" else f"{req.min_count:g} x {names}"
+    if req.where:
+        text += f"（{req.where_zh}）" if lang == "zh" else f" ({req.where_en})"
+    return text
 
 
 def target(std: PresenceStandard, region, lang: str = "en") -> str:

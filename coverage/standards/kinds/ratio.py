@@ -30,7 +30,7 @@ from .._base import (
     verdict_word,
 )
 from .._checks import Checker
-from .._units import export_unit_rows, mapped, memberships, no_units_note, types_note, units_at
+from .._units import export_unit_rows, mapped, memberships, no_units_note, types_names, types_note, units_at
 from . import Kind
 
 __all__ = ["KIND", "Quantity", "RatioStandard"]
@@ -38,11 +38,12 @@ __all__ = ["KIND", "Quantity", "RatioStandard"]
 
 @dataclass(frozen=True)
 class Quantity:
-    """A sum over a layer: a facility attribute (of some types) or a settlement attribute."""
+    """A sum over a layer: a facility attribute (of some types) or a settlement attribute (of some classes)."""
 
     layer: str
     field: str
     facility_types: tuple[str, ...] = ()
+    classes: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -74,7 +75,12 @@ SPEC = {
     "unit_zh": FieldSpec((str,)),
     "unit_en": FieldSpec((str,)),
 }
-_QTY_SPEC = {"layer": FieldSpec((str,)), "field": FieldSpec((str,)), "facility_types": FieldSpec((list,), required=False)}
+_QTY_SPEC = {
+    "layer": FieldSpec((str,)),
+    "field": FieldSpec((str,)),
+    "facility_types": FieldSpec((list,), required=False),
+    "classes": FieldSpec((list,), required=False),
+}
 
 
 def _quantity(raw: dict, part: str, c: Checker) -> Quantity:
@@ -86,7 +92,8 @@ def _quantity(raw: dict, part: str, c: Checker) -> Quantity:
     if q["field"] not in allowed:
         c.fail(Msg("{where}: field '{value}' is not one of {fields}.", where=part, value=q["field"], fields=", ".join(allowed)))
     types = c.facility_types(q["facility_types"], f"{part}.facility_types") if "facility_types" in q else ()
-    return Quantity(q["layer"], q["field"], types)
+    classes = c.classes(q["classes"], f"{part}.classes") if "classes" in q else ()
+    return Quantity(q["layer"], q["field"], types, classes)
 
 
 def build(raw: dict, common: dict, c: Checker) -> RatioStandard:
@@ -116,8 +123,10 @@ def quantity_by_unit(region, q: Quantity, level: str, cache: dict | None) -> tup
         unit = f_members.loc[mask, level]
         values = f.loc[mask, q.field]
     else:
-        unit = s_members[level]
-        values = region.settlements[q.field]
+        s = region.settlements
+        mask = s["class"].isin(q.classes) if q.classes else pd.Series(True, index=s.index)
+        unit = s_members.loc[mask, level]
+        values = s.loc[mask, q.field] if q.field in s else pd.Series(np.nan, index=s.index[mask])  # a layer built in code
     return values.fillna(0.0).groupby(unit).sum(), values.isna().groupby(unit).sum(), int(values.notna().sum())
 
 
@@ -153,11 +162,14 @@ def _no_values_note(region, std: RatioStandard, rows: tuple[int, int]) -> Note |
     for q, n in ((std.numerator, rows[0]), (std.denominator, rows[1])):
         if n == 0:
             if q.layer == "facilities" and q.facility_types and not mapped(region, q.facility_types):
-                return types_note(q.facility_types)
-            types = ", ".join(q.facility_types) if q.facility_types else q.layer
-            return Note(
-                "no '{field}' values for {types} in the {layer} layer", {"field": q.field, "types": types, "layer": q.layer}
-            )
+                return types_note(region, q.facility_types)
+            if q.layer == "facilities":
+                return Msg(
+                    "no '{field}' values for the {types} of the facilities layer",
+                    field=q.field,
+                    types=types_names(region, q.facility_types) if q.facility_types else Note("facilities"),
+                )
+            return Msg("no '{field}' values in the settlements layer", field=q.field)
     return None
 
 
