@@ -95,11 +95,7 @@ def test_facilities_are_typed_by_the_table(extract):
     (x0, y0), (x1, y1) = at(1500, 300), at(1700, 500)
     assert x0 < area.geometry.x < x1 and y0 < area.geometry.y < y1
     assert "point inside the mapped area" in area["coord_source"]
-    assert (
-        f.loc[f["name_zh"] == "诊所甲", "attr_source"]
-        .iloc[0]
-        .endswith("amenity=clinic -> clinic, by osm_facilities.toml")
-    )
+    assert f.loc[f["name_zh"] == "诊所甲", "attr_source"].iloc[0].endswith("amenity=clinic -> clinic, by osm_facilities.toml")
 
 
 def test_settlements_keep_their_population_tags_or_say_they_are_missing(extract):
