@@ -77,7 +77,24 @@ def read_toml(path: Path | str | None, *, default: str) -> tuple[dict[str, Any],
     try:
         return tomllib.loads(text), text, label
     except tomllib.TOMLDecodeError as exc:
-        raise CatalogueError(Msg("{path}: not valid TOML: {reason}.", path=label, reason=exc)) from None
+        raise CatalogueError(_toml_error(label, str(exc))) from None
+
+
+def _toml_error(label: str, text: str):
+    """A TOML syntax error as a message: where (line, column) in words, the parser's own text as its detail."""
+    import re
+
+    found = re.search(r"\s*\(at line (\d+), column (\d+)\)", text)
+    if found is None:
+        return Msg("{path}: not valid TOML ({reason}).", path=label, reason=text)
+    reason = (text[: found.start()] + text[found.end() :]).strip()
+    return Msg(
+        "{path}, line {line}, column {column}: not valid TOML ({reason}); check the quotes and brackets there.",
+        path=label,
+        line=found.group(1),
+        column=found.group(2),
+        reason=reason,
+    )
 
 
 @dataclass(frozen=True)

@@ -152,3 +152,25 @@ def test_the_walk_finds_imports_inside_functions():
     """The oracle of the tests above: a function-level import is an edge too (they made the old circles)."""
     assert "coverage.cli.commands" in GRAPH["coverage.cli._main"] or any("coverage.cli" in m for m in GRAPH["coverage.cli._main"])
     assert "coverage.writing" in GRAPH["coverage.inputs.init_region"]
+
+
+def test_every_core_dependency_is_imported_by_the_package():
+    """A core dependency the package never imports is weight on every install (networkx and osmnx once were)."""
+    import re
+    import tomllib
+
+    project = tomllib.loads((PACKAGE.parent / "pyproject.toml").read_text(encoding="utf-8"))["project"]
+    import_name = {"xstatic-leaflet": "xstatic", "pillow": "PIL", "OpenCC": "opencc"}
+    imported = set()
+    for path in PACKAGE.rglob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Import):
+                imported |= {a.name.split(".")[0] for a in node.names}
+            elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+                imported.add(node.module.split(".")[0])
+    unused = []
+    for requirement in project["dependencies"]:
+        dist = re.split(r"[<>=!~\[ ]", requirement, maxsplit=1)[0]
+        if import_name.get(dist, dist.replace("-", "_")) not in imported:
+            unused.append(dist)
+    assert not unused, unused

@@ -227,6 +227,7 @@ CLI_CASES = {
         "argument --budget-curve: -1 must be >= 1",
     ),
     "time_limit_inf": (["site", "--standard", "medical-pastoral-2h", "--time-limit", "inf"], "'inf' is not a finite number"),
+    "toml_syntax": (["check", "--standards", "{tmp}/x.toml"], "x.toml, line 1, column 6: not valid TOML ("),
     "site_presence_standard": (
         ["site", "--standard", "sports-zone"],
         "'sports-zone' is a presence standard; siting works on access standards",
@@ -237,7 +238,7 @@ CLI_CASES = {
 @pytest.mark.parametrize("case", sorted(CLI_CASES))
 def test_bad_options_exit_2_with_one_message(tmp_path, case):
     argv, message = CLI_CASES[case]
-    (tmp_path / "x.toml").write_text("", encoding="utf-8")
+    (tmp_path / "x.toml").write_text('a = "\nb\n' if case == "toml_syntax" else "", encoding="utf-8")
     argv = [a.replace("{tmp}", str(tmp_path)) for a in argv]
     out = tmp_path / "out"
     proc = subprocess.run(
@@ -255,7 +256,7 @@ def test_bad_options_exit_2_with_one_message(tmp_path, case):
 @pytest.mark.parametrize("case", sorted(CLI_CASES))
 def test_bad_options_are_explained_in_chinese(tmp_path, case):
     argv, _message = CLI_CASES[case]
-    (tmp_path / "x.toml").write_text("", encoding="utf-8")
+    (tmp_path / "x.toml").write_text('a = "\nb\n' if case == "toml_syntax" else "", encoding="utf-8")
     argv = [a.replace("{tmp}", str(tmp_path)) for a in argv]
     proc = subprocess.run(
         [sys.executable, "-m", "coverage.cli", *argv, "--lang", "zh", "--no-cache", "--out", str(tmp_path / "out")],

@@ -63,6 +63,17 @@ def gpkg_dump(path: Path) -> str:
     return "\n".join(parts)
 
 
+def xlsx_dump(path: Path) -> str:
+    """A workbook's sheets as text: each cell's value and number format (the bytes are checked for determinism elsewhere)."""
+    import openpyxl
+
+    parts = []
+    for ws in openpyxl.load_workbook(path):
+        rows = ["\t".join(f"{c.value if c.value is not None else ''}|{c.number_format}" for c in row) for row in ws.iter_rows()]
+        parts.append(f"## {ws.title} (frozen at {ws.freeze_panes})\n" + "\n".join(rows))
+    return "\n".join(parts) + "\n"
+
+
 def outputs(tmp: Path) -> dict[str, str]:
     """Every output of the runs, canonicalised: relative path -> text."""
     env = {**os.environ, "SOURCE_DATE_EPOCH": "1700000000", "COLUMNS": "100", "XDG_CACHE_HOME": str(tmp / "cache")}
@@ -80,6 +91,8 @@ def outputs(tmp: Path) -> dict[str, str]:
             rel = f"{case}/{path.relative_to(folder)}"
             if path.suffix == ".gpkg":
                 found[rel] = gpkg_dump(path)
+            elif path.suffix == ".xlsx":
+                found[rel] = xlsx_dump(path)
             elif path.suffix in (".pbf", ".osm"):
                 found[rel] = hashlib.sha256(path.read_bytes()).hexdigest()
             else:

@@ -73,7 +73,7 @@ def english_words(text: str) -> list[str]:
     out = []
     for token in re.findall(r"[A-Za-z][A-Za-z0-9_.\-]*", text):
         token = token.rstrip(".-")
-        if re.search(r"[-_0-9]", token) or re.search(r"\.(csv|md|gpkg|html|toml|osm|geojson|svg|pbf)$", token):
+        if re.search(r"[-_0-9]", token) or re.search(r"\.(csv|md|gpkg|html|toml|osm|geojson|svg|pbf|xlsx)$", token):
             continue  # an id, a code or a file name
         if token in ALLOWED_WORDS or token in _keys() or len(token) < 2:
             continue

@@ -64,6 +64,14 @@ def _csv_text(path: Path) -> str:
     return "\n".join(frame[c].str.cat(sep="\n") for c in frame.columns if c in PEOPLE_COLUMNS)
 
 
+def _xlsx_text(path: Path) -> str:
+    """Every text cell of a workbook (a people's file: all of it is read)."""
+    import openpyxl
+
+    book = openpyxl.load_workbook(path)
+    return "\n".join(str(c.value) for ws in book for row in ws.iter_rows() for c in row if isinstance(c.value, str))
+
+
 def _run(tmp: Path, *argv: str) -> tuple[str, str]:
     env = {**os.environ, "COLUMNS": "100", "XDG_CACHE_HOME": str(tmp / "cache")}
     proc = subprocess.run([sys.executable, "-m", "coverage.cli", *argv], capture_output=True, text=True, env=env, timeout=600)
@@ -107,6 +115,8 @@ def zh_outputs(tmp_path_factory) -> dict[str, str]:
             texts[str(path.relative_to(tmp))] = path.read_text(encoding="utf-8")
         elif path.suffix == ".csv":
             texts[str(path.relative_to(tmp))] = _csv_text(path)
+        elif path.suffix == ".xlsx":
+            texts[str(path.relative_to(tmp))] = _xlsx_text(path)
     return texts
 
 

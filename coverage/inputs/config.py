@@ -41,13 +41,20 @@ class FacilityType:
     category: str
     glyph: str
     colour: str
+    measure_zh: str = "处"
 
     def name(self, lang: str = "en") -> str:
         """The type's name in ``"zh"`` or ``"en"``."""
         return self.zh if lang == "zh" else self.en
 
+    def count(self, n: float, lang: str = "en") -> str:
+        """A number of these, as the language says it: ``1所苏木镇卫生院`` / ``1 x township health centre``."""
+        return f"{n:g}{self.measure_zh}{self.zh}" if lang == "zh" else f"{n:g} x {self.en}"
 
-_FT_SPEC = {k: FieldSpec((str,)) for k in ("zh", "en", "category", "glyph", "colour")}
+
+_FT_SPEC = {k: FieldSpec((str,)) for k in ("zh", "en", "category", "glyph", "colour")} | {
+    "measure_zh": FieldSpec((str,), required=False)
+}
 
 
 def load_facility_types(*paths: Path | str | None) -> MappingProxyType[str, FacilityType]:

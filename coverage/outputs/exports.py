@@ -13,29 +13,13 @@ import geopandas as gpd
 import pandas as pd
 
 from ..standards.assessment import Assessment, group_summary
-from ..standards.kinds import Kind, kind_of, kinds
+from ..standards.kinds import kind_of, kinds
 from ..writing import atomic_write_text, write_csv, write_gpkg
+from ._results import result_table
 from .report import scorecard_markdown, scorecard_table
+from .workbook import write_workbook
 
 __all__ = ["access_table", "result_table", "unit_table", "write_check_outputs"]
-
-
-def result_table(assessment: Assessment, kind: Kind | str, *, lang: str = "en") -> gpd.GeoDataFrame:
-    """Every result of one kind, one row per standard x settlement or unit, with its geometry (WGS84)."""
-    kind = kind_of(kind)
-    region = assessment.region
-    frames = [kind.export(r, region, lang) for r in assessment.results if kind_of(r.standard) is kind and len(r.detail)]
-    if not frames:
-        return gpd.GeoDataFrame({"standard": []}, geometry=[], crs="EPSG:4326")
-    if kind.rows == "settlements":
-        long = pd.concat(frames)
-        long.index.name = "settlement_id"
-        long = long.reset_index()
-        geometry = region.settlements.geometry.reindex(long["settlement_id"]).to_numpy()
-        return gpd.GeoDataFrame(long, geometry=geometry, crs="EPSG:4326")
-    long = pd.concat(frames, ignore_index=True)
-    geoms = {region.vocabulary.region_level: region.boundary, **dict(zip(region.units.index, region.units.geometry, strict=True))}
-    return gpd.GeoDataFrame(long, geometry=[geoms.get(c) for c in long["code"]], crs="EPSG:4326")
 
 
 def access_table(assessment: Assessment, *, lang: str = "en") -> gpd.GeoDataFrame:
@@ -57,9 +41,11 @@ def write_check_outputs(assessment: Assessment, stage: Path, *, lang: str = "en"
         write_csv(stage / f"{k.file}.csv", table)
     write_csv(stage / "summary_by_group.csv", _with_travel(group_summary(assessment), assessment, lang))
     write_gpkg(stage / "results.gpkg", {k.layer: table for k, table in tables.items()})
+    write_workbook(assessment, stage / "scorecard.xlsx", lang=lang)
     return [
         "scorecard.csv",
         "scorecard.md",
+        "scorecard.xlsx",
         *(f"{k.file}.csv" for k in tables),
         "summary_by_group.csv",
         "results.gpkg",

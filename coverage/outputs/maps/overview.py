@@ -71,10 +71,7 @@ def overview_map(assessment: Assessment, *, lang: str = "en", tiles: str | None 
     layer.add_to(m)
     MapScript("cpSpread({map}, {layer});", layer).add_to(m)
     folium.LayerControl(collapsed=False).add_to(m)
-    rows = [
-        ("circle", c, _("{k}{plus} standards not met").format(k=k, plus="+" if k == len(COUNT_COLOURS) - 1 else ""))
-        for k, c in enumerate(COUNT_COLOURS)
-    ]
+    rows = [("circle", c, _count_label(k, k == len(COUNT_COLOURS) - 1, lang)) for k, c in enumerate(COUNT_COLOURS)]
     notes = [*_data_notes(assessment, lang), _("Standards not tested are not counted.")]
     m.get_root().html.add_child(Element(_legend_html(_("Standards not met"), rows, notes)), name="cp_legend")
     return m
@@ -106,3 +103,11 @@ def batch_overview_map(results: list[dict], *, lang: str = "en") -> folium.Map:
     JsonLayer(feats, name=_("regions")).add_to(m)
     folium.LayerControl(collapsed=False).add_to(m)
     return m
+
+
+def _count_label(k: int, more: bool, lang: str) -> str:
+    """A legend row: ``1 standard not met``, ``2 standards not met``, ``3+ standards not met``."""
+    _ = words(lang)
+    if k == 1 and not more:
+        return _("1 standard not met")
+    return _("{k}{plus} standards not met").format(k=k, plus="+" if more else "")

@@ -73,6 +73,11 @@ class Kind:
     travel
         ``(standard, region, lang) -> text``: how its times were made ("road network (drive)",
         "terrain + roads ..."), for kinds that travel (None otherwise).
+    sheet, people
+        The sheet of ``scorecard.xlsx`` for people: its name (catalogue words), and its columns
+        after the standard's title - ``(column, header, number format)``; a column is one of
+        the exported rows', or ``name`` (the settlement's or unit's name), ``class_name``,
+        ``level_name`` or ``unit_words`` (the ratio's unit), all in the chosen language.
     """
 
     name: str
@@ -99,6 +104,8 @@ class Kind:
     sited: bool = False
     grouped: bool = False
     travel: Callable | None = None
+    sheet: str = ""
+    people: tuple[tuple[str, str, str], ...] = ()
 
 
 @functools.cache

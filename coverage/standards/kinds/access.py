@@ -14,7 +14,7 @@ from dataclasses import dataclass, replace
 import numpy as np
 import pandas as pd
 
-from ...i18n import Msg, Note
+from ...i18n import N_, Msg, Note
 from ...tables import FieldSpec, suggest
 from ...text import display_name, fmt_against, fmt_count, fmt_share, words
 from ...travel import eligible_facilities, model_for, travel_table
@@ -300,6 +300,19 @@ def meeting_short(r: StandardResult, lang: str) -> str:
     return f"{pct} ({fmt_count(s['demand_meeting'])}/{fmt_count(s['demand_total'])})"
 
 
+#: Beyond this many times its limit a worst case is told as a sentence with the distance.
+FAR_FACTOR = 2.0
+
+
+def _crow_km(row, region) -> float:
+    """The straight-line distance from a settlement to the facility it travels to (geodesic)."""
+    from ...geodesy import distance_m
+
+    s = region.settlements.geometry.loc[row.name]
+    f = region.facilities.geometry.loc[row["nearest_facility"]]
+    return float(distance_m(s.x, s.y, f.x, f.y)) / 1000
+
+
 def worst(r: StandardResult, region, lang: str = "en") -> str:
     """The settlement farthest from an eligible facility."""
     _ = words(lang)
@@ -308,6 +321,15 @@ def worst(r: StandardResult, region, lang: str = "en") -> str:
     name = display_name(row, lang, s["worst_id"])
     if not np.isfinite(s["worst_minutes"]):
         text = _("{name}: unreachable").format(name=name)
+    elif s["worst_minutes"] > FAR_FACTOR * std.max_minutes:
+        # Far beyond the limit a bare number reads like a bug: say what it means, with the distance.
+        text = _("{name}: no eligible facility within {limit} min; the nearest is {km} km away, {minutes} min {mode}").format(
+            name=name,
+            limit=f"{std.max_minutes:g}",
+            km=f"{_crow_km(row, region):,.1f}",
+            minutes=f"{s['worst_minutes']:,.0f}",
+            mode=profile_name(std.profile, lang),
+        )
     else:
         meets = bool(row["verdict"] == MET)
         text = _("{name}: {minutes} min").format(name=name, minutes=fmt_against(s["worst_minutes"], std.max_minutes, meets))
@@ -406,4 +428,15 @@ KIND = Kind(
     sited=True,
     grouped=True,
     travel=lambda std, region, lang: model_for(region, std.profile).label(lang),
+    sheet=N_("Settlements"),
+    people=(
+        ("name", N_("settlement"), "@"),
+        ("class_name", N_("class"), "@"),
+        ("demand", N_("people counted"), "#,##0"),
+        ("minutes", N_("minutes"), "0.0"),
+        ("threshold_min", N_("limit (min)"), "0"),
+        ("nearest_name", N_("nearest facility"), "@"),
+        ("reason", N_("why not met"), "@"),
+        ("travel", N_("travel"), "@"),
+    ),
 )

@@ -14,7 +14,7 @@ import pandas as pd
 
 from ...i18n import N_, Msg, Names, Note
 from ...tables import FieldSpec, check_table
-from ...text import display_name, fmt_count, fmt_share, words
+from ...text import display_name, fmt_count, fmt_share, join_list, words
 from .._base import FACILITY_FIELDS, MET, NOT_MET, NOT_TESTED, StandardBase, StandardResult, level_name, mark, verdict_word
 from .._checks import Checker
 from .._units import export_unit_rows, mapped, memberships, no_units_note, types_names, types_note, units_at
@@ -222,10 +222,14 @@ def _unknown_conditions(region, std: PresenceStandard) -> Note | None:
 
 
 def requirement_text(req: Requirement, region, lang: str) -> str:
-    """E.g. ``2 x table-tennis table`` / ``乒乓球台 2处``; a condition follows in brackets."""
+    """E.g. ``2 x table-tennis table`` / ``2张乒乓球台`` (the first type's measure word); a condition follows in brackets."""
     types = region.facility_types
-    names = "/".join(types[t].zh if lang == "zh" else types[t].en for t in req.facility_types if t in types)
-    text = f"{names} {req.min_count:g}" if lang == "zh" else f"{req.min_count:g} x {names}"
+    known = [types[t] for t in req.facility_types if t in types]
+    names = "/".join(t.name(lang) for t in known)
+    if lang == "zh":
+        text = f"{req.min_count:g}{known[0].measure_zh if known else '处'}{names}"
+    else:
+        text = f"{req.min_count:g} x {names}"
     if req.where:
         text += f"（{req.where_zh}）" if lang == "zh" else f" ({req.where_en})"
     return text
@@ -283,9 +287,9 @@ def worst(r: StandardResult, region, lang: str = "en") -> str:
         if row[f"count{k}"] < req.min_count
     ]
     if s["worst_code"] == region.vocabulary.region_level:
-        return _("{n} missing ({what})").format(n=f"{row['missing']:g}", what="; ".join(lacking))
+        return _("{n} missing ({what})").format(n=f"{row['missing']:g}", what=join_list(lacking, lang))
     unit = display_name(row, lang, s["worst_code"])
-    return _("{unit}: {n} missing ({what})").format(unit=unit, n=f"{row['missing']:g}", what="; ".join(lacking))
+    return _("{unit}: {n} missing ({what})").format(unit=unit, n=f"{row['missing']:g}", what=join_list(lacking, lang))
 
 
 # --- maps -------------------------------------------------------------------------------------------------
@@ -341,4 +345,12 @@ KIND = Kind(
     map_title=N_("Facilities per unit"),
     map_label=N_("facilities per unit"),
     failing=failing,
+    sheet=N_("Units"),
+    people=(
+        ("name", N_("unit"), "@"),
+        ("level_name", N_("level"), "@"),
+        ("population", N_("residents"), "#,##0"),
+        ("missing", N_("facilities missing"), "0"),
+        ("reason", N_("why not tested"), "@"),
+    ),
 )

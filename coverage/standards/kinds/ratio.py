@@ -297,4 +297,13 @@ KIND = Kind(
     map_label=N_("ratios"),
     failing=failing,
     measured=measured,
+    sheet=N_("Ratios"),
+    people=(
+        ("name", N_("unit"), "@"),
+        ("value", N_("value"), "0.00"),
+        ("min_value", N_("floor"), "0.00"),
+        ("unit_words", N_("unit of measure"), "@"),
+        ("shortfall", N_("shortfall"), "0"),
+        ("reason", N_("why not tested"), "@"),
+    ),
 )
