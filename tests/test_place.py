@@ -131,9 +131,15 @@ def _run(*argv) -> int:
 
 
 def test_a_downloaded_place_gives_the_same_region_as_its_extract(web, tmp_path, capsys):
+    import osmnx as ox
+
     cache = tmp_path / "cache"
+    names = ("all_oneway", "useful_tags_way", "useful_tags_node", "use_cache", "cache_folder")
+    mine = {n: getattr(ox.settings, n) for n in names}
     assert _run("init", tmp_path / "placed", "--place", "Testville", "--demand", "settlements", "--cache-dir", cache) == 0
     assert any("/search" in c for c in web.calls) and any("/interpreter" in c for c in web.calls)
+    # osmnx's settings are global (a notebook's own): the download gives them back.
+    assert {n: getattr(ox.settings, n) for n in mine} == mine
     assert _run("init", tmp_path / "direct", "--osm", EXTRACT, "--demand", "settlements") == 0
     for layer in ("facilities", "settlements"):
         placed, direct = (

@@ -116,6 +116,7 @@ def osmnx_reference(xml, profile):
     ox.settings.use_cache = False
     ox.settings.log_console = False
     ox.settings.doh_url_template = None
+    ox.settings.all_oneway = False  # the reference needs both directions, whatever ran before
     G = ox.graph_from_xml(xml, bidirectional=True, simplify=False, retain_all=True)
     way_tags = {int(w.get("id")): {t.get("k"): t.get("v") for t in w.findall("tag")} for w in ET.parse(xml).getroot().iter("way")}
     g = nx.DiGraph()

@@ -15,6 +15,7 @@ layer with answers built from a bundled extract.
 
 from __future__ import annotations
 
+import contextlib
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -66,9 +67,15 @@ def download_place(place: str, out: Path, *, keys: tuple[str, ...], road_keys: t
         Nominatim knows no such place (or no outline for it), or the download failed.
     """
     import osmnx as ox
+
+    with _settings(ox, road_keys, cache_dir):
+        return _download(ox, place, out, keys)
+
+
+def _download(ox, place: str, out: Path, keys) -> Download:
+    """The download itself, with osmnx configured."""
     from requests.exceptions import RequestException
 
-    _configure(ox, road_keys, cache_dir)
     try:
         area = ox.geocode_to_gdf(place)
     except (ox._errors.InsufficientResponseError, TypeError) as exc:
@@ -91,6 +98,22 @@ def download_place(place: str, out: Path, *, keys: tuple[str, ...], road_keys: t
         ox.io.save_graph_xml(graph, roads)
         write_extract(roads, features, out)
     return Download(out, outline, str(area["display_name"].iloc[0]) if "display_name" in area else place)
+
+
+@contextlib.contextmanager
+def _settings(ox, road_keys: tuple[str, ...], cache_dir: Path):
+    """The download's osmnx settings, and the caller's given back afterwards.
+
+    osmnx's settings are global; a notebook that calls ``init`` keeps its own.
+    """
+    names = ("all_oneway", "useful_tags_way", "useful_tags_node", "use_cache", "cache_folder", "log_console")
+    saved = {name: getattr(ox.settings, name) for name in names}
+    try:
+        _configure(ox, road_keys, cache_dir)
+        yield
+    finally:
+        for name, value in saved.items():
+            setattr(ox.settings, name, value)
 
 
 def _configure(ox, road_keys: tuple[str, ...], cache_dir: Path) -> None:
