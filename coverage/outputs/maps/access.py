@@ -12,7 +12,8 @@ from ...standards.assessment import Assessment
 from ...standards.kinds import kind_of
 from ...standards.kinds.access import AccessStandard, reason_text
 from ...text import display_name, fmt_against, fmt_count, simplified, words
-from ...travel import SurfaceModel, eligible_facilities, lonlat, model_for
+from ...travel import eligible_facilities, model_for
+from ..areas import BAND_FACTORS, area_of
 from ..report import target_text
 from ._layers import BANDS, UNREACHABLE, _band, _data_notes, _facility_features, _facility_legend, _fit, _radius, base_map
 from ._leaflet import JsonLayer, MapScript, _feature, _legend_html, _table, esc
@@ -48,10 +49,9 @@ def access_map(
         _fit(m, region.settlements.geometry.loc[r.detail.index])
     eligible = eligible_facilities(region.facilities, std.facility_types, count_outside_region=std.count_outside_region)
     if with_service_area and len(eligible):
-        model = model_for(region, std.profile)
-        if isinstance(model, SurfaceModel):
-            _surface_layer(m, model, eligible, std, lang)
-        _service_area_layer(m, assessment, std, eligible, lang)
+        areas = area_of(assessment, std)
+        _surface_layer(m, areas, std, show=model_for(region, std.profile).kind == "terrain", lang=lang)
+        _service_area_layer(m, areas, std, model_for(region, std.profile), lang)
     JsonLayer(_facility_features(assessment, std.facility_types, lang, only=eligible.index), name=_("facilities")).add_to(m)
     layer = JsonLayer(_settlement_features(assessment, r, lang), name=_("settlements"))
     layer.add_to(m)
@@ -83,22 +83,27 @@ def _surface_png(minutes: np.ndarray, limit: float) -> bytes:
     return buf.getvalue()
 
 
-def _surface_layer(m, model, eligible, std: AccessStandard, lang: str) -> None:
-    """The continuous travel-time surface of a terrain model, as an image under the points."""
+def _surface_layer(m, areas, std: AccessStandard, *, show: bool, lang: str) -> None:
+    """The travel-time surface the service areas were drawn from, as an image under the points.
+
+    Shown at first for terrain (a continuous surface is its natural picture), a layer to
+    switch on for the other models.
+    """
     import base64
 
     from rasterio.warp import Resampling, calculate_default_transform, reproject
 
     _ = words(lang)
-    surface = model.raster(lonlat(eligible), cutoff_s=2.0 * std.max_minutes * 60.0)
-    height, width = surface.seconds.shape
-    dst_tr, w, h = calculate_default_transform(surface.crs, "EPSG:4326", width, height, *surface.bounds)
+    height, width = areas.minutes.shape
+    west, north = areas.transform.c, areas.transform.f
+    east, south = west + areas.transform.a * width, north + areas.transform.e * height
+    dst_tr, w, h = calculate_default_transform(areas.crs, "EPSG:4326", width, height, west, south, east, north)
     out = np.full((h, w), np.nan)
     reproject(
-        surface.minutes,
+        np.where(np.isfinite(areas.minutes), areas.minutes, np.nan),
         out,
-        src_transform=surface.transform,
-        src_crs=surface.crs,
+        src_transform=areas.transform,
+        src_crs=areas.crs,
         dst_transform=dst_tr,
         dst_crs="EPSG:4326",
         src_nodata=np.nan,
@@ -113,25 +118,31 @@ def _surface_layer(m, model, eligible, std: AccessStandard, lang: str) -> None:
         bounds=[[south, west], [north, east]],
         name=_("travel time surface (to {limit} min and twice that)").format(limit=f"{std.max_minutes:g}"),
         opacity=1.0,
+        show=show,
     ).add_to(m)
 
 
-def _service_area_layer(m, assessment: Assessment, std: AccessStandard, eligible, lang: str) -> None:
+#: How each band is drawn: half the limit and the limit filled, twice the limit as a dashed outline.
+BAND_STYLES = {
+    0.5: {"color": "#0072B2", "weight": 1, "fillColor": "#0072B2", "fillOpacity": 0.12},
+    1.0: {"color": "#0072B2", "weight": 2, "fillColor": "#56B4E9", "fillOpacity": 0.16},
+    2.0: {"color": "#D55E00", "weight": 1.5, "dashArray": "6 4", "fill": False},
+}
+
+
+def _service_area_layer(m, areas, std: AccessStandard, model, lang: str) -> None:
+    """The service areas of the standard's bands (half the limit, the limit, twice it), one layer each."""
     _ = words(lang)
-    region = assessment.region
-    model = model_for(region, std.profile)
-    area = model.service_area(lonlat(eligible), std.max_minutes * 60.0)
-    # Simplify to about 25 m (driving) or 5 m (walking), in degrees of latitude.
-    area = area.simplify((25.0 if std.profile == "drive" else 5.0) / 111_000)
-    label = _("reachable within {minutes} min ({model})").format(minutes=f"{std.max_minutes:g}", model=model.label(lang))
-    JsonLayer(
-        [
-            _feature(
-                area, _style={"color": "#0072B2", "weight": 1, "fillColor": "#56B4E9", "fillOpacity": 0.18}, _tooltip=esc(label)
-            )
-        ],
-        name=_("service area {minutes} min").format(minutes=f"{std.max_minutes:g}"),
-    ).add_to(m)
+    limit = std.max_minutes
+    for factor, band, polygon in zip(BAND_FACTORS, areas.bands_min, areas.polygons, strict=True):
+        if polygon.is_empty:
+            continue
+        label = _("reachable within {minutes} min ({model})").format(minutes=f"{band:g}", model=model.label(lang))
+        JsonLayer(
+            [_feature(polygon, _style=BAND_STYLES[factor], _tooltip=esc(label))],
+            name=_("service area {minutes} min").format(minutes=f"{band:g}"),
+            show=factor <= 1.0 or band == limit,
+        ).add_to(m)
 
 
 def _settlement_popup(region, row, sid, std: AccessStandard, lang: str, minutes: str) -> str:

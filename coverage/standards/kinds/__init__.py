@@ -73,6 +73,9 @@ class Kind:
     travel
         ``(standard, region, lang) -> text``: how its times were made ("road network (drive)",
         "terrain + roads ..."), for kinds that travel (None otherwise).
+    reach
+        ``(standard, region) -> (travel model, facilities' lon/lat, limit in minutes)``: what
+        its service areas are drawn from, for kinds that travel (None otherwise).
     sheet, people
         The sheet of ``scorecard.xlsx`` for people: its name (catalogue words), and its columns
         after the standard's title - ``(column, header, number format)``; a column is one of
@@ -106,6 +109,7 @@ class Kind:
     travel: Callable | None = None
     sheet: str = ""
     people: tuple[tuple[str, str, str], ...] = ()
+    reach: Callable | None = None
 
 
 @functools.cache

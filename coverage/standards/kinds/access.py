@@ -17,7 +17,7 @@ import pandas as pd
 from ...i18n import N_, Msg, Note
 from ...tables import FieldSpec, suggest
 from ...text import display_name, fmt_against, fmt_count, fmt_share, words
-from ...travel import eligible_facilities, model_for, travel_table
+from ...travel import eligible_facilities, lonlat, model_for, travel_table
 from .._base import MET, NOT_MET, NOT_TESTED, RTOL, SETTLEMENT_FIELDS, StandardBase, StandardResult, mark
 from .._checks import Checker
 from .._units import mapped, memberships, types_note
@@ -428,6 +428,11 @@ KIND = Kind(
     sited=True,
     grouped=True,
     travel=lambda std, region, lang: model_for(region, std.profile).label(lang),
+    reach=lambda std, region: (
+        model_for(region, std.profile),
+        lonlat(eligible_facilities(region.facilities, std.facility_types, count_outside_region=std.count_outside_region)),
+        std.max_minutes,
+    ),
     sheet=N_("Settlements"),
     people=(
         ("name", N_("settlement"), "@"),
