@@ -19,7 +19,7 @@ import time
 from importlib import metadata
 from pathlib import Path
 
-from bench import sec_batch, sec_cli, sec_roads, sec_siting, sec_terrain
+from bench import sec_batch, sec_capacity, sec_cli, sec_roads, sec_siting, sec_terrain
 
 SECTIONS = {
     "reader": sec_roads.reader,
@@ -31,6 +31,7 @@ SECTIONS = {
     "siting": sec_siting.siting,
     "terrain": sec_terrain.terrain,
     "batch": sec_batch.batch,
+    "capacity": sec_capacity.capacity,
 }
 
 

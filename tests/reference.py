@@ -55,11 +55,15 @@ def way_speeds(tags: dict, profile) -> tuple[float | None, float | None]:
     mode = RULES["mode"][profile.mode]
     access = RULES["access"]
     for key in reversed(mode["access"]):
-        value = tags.get(key, "")
-        if value in access["closed"]:
-            return None, None
-        if value in access["open"]:
+        parts = tags.get(key, "").split(";")  # a list: open if any part opens, closed if none opens and one closes
+        if any(p.strip() in access["open"] for p in parts):
             break
+        if any(p.strip() in access["closed"] for p in parts):
+            return None, None
+    else:  # no tag decided: a motorroad is closed to the modes the rules list
+        motorroad = RULES.get("motorroad", {})
+        if tags.get("motorroad", "") in motorroad.get("values", []) and profile.mode in motorroad.get("closes", []):
+            return None, None
     one = RULES["oneway"]
     direction = None
     for key in reversed(mode["oneway"]):
@@ -93,12 +97,39 @@ def way_speeds(tags: dict, profile) -> tuple[float | None, float | None]:
     return (fwd if direction in ("forward", "both") else None), (bwd if direction in ("backward", "both") else None)
 
 
+def barrier_closed(tags: dict, mode: str) -> bool:
+    """Whether a node with these tags stops a mode: its own access ladder first, else its barrier's default."""
+    barrier = tags.get("barrier", "")
+    if not barrier:
+        return False
+    access = RULES["access"]
+    for key in reversed(RULES["mode"][mode]["access"]):
+        parts = [p.strip() for p in tags.get(key, "").split(";")]
+        if any(p in access["open"] for p in parts):
+            return False
+        if any(p in access["closed"] for p in parts):
+            return True
+    return mode in RULES.get("barrier", {}).get("closes", {}).get(barrier, [])
+
+
 def network_graph(net, profile) -> nx.DiGraph:
     """networkx graph of a RoadNetwork's segments, weights by :func:`way_speeds` on each way's tags."""
     way_tags = [{k: str(col.values[col.codes[w]]) for k, col in net.tags.items()} for w in range(net.n_ways)]
+    node_tags = net.node_tags
+    stops = (
+        {
+            n
+            for n in range(net.n_nodes)
+            if barrier_closed({k: str(col.values[col.codes[n]]) for k, col in node_tags.items()}, profile.mode)
+        }
+        if "barrier" in node_tags
+        else set()
+    )
     g = nx.DiGraph()
     for i in range(net.n_edges):
         f, b = way_speeds(way_tags[net.way[i]], profile)
+        if net.u[i] in stops or net.v[i] in stops:  # a barrier closed to the mode cuts the way there
+            f = b = None
         for (a, c), kmh in (((net.u[i], net.v[i]), f), ((net.v[i], net.u[i]), b)):
             if kmh is None:
                 continue

@@ -84,6 +84,7 @@ def test_every_item_of_the_plan_is_accounted_for():
                 "doctor-density", "medical-standardisation", "preschool-enrolment", "inclusive-kindergarten-share",
                 "employment-per-town", "employment-per-gacha", "disability-per-town", "disability-per-gacha",
                 "relief-store-zone", "cemetery-zone", "rehab-coverage", "assistive-devices", "rural-toilets",
+                "elderly-beds-within-reach", "doctors-within-reach",
             ],
             encoded,
         ),

@@ -91,6 +91,7 @@ def test_write_report_and_maps(tmp_path, assessment):
     written = write_report_and_maps(assessment, tmp_path, command="coverage-plan map", generated="2026-01-01")
     pages = set(map_file_names(assessment).values())
     figures = {f"{p[:-5]}.{ext}" for p in pages if p not in ("presence.html", "ratio.html") for ext in ("png", "svg")}
+    figures |= {"lorenz.png", "lorenz.svg"}
     assert set(written) - {n for n in written if n.startswith(("presence-", "ratio-"))} == pages | figures | {"index.html"}
     index = (tmp_path / "index.html").read_text(encoding="utf-8")
     assert "Generated 2026-01-01 by <code>coverage-plan map</code>" in index

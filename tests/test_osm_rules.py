@@ -12,6 +12,7 @@ from __future__ import annotations
 import dataclasses
 import logging
 import math
+from pathlib import Path
 from types import MappingProxyType
 from xml.sax.saxutils import quoteattr
 
@@ -148,12 +149,108 @@ def test_most_specific_oneway_tag_wins(tmp_path):
         ({"access": "agricultural"}, False, False),
         ({"access": "conditional @ (Mo-Fr)"}, True, True),  # not understood: ignored
         ({"access": "no", "motorcar": "conditional"}, False, False),  # an unknown value falls through to access=no
+        # Value lists: open if any listed value opens, closed if none opens and one closes.
+        ({"vehicle": "agricultural;forestry"}, False, True),
+        ({"motor_vehicle": "agricultural; forestry"}, False, True),  # spaces around the separator
+        ({"access": "no", "motorcar": "destination;delivery"}, True, False),  # one value opens
+        ({"access": "yes", "motorcar": "forestry;conditional"}, False, True),  # the known value decides
+        ({"foot": "private;permissive"}, True, True),
+        ({"access": "no", "foot": "conditional;other"}, False, False),  # nothing known: the ladder goes on
+        # motorroad=yes closes walking where no foot tag decides; motor vehicles keep it.
+        ({"motorroad": "yes"}, True, False),
+        ({"motorroad": "yes", "foot": "yes"}, True, True),
+        ({"motorroad": "no"}, True, True),
+        ({"motorroad": "yes", "access": "permissive"}, True, True),  # an explicit general tag decides for walkers too
     ],
 )
 def test_access_ladder(tmp_path, tags, drive, walk):
     base = {"highway": "tertiary", **tags}
     check(tmp_path, base, *((50, 50) if drive else (None, None)))
     check(tmp_path, base, *((3, 3) if walk else (None, None)), WALK)
+
+
+def test_value_lists_are_understood_and_reported_when_a_part_is_not(tmp_path):
+    from coverage.inputs.osm_rules import access_value, exclusion_report
+
+    assert access_value("agricultural;forestry", RULES) is False
+    assert access_value("no;yes", RULES) is True
+    assert access_value("sometimes;never", RULES) is None
+    path = tmp_path / "lists.osm"
+    path.write_text(
+        osm_xml([{"highway": "track", "vehicle": "agricultural;forestry"}, {"highway": "track", "vehicle": "forestry;maybe"}]),
+        encoding="utf-8",
+    )
+    report = exclusion_report(build_road_network(read_osm_roads(path, tag_keys=RULES.tag_keys())), RULES)
+    assert report["access"] == {"vehicle=forestry;maybe": 1}
+
+
+def test_a_motorroad_rule_naming_no_mode_is_refused(tmp_path):
+    from coverage.errors import CatalogueError
+    from coverage.inputs.osm_rules import load_osm_rules
+
+    text = (Path(__import__("coverage").__file__).parent / "data" / "osm_rules.toml").read_text(encoding="utf-8")
+    bad = tmp_path / "rules.toml"
+    bad.write_text(text.replace('closes = ["foot"]', 'closes = ["feet"]'), encoding="utf-8")
+    with pytest.raises(CatalogueError, match="closes names no"):
+        load_osm_rules(bad)
+
+
+# --- barrier nodes -------------------------------------------------------------------------
+
+
+def barrier_times(tmp_path, node_tags: dict, profile: Profile = DRIVE) -> float:
+    """Seconds from end to end of a two-segment tertiary road whose middle node carries ``node_tags``."""
+    t = "".join(f"<tag k={quoteattr(k)} v={quoteattr(v)}/>" for k, v in node_tags.items())
+    xml = (
+        '<?xml version="1.0" encoding="UTF-8"?><osm version="0.6">'
+        '<node id="1" version="1" lat="0" lon="0"/>'
+        f'<node id="2" version="1" lat="0" lon="0.005">{t}</node>'
+        '<node id="3" version="1" lat="0" lon="0.01"/>'
+        '<node id="4" version="1" lat="1" lon="0"/><node id="5" version="1" lat="1" lon="0.01"/>'
+        '<way id="1" version="1"><nd ref="1"/><nd ref="2"/><nd ref="3"/><tag k="highway" v="tertiary"/></way>'
+        '<way id="2" version="1"><nd ref="4"/><nd ref="5"/><tag k="highway" v="secondary"/></way></osm>'
+    )
+    path = tmp_path / "barrier.osm"
+    path.write_text(xml, encoding="utf-8")
+    net = build_road_network(read_osm_roads(path, tag_keys=RULES.tag_keys(), node_tag_keys=RULES.node_tag_keys()))
+    g = build_routing_graph(net, profile, RULES)
+    return nearest_facility(g, [[0.0, 0.0]], [[0.01, 0.0]]).seconds[0]
+
+
+@pytest.mark.parametrize(
+    ("tags", "drive", "walk"),
+    [
+        ({}, True, True),
+        ({"barrier": "bollard"}, False, True),
+        ({"barrier": "block"}, False, True),
+        ({"barrier": "kissing_gate"}, False, True),
+        ({"barrier": "gate"}, True, True),  # a gate is open unless its own tags close it
+        ({"barrier": "lift_gate"}, True, True),
+        ({"barrier": "gate", "access": "private"}, False, False),
+        ({"barrier": "gate", "foot": "no"}, True, False),
+        ({"barrier": "bollard", "motorcar": "yes"}, True, True),  # the node's own tag opens it
+        ({"barrier": "fence"}, False, False),
+        ({"barrier": "fence", "foot": "yes"}, False, True),
+        ({"barrier": "kerb"}, True, True),  # not listed: closes nothing
+        ({"barrier": "chain", "motor_vehicle": "agricultural;forestry"}, False, True),
+        ({"access": "no"}, True, True),  # access on a plain node: the way's business, not the node's
+    ],
+)
+def test_barrier_nodes_cut_the_way_for_the_modes_they_close(tmp_path, tags, drive, walk):
+    # Hand-worked: 0.01 degree of the equator (1,113.19 m) at 50 km/h or 3 km/h; a cut way leaves no route.
+    for profile, ok, kmh in ((DRIVE, drive, 50), (WALK, walk, 3)):
+        got = barrier_times(tmp_path, tags, profile)
+        assert got == (pytest.approx(seconds(kmh), rel=1e-12, abs=1e-8) if ok else math.inf), (tags, profile.name)
+
+
+def test_barrier_nodes_are_counted_in_the_exclusion_report(tmp_path):
+    from coverage.inputs.osm_rules import exclusion_report
+
+    barrier_times(tmp_path, {"barrier": "fence"})
+    net = build_road_network(
+        read_osm_roads(tmp_path / "barrier.osm", tag_keys=RULES.tag_keys(), node_tag_keys=RULES.node_tag_keys())
+    )
+    assert exclusion_report(net, RULES)["barrier"] == {"barrier=fence (motorcar)": 1, "barrier=fence (foot)": 1}
 
 
 # --- ways that are no road -------------------------------------------------------------------

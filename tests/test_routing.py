@@ -23,7 +23,7 @@ from coverage.travel._graph import build_routing_graph, snap_points
 from coverage.travel._seam import lonlat
 from coverage.travel._search import nearest_facility, nearest_facility_nodes, service_area, travel_time_matrix
 
-from .reference import network_graph, reference_times, way_speeds
+from .reference import barrier_closed, network_graph, reference_times, way_speeds
 
 PROFILES = load_profiles()
 RULES = load_osm_rules()
@@ -35,7 +35,7 @@ def random_points(net, n, rng, spread_deg=0.008):
 
 
 def read(path):
-    return build_road_network(read_osm_roads(path, tag_keys=RULES.tag_keys()))
+    return build_road_network(read_osm_roads(path, tag_keys=RULES.tag_keys(), node_tag_keys=RULES.node_tag_keys()))
 
 
 @pytest.fixture(scope="module")
@@ -118,12 +118,15 @@ def osmnx_reference(xml, profile):
     ox.settings.doh_url_template = None
     ox.settings.all_oneway = False  # the reference needs both directions, whatever ran before
     G = ox.graph_from_xml(xml, bidirectional=True, simplify=False, retain_all=True)
-    way_tags = {int(w.get("id")): {t.get("k"): t.get("v") for t in w.findall("tag")} for w in ET.parse(xml).getroot().iter("way")}
+    root = ET.parse(xml).getroot()
+    way_tags = {int(w.get("id")): {t.get("k"): t.get("v") for t in w.findall("tag")} for w in root.iter("way")}
+    node_tags = {int(n.get("id")): {t.get("k"): t.get("v") for t in n.findall("tag")} for n in root.iter("node")}
+    stops = {n for n, tags in node_tags.items() if barrier_closed(tags, profile.mode)}
     g = nx.DiGraph()
     for u, v, d in G.edges(data=True):
         fwd, bwd = way_speeds(way_tags[int(d["osmid"])], profile)
         kmh = bwd if d.get("reversed") else fwd
-        if kmh is None or u == v:
+        if kmh is None or u == v or u in stops or v in stops:
             continue
         _, _, length = GEOD.inv(G.nodes[u]["x"], G.nodes[u]["y"], G.nodes[v]["x"], G.nodes[v]["y"])
         t = max(length / (kmh / 3.6), 1e-9)

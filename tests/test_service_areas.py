@@ -38,7 +38,8 @@ def disagreements(assessment) -> dict[str, list]:
         points = region.settlements.geometry.loc[r.detail.index].to_crs(region.crs)
         inside = shapely.contains_xy(metric, points.x.to_numpy(), points.y.to_numpy())
         edge = metric.boundary.distance(points).to_numpy() if not metric.is_empty else np.full(len(points), np.inf)
-        within = (r.detail["minutes"] <= limit).to_numpy()
+        # access: minutes to the nearest; catchment: whether any facility is within the catchment
+        within = (r.detail["minutes"] <= limit).to_numpy() if "minutes" in r.detail else r.detail["reached"].to_numpy(bool)
         judged = edge > areas.cell_m * np.sqrt(2)
         wrong = r.detail.index[judged & (inside != within)].tolist()
         out[r.standard.id] = (wrong, int(judged.sum()), len(points))

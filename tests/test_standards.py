@@ -224,7 +224,7 @@ def test_builtin_catalogue_encodes_the_plan():
     assert (m.max_minutes, m.applies_to, m.profile, m.section) == (120.0, ("pastoral",), "drive", "七(二)")
     assert cat.get("fitness-town-10min").profile == "walk"
     assert cat.get("elderly-beds").min_value == 60 and cat.get("gp-density").per == 10000
-    assert {s.kind for s in cat.standards} == {"access", "presence", "ratio"}
+    assert {s.kind for s in cat.standards} == {"access", "presence", "ratio", "catchment"}
 
 
 BASE = """[[standard]]
@@ -347,7 +347,7 @@ def test_check_cli_exports_and_exit_codes(tmp_path, capsys):
     assert main(["check", "--out", str(out), "--no-cache"]) == 0
     text = capsys.readouterr().out
     assert "medical-pastoral-2h" in text and "NOT MET" in text and "Sources:" in text
-    assert "met," in text and "not tested (of 38 standards)" in text
+    assert "met," in text and "not tested (of 40 standards)" in text
     assert main(["check", "--only", "health-centre-per-town", "--fail-on-gap", "--no-cache"]) == 0
     assert main(["check", "--only", "medical-pastoral-2h", "--fail-on-gap", "--no-cache"]) == 1
     access = pd.read_csv(out / "settlements_access.csv", encoding="utf-8-sig")

@@ -20,7 +20,7 @@ log = logging.getLogger(__name__)
 OSM_SUFFIXES = (".osm", ".osm.pbf", ".pbf", ".osm.bz2", ".osm.gz", ".xml", ".osm.xml")
 
 
-def read_osm_roads(path: Path | str, *, tag_keys: tuple[str, ...]) -> RawRoads:
+def read_osm_roads(path: Path | str, *, tag_keys: tuple[str, ...], node_tag_keys: tuple[str, ...] = ()) -> RawRoads:
     """Read the roads (ways with a ``highway`` tag) of an OpenStreetMap file with osmium.
 
     One reader for every format libosmium knows: XML (``.osm``, ``.osm.bz2``,
@@ -37,6 +37,9 @@ def read_osm_roads(path: Path | str, *, tag_keys: tuple[str, ...]) -> RawRoads:
         The OSM file.
     tag_keys
         Tags to keep per way (the rules' keys; see :meth:`coverage.osm.OsmRules.tag_keys`).
+    node_tag_keys
+        Tags to keep on barrier nodes (nodes with a ``barrier`` tag) of the roads
+        (:meth:`coverage.osm.OsmRules.node_tag_keys`); none read when empty.
 
     Returns
     -------
@@ -50,7 +53,7 @@ def read_osm_roads(path: Path | str, *, tag_keys: tuple[str, ...]) -> RawRoads:
     """
     path = Path(path)
     _check_osm_path(path, N_("road file"))
-    ways = _collect_ways(path, tag_keys)
+    ways = _collect_ways(path, tag_keys, node_tag_keys)
     if not ways.ids:
         raise RoadNetworkError(
             Msg(
@@ -75,7 +78,23 @@ def read_osm_roads(path: Path | str, *, tag_keys: tuple[str, ...]) -> RawRoads:
         way=vertex_way[k],
         way_id=np.asarray(ways.ids, np.int64),
         tags={key: _spread(len(ways.ids), ways.tag_ways[key], ways.tag_values[key]) for key in tag_keys},
+        node_tags=_node_tags(node_id, ways.barriers, node_tag_keys),
     )
+
+
+def _node_tags(node_id: np.ndarray, barriers: dict[int, dict], keys: tuple[str, ...]) -> dict[str, list[str]]:
+    """Tag columns over the road nodes, from the barrier nodes' tags (``""`` elsewhere)."""
+    if not barriers:
+        return {}
+    where = {int(n): k for k, n in enumerate(node_id.tolist())}
+    out = {key: [""] * len(node_id) for key in keys}
+    for osm_id, tags in barriers.items():
+        k = where.get(osm_id)
+        if k is None:
+            continue  # a barrier on no road of the file
+        for key, value in tags.items():
+            out[key][k] = value
+    return out
 
 
 @dataclass
@@ -89,10 +108,11 @@ class _Ways:
     ids: list = field(default_factory=list)
     tag_ways: dict = field(default_factory=dict)  # per key: the ways that have it...
     tag_values: dict = field(default_factory=dict)  # ...and their values
+    barriers: dict = field(default_factory=dict)  # barrier node id -> its tags of the node keys
 
 
-def _collect_ways(path: Path, tag_keys: tuple[str, ...]) -> _Ways:
-    """Every way with a ``highway`` tag: its vertices with their locations, and the tags of ``tag_keys``."""
+def _collect_ways(path: Path, tag_keys: tuple[str, ...], node_tag_keys: tuple[str, ...] = ()) -> _Ways:
+    """Every way with a ``highway`` tag: its vertices with their locations, the tags of ``tag_keys``; barrier nodes' tags."""
     import osmium
 
     ways = _Ways(tag_ways={k: [] for k in tag_keys}, tag_values={k: [] for k in tag_keys})
@@ -102,10 +122,13 @@ def _collect_ways(path: Path, tag_keys: tuple[str, ...]) -> _Ways:
         fp = (
             osmium.FileProcessor(str(path), osmium.osm.NODE | osmium.osm.WAY)
             .with_locations()
-            .with_filter(osmium.filter.KeyFilter("highway"))
+            .with_filter(osmium.filter.KeyFilter("highway", "barrier") if node_tag_keys else osmium.filter.KeyFilter("highway"))
         )
+        node_keys = set(node_tag_keys)
         for obj in fp:
             if not obj.is_way():
+                if node_keys and "barrier" in obj.tags:
+                    ways.barriers[obj.id] = {k: v for k, v in _tag_pairs(obj.tags) if k in node_keys}
                 continue
             w = len(ids)
             ids.append(obj.id)

@@ -22,7 +22,7 @@ __all__ = ["keep_zone", "network_cache_key", "report_exclusions", "warn_if_gcj02
 log = logging.getLogger(__name__)
 
 
-CACHE_VERSION = "roads-v2"  # bump when RoadNetwork's layout or meaning changes
+CACHE_VERSION = "roads-v3"  # bump when RoadNetwork's layout or meaning changes
 
 
 def network_cache_key(path: Path, boundary: shapely.Geometry, *, margin_km: float, rules: OsmRules) -> str:
@@ -48,7 +48,7 @@ def load_network(
         else:
             log.info("road network from cache (%s)", cache_dir)
             return network
-    raw = read_osm_roads(path, tag_keys=rules.tag_keys())
+    raw = read_osm_roads(path, tag_keys=rules.tag_keys(), node_tag_keys=rules.node_tag_keys())
     network = build_road_network(raw, keep_within=keep_zone(boundary, margin_km, crs))
     if network.n_edges == 0:
         raise CoverageError(
@@ -72,6 +72,7 @@ def report_exclusions(path: Path | str, network: RoadNetwork, rules: OsmRules) -
         "access": N_("access values not understood (ignored)"),
         "oneway": N_("oneway values not understood (ignored)"),
         "maxspeed": N_("maxspeed values not understood (the class speed is used)"),
+        "barrier": N_("barrier nodes closing a mode (the ways through them are cut for it)"),
     }
     notes = []
     for key, label in labels.items():

@@ -63,6 +63,7 @@ class RawRoads:
     way: np.ndarray
     way_id: np.ndarray
     tags: dict[str, list[str]]
+    node_tags: dict[str, list[str]] = dataclasses.field(default_factory=dict)
 
 
 @dataclass(frozen=True, eq=False)
@@ -83,6 +84,9 @@ class RoadNetwork:
         OSM way ids.
     tags
         Tag columns over the ways (``highway`` always; others as read).
+    node_tags
+        Tag columns over the nodes: the barrier nodes' ``barrier`` and access tags (empty
+        when the reader read none).
     """
 
     osmid: np.ndarray
@@ -94,6 +98,7 @@ class RoadNetwork:
     way: np.ndarray
     way_id: np.ndarray
     tags: MappingProxyType
+    node_tags: MappingProxyType = dataclasses.field(default_factory=lambda: MappingProxyType({}))
 
     @property
     def n_nodes(self) -> int:
@@ -142,18 +147,22 @@ class RoadNetwork:
         for key, col in self.tags.items():
             out[f"tag:{key}:values"] = col.values
             out[f"tag:{key}:codes"] = col.codes
+        for key, col in self.node_tags.items():
+            out[f"ntag:{key}:values"] = col.values
+            out[f"ntag:{key}:codes"] = col.codes
         return out
 
     @classmethod
     def from_arrays(cls, arrays: dict[str, np.ndarray]) -> RoadNetwork:
         """Inverse of :meth:`to_arrays`."""
-        tags = {}
+        tags, node_tags = {}, {}
         for name in arrays:
-            if name.startswith("tag:") and name.endswith(":values"):
-                key = name[4:-7]
-                tags[key] = TagColumn(np.asarray(arrays[name]).astype(str), np.asarray(arrays[f"tag:{key}:codes"]))
+            for prefix, into in (("tag:", tags), ("ntag:", node_tags)):
+                if name.startswith(prefix) and name.endswith(":values"):
+                    key = name[len(prefix) : -7]
+                    into[key] = TagColumn(np.asarray(arrays[name]).astype(str), np.asarray(arrays[f"{prefix}{key}:codes"]))
         fields = {k: arrays[k] for k in ("osmid", "lon", "lat", "u", "v", "length_m", "way", "way_id")}
-        return cls(**fields, tags=MappingProxyType(tags))
+        return cls(**fields, tags=MappingProxyType(tags), node_tags=MappingProxyType(node_tags))
 
     def without_segments(self, drop: np.ndarray) -> RoadNetwork:
         """A copy with some segments removed (nodes are kept, so positions stay valid)."""
@@ -216,6 +225,7 @@ def build_road_network(raw: RawRoads, *, keep_within: shapely.Geometry | None = 
     way_pos = np.full(len(raw.way_id), -1, np.int64)
     way_pos[ways_used] = np.arange(len(ways_used))
     tags = {key: TagColumn.from_strings(np.asarray(values, dtype=object)[ways_used]) for key, values in raw.tags.items()}
+    node_tags = {key: TagColumn.from_strings(np.asarray(values, dtype=object)[used]) for key, values in raw.node_tags.items()}
     return RoadNetwork(
         osmid=np.asarray(raw.node_id, np.int64)[used],
         lon=lon[used],
@@ -226,6 +236,7 @@ def build_road_network(raw: RawRoads, *, keep_within: shapely.Geometry | None = 
         way=way_pos[way].astype(np.int32),
         way_id=np.asarray(raw.way_id, np.int64)[ways_used],
         tags=MappingProxyType(tags),
+        node_tags=MappingProxyType(node_tags),
     )
 
 

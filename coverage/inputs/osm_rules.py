@@ -12,7 +12,7 @@ from __future__ import annotations
 import functools
 import re
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from types import MappingProxyType
 
@@ -29,8 +29,10 @@ __all__ = [
     "FORWARD",
     "ModeRules",
     "OsmRules",
+    "access_value",
     "exclusion_report",
     "load_osm_rules",
+    "node_closed",
     "parse_maxspeed",
     "road_class_name",
     "way_access",
@@ -74,8 +76,18 @@ class OsmRules:
     class_speed_words: frozenset[str]
     walk_kmh: float
     maxspeed_codes: MappingProxyType[str, float]
+    motorroad_values: frozenset[str] = frozenset({"yes"})
+    motorroad_closes: frozenset[str] = frozenset()
+    barrier_closes: MappingProxyType = field(default_factory=lambda: MappingProxyType({}))
     source: str = "coverage/data/osm_rules.toml"
     digest: str = ""
+
+    def node_tag_keys(self) -> tuple[str, ...]:
+        """Tags read on barrier nodes: ``barrier`` and every mode's access ladder."""
+        keys = {"barrier"}
+        for mode in self.modes.values():
+            keys.update(mode.access)
+        return tuple(sorted(keys))
 
     def tag_keys(self) -> tuple[str, ...]:
         """Every tag the rules read (the reader keeps only these, plus names and sources)."""
@@ -91,6 +103,7 @@ class OsmRules:
             "maxspeed:backward",
             "tracktype",
             "surface",
+            "motorroad",
         }
         for mode in self.modes.values():
             keys.update(mode.access)
@@ -141,6 +154,8 @@ _TOP_SPEC = {
     "access": FieldSpec((dict,)),
     "mode": FieldSpec((dict,)),
     "maxspeed": FieldSpec((dict,)),
+    "motorroad": FieldSpec((dict,), required=False),
+    "barrier": FieldSpec((dict,), required=False),
 }
 
 
@@ -160,6 +175,61 @@ def _mode_rules(data: dict, label: str, text: str) -> dict[str, ModeRules]:
             surface_max_kmh=_speeds(table["surface_max_kmh"], where, "surface_max_kmh"),
         )
     return modes
+
+
+def _barriers(table: dict, where: str, modes) -> MappingProxyType:
+    """The ``[barrier]`` table: per barrier value, the modes it closes by default."""
+    check_table(table, {"closes": FieldSpec((dict,), required=False)}, where=where)
+    out = {}
+    for value, closed in table.get("closes", {}).items():
+        names = _strings(closed, where, f"closes.{value}")
+        unknown = sorted(names - set(modes))
+        if unknown:
+            raise CatalogueError(
+                Msg(
+                    "{where}: closes.{value} names no [mode.NAME] table: {modes}.",
+                    where=where,
+                    value=value,
+                    modes=", ".join(unknown),
+                )
+            )
+        out[value] = names
+    return MappingProxyType(out)
+
+
+def node_closed(node_tags, rules: OsmRules, mode: str) -> np.ndarray:
+    """True per node a mode may not pass: its barrier closes the mode and its own access tags do not open it.
+
+    ``node_tags`` are tag columns over the network's nodes (``barrier`` and the access
+    ladders); a node's own ladder decides first (``foot=no`` on a gate closes it, ``motorcar=yes``
+    on a bollard opens it), the barrier's default otherwise.
+    """
+    barrier = node_tags.get("barrier")
+    if barrier is None:
+        return np.zeros(0, bool)
+    n = len(barrier.codes)
+    closed = _per_value(barrier, lambda v: mode in rules.barrier_closes.get(v, ()), bool)
+    decided = np.zeros(n, bool)
+    for key in reversed(rules.modes[mode].access):
+        col = node_tags.get(key)
+        if col is None:
+            continue
+        is_open = _per_value(col, lambda v: access_value(v, rules) is True, bool)
+        is_closed = _per_value(col, lambda v: access_value(v, rules) is False, bool)
+        now = ~decided & (is_open | is_closed)
+        closed[now] = is_closed[now]
+        decided |= now
+    return closed & (_per_value(barrier, bool, bool))  # only barrier nodes: an access tag on a plain node is a way's business
+
+
+def _motorroad(table: dict, where: str, modes) -> dict:
+    """The ``[motorroad]`` table: which values mean a motorroad, and the modes it closes (named modes only)."""
+    check_table(table, {"values": FieldSpec((list,), required=False), "closes": FieldSpec((list,), required=False)}, where=where)
+    closes = _strings(table.get("closes", []), where, "closes")
+    unknown = sorted(closes - set(modes))
+    if unknown:
+        raise CatalogueError(Msg("{where}: closes names no [mode.NAME] table: {modes}.", where=where, modes=", ".join(unknown)))
+    return {"motorroad_values": _strings(table.get("values", ["yes"]), where, "values"), "motorroad_closes": closes}
 
 
 def load_osm_rules(path: Path | str | None = None) -> OsmRules:
@@ -212,6 +282,8 @@ def load_osm_rules(path: Path | str | None = None) -> OsmRules:
         class_speed_words=_strings(ms["class_speed_words"], sect["maxspeed"], "class_speed_words"),
         walk_kmh=float(walk),
         maxspeed_codes=_speeds(ms["codes"], sect["maxspeed"], "codes"),
+        **_motorroad(data.get("motorroad", {}), sect["motorroad"], modes),
+        barrier_closes=_barriers(data.get("barrier", {}), sect["barrier"], modes),
         source=label,
         digest=hashlib.sha256(text.encode()).hexdigest(),
     )
@@ -253,8 +325,26 @@ def _per_value(column, fn, dtype) -> np.ndarray:
     return out[column.codes]
 
 
+def access_value(value: str, rules: OsmRules) -> bool | None:
+    """What an access value says: True (open), False (closed) or None (nothing known).
+
+    A value list (``agricultural;forestry``) opens the way if any listed value opens it,
+    and closes it if none does and one closes it (OSM wiki, Semi-colon value separator).
+    """
+    parts = [p.strip() for p in value.split(";")] if ";" in value else [value]
+    if any(p in rules.access_open for p in parts):
+        return True
+    if any(p in rules.access_closed for p in parts):
+        return False
+    return None
+
+
 def way_access(network, rules: OsmRules, mode: str) -> np.ndarray:
-    """True per way where the mode may use it by its access tags (the road class is the profile's business)."""
+    """True per way where the mode may use it by its access tags (the road class is the profile's business).
+
+    The ladder of the mode's tags, most specific first; where none decides, ``motorroad=yes``
+    closes the way to the modes the rules list (``[motorroad] closes``).
+    """
     m = rules.modes[mode]
     decided = np.zeros(network.n_ways, bool)
     allowed = np.ones(network.n_ways, bool)
@@ -262,11 +352,14 @@ def way_access(network, rules: OsmRules, mode: str) -> np.ndarray:
         col = network.tags.get(key)
         if col is None:
             continue
-        is_open = _per_value(col, lambda v: v in rules.access_open, bool)
-        is_closed = _per_value(col, lambda v: v in rules.access_closed, bool)
+        is_open = _per_value(col, lambda v: access_value(v, rules) is True, bool)
+        is_closed = _per_value(col, lambda v: access_value(v, rules) is False, bool)
         now = ~decided & (is_open | is_closed)
         allowed[now] = is_open[now]
         decided |= now
+    col = network.tags.get("motorroad")
+    if col is not None and mode in rules.motorroad_closes:
+        allowed[~decided & _per_value(col, lambda v: v in rules.motorroad_values, bool)] = False
     return allowed
 
 
@@ -351,7 +444,12 @@ def exclusion_report(network, rules: OsmRules) -> dict[str, Counter]:
     """
     hw = network.tags["highway"]
     ways = Counter(hw.codes.tolist())
-    out = {k: Counter() for k in ("excluded", "unknown", "area", "access", "oneway", "maxspeed")}
+    out = {k: Counter() for k in ("excluded", "unknown", "area", "access", "oneway", "maxspeed", "barrier")}
+    for mode in rules.modes:
+        closed = node_closed(network.node_tags, rules, mode)
+        if closed.any():
+            values = network.node_tags["barrier"].strings()[closed]
+            out["barrier"].update(f"barrier={v} ({mode})" for v in values)
     for code, n in ways.items():
         v = hw.values[code]
         if v in rules.excluded_highways:
@@ -373,7 +471,7 @@ def exclusion_report(network, rules: OsmRules) -> dict[str, Counter]:
             if col is None:
                 continue
             for code, n in Counter(col.codes.tolist()).items():
-                if col.values[code] not in known:
+                if any(part.strip() not in known for part in col.values[code].split(";")):
                     out[name][f"{key}={col.values[code]}"] += n
     for key in ("maxspeed", "maxspeed:forward", "maxspeed:backward"):
         col = network.tags.get(key)

@@ -17,6 +17,7 @@ from ..standards.kinds import kind_of, kinds
 from ..writing import atomic_write_text, write_csv, write_gpkg
 from ._results import result_table
 from .areas import service_area_table, write_surfaces
+from .fairness import fairness_table
 from .report import scorecard_markdown, scorecard_table
 from .workbook import write_workbook
 
@@ -41,6 +42,7 @@ def write_check_outputs(assessment: Assessment, stage: Path, *, lang: str = "en"
     for k, table in tables.items():
         write_csv(stage / f"{k.file}.csv", table)
     write_csv(stage / "summary_by_group.csv", _with_travel(group_summary(assessment), assessment, lang))
+    write_csv(stage / "fairness.csv", fairness_table(assessment))
     layers = {k.layer: table for k, table in tables.items()}
     layers["service_areas"] = service_area_table(assessment, lang=lang)
     write_gpkg(stage / "results.gpkg", layers)
@@ -52,6 +54,7 @@ def write_check_outputs(assessment: Assessment, stage: Path, *, lang: str = "en"
         "scorecard.xlsx",
         *(f"{k.file}.csv" for k in tables),
         "summary_by_group.csv",
+        "fairness.csv",
         "results.gpkg",
         *surfaces,
     ]

@@ -275,6 +275,32 @@ def overview_figure(assessment: Assessment, *, lang: str, generated: str = ""):
     return fig
 
 
+def lorenz_figure(assessment: Assessment, *, lang: str, generated: str = ""):
+    """The Lorenz curves of every standard measured per settlement (people weighted), beside the line of equality."""
+    import matplotlib.pyplot as plt
+
+    from .fairness import fairness_table, lorenz_points
+
+    _ = words(lang)
+    table = fairness_table(assessment)
+    ids = table.loc[(table["group"] == "all") & table["gini"].notna(), "standard"].tolist()
+    fig, ax = plt.subplots(figsize=(7.0, 6.0), dpi=DPI)
+    ax.plot([0, 1], [0, 1], color="#999", linestyle="--", label=_("equality"))
+    styles = ["-", "--", "-.", ":"]
+    for k, std_id in enumerate(ids):
+        p, q = lorenz_points(assessment, std_id)
+        g = table.loc[(table["standard"] == std_id) & (table["group"] == "all"), "gini"].iloc[0]
+        label = _("{title} (Gini {gini})").format(title=assessment.result(std_id).standard.title(lang), gini=f"{g:.2f}")
+        ax.plot(p, q, linestyle=styles[k % len(styles)], color=COUNT_COLOURS[k % len(COUNT_COLOURS)], label=label)
+    ax.set_xlabel(_("share of people (ranked by the quantity, ascending)"))
+    ax.set_ylabel(_("share of the quantity (minutes, or supply within reach)"))
+    ax.set_title(_("Lorenz curves"), loc="left")
+    ax.legend(fontsize=6.5, loc="upper left")
+    _footer(fig, [], generated, lang)
+    fig.subplots_adjust(bottom=0.16)
+    return fig
+
+
 def _save(fig, out_dir: Path, stem: str) -> list[str]:
     """PNG and SVG of a figure, written atomically, without the creation date (same input, same bytes)."""
     import matplotlib.pyplot as plt
@@ -315,6 +341,7 @@ def write_figures(assessment: Assessment, out_dir: Path, maps: dict[str, str], *
                 written += _save(overview_figure(assessment, lang=lang, generated=generated), out_dir, stem)
             elif key in {r.standard.id for r in assessment.results}:
                 written += _save(access_figure(assessment, key, lang=lang, generated=generated), out_dir, stem)
+        written += _save(lorenz_figure(assessment, lang=lang, generated=generated), out_dir, "lorenz")
         for r in assessment.results:
             if kind_of(r.standard).map_family == "units" and r.verdict == NOT_MET and len(r.detail):
                 stem = f"{kind_of(r.standard).name}-{r.standard.id}"

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import html
 
+import pandas as pd
+
 from ..i18n import translate
 from ..inputs.osm_rules import road_class_name
 from ..standards._base import MET, NOT_MET, NOT_TESTED
@@ -186,11 +188,54 @@ def report_html(
 <p class="legend">{esc(basis_legend(lang))}</p>
 <h2>{esc(_("Maps"))}</h2><ul>{map_links}</ul>
 <iframe src="{esc(maps["overview"])}" title="{esc(_("overview map"))}"></iframe>
+{_fairness(assessment, list(figures), lang)}
 {_readings(assessment, lang)}
 {_assumptions(assessment, lang)}
 {_data(assessment, lang)}
 </body></html>
 """
+
+
+def _fairness(assessment: Assessment, figures: list[str], lang: str) -> str:
+    """Inequality of travel times and supply within reach: the table, and the Lorenz curves when drawn."""
+    from .fairness import fairness_table
+
+    _ = words(lang)
+    table = fairness_table(assessment)
+    if table.empty:
+        return ""
+    head = [
+        _("Standard"),
+        _("group"),
+        _("settlements"),
+        _("people"),
+        _("mean"),
+        _("Gini"),
+        _("Theil"),
+        _("Palma"),
+        _("concentration"),
+    ]
+    rows = []
+    for _i, row in table.iterrows():
+        std = assessment.result(row["standard"]).standard
+        group = _("all") if row["group"] == "all" else assessment.region.vocabulary.klass(row["group"]).name(lang)
+        cells = [std.title(lang), group, row["settlements"], f"{row['people']:,.0f}", f"{row['mean']:,.2f}"]
+        cells += ["" if pd.isna(row[c]) else f"{row[c]:.3f}" for c in ("gini", "theil", "palma", "concentration_by_size")]
+        rows.append("<tr>" + "".join(f"<td>{esc(c)}</td>" for c in cells) + "</tr>")
+    note = _(
+        "Inequality of minutes to the nearest facility (access standards) and of supply within reach (catchment "
+        "standards) among people: 0 = everyone the same. Palma: the share of the top 10 % over the bottom 40 %. "
+        "Concentration: ranked by settlement size, negative when the quantity gathers in the small settlements. "
+        "Unreachable settlements are left out (fairness.csv counts them)."
+    )
+    figure = "<p><img src='lorenz.svg' alt='Lorenz' style='max-width:720px'></p>" if "lorenz.svg" in figures else ""
+    return (
+        f"<h2>{esc(_('Fairness'))}</h2><p>{esc(note)}</p><table><tr>"
+        + "".join(f"<th>{esc(h)}</th>" for h in head)
+        + "</tr>"
+        + "".join(rows)
+        + f"</table>{figure}"
+    )
 
 
 def _map_links(assessment: Assessment, maps: dict[str, str], figures: list[str], lang: str) -> str:

@@ -124,6 +124,7 @@ def scorecard_text(
     for line in (
         not_joined_line(assessment, lang=lang),
         travel_line(assessment, lang=lang),
+        fairness_line(assessment, lang=lang),
         basis_legend(lang),
         sources_line(assessment, lang=lang),
     ):
@@ -132,6 +133,23 @@ def scorecard_text(
     if not wide:
         lines.append(_("--wide adds the source wording, its section and the counts to the table."))
     return "\n".join(lines)
+
+
+def fairness_line(assessment, *, lang: str = "en") -> str:
+    """The most unequal standard (Gini over its settlements, weighted by people), and where the rest are."""
+    from .fairness import fairness_table
+
+    _ = words(lang)
+    table = fairness_table(assessment)
+    table = table[(table["group"] == "all") & table["gini"].notna()]
+    if table.empty:
+        return ""
+    top = table.sort_values(["gini", "standard"], ascending=[False, True], kind="stable").iloc[0]
+    std = assessment.result(top["standard"]).standard
+    return _(
+        "Fairness: the most unequal is {title} (Gini {gini}, Palma {palma}, weighted by people; 0 = equal); "
+        "every standard's Gini, Theil, Palma and concentration index, over all settlements and by class, are in fairness.csv."
+    ).format(title=standard_label(std, lang), gini=f"{top['gini']:.2f}", palma=f"{top['palma']:.1f}")
 
 
 NARROW_RATIOS = {"standard": 3, "target": 4, "meeting": 2, "worst case": 3}

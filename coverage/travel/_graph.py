@@ -20,6 +20,7 @@ from ..inputs.osm_rules import (
     FORWARD,
     OsmRules,
     load_osm_rules,
+    node_closed,
     way_access,
     way_direction,
     way_kept,
@@ -159,6 +160,10 @@ def build_routing_graph(network: RoadNetwork, profile: Profile, rules: OsmRules 
                 classes=classes,
             )
         )
+    closed = node_closed(network.node_tags, rules, profile.mode)
+    if closed.any():  # a barrier closed to the mode cuts the ways through it
+        through = closed[network.u] | closed[network.v]
+        ok_f, ok_b = ok_f & ~through, ok_b & ~through
     length = network.length_m
     src = np.concatenate([network.u[ok_f], network.v[ok_b]])
     dst = np.concatenate([network.v[ok_f], network.u[ok_b]])
