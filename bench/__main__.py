@@ -32,6 +32,7 @@ SECTIONS = {
     "terrain": sec_terrain.terrain,
     "batch": sec_batch.batch,
     "capacity": sec_capacity.capacity,
+    "kernel": sec_roads.kernel,
 }
 
 

@@ -49,7 +49,7 @@ def capacity(quick: bool) -> Section:
         "python -m bench --sections capacity",
         f"{n:,} settlements and {m:,} facilities scattered over {side:.0f} km x {side:.0f} km, straight-line minutes at "
         f"30 km/h, every pair within {limit:g} minutes (the origin-destination table the travel seam gives). "
-        "`coverage.capacity.floating_catchment` (2SFCA, scipy.sparse) against pysal `access` `two_stage_fca` "
+        "`coverage.capacity.floating_catchment` (2SFCA, numpy bincount over the pairs) against pysal `access` `two_stage_fca` "
         "(pandas merges) on the same table, and capacity-limited coverage and the weighted Gini on the result.",
     )
     o, d, t, demand, supply = _pairs(n, m, side, limit)

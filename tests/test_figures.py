@@ -23,7 +23,7 @@ def maps(tmp_path_factory):
     out = {}
     for lang in ("en", "zh"):
         out[lang] = tmp_path_factory.mktemp(lang)
-        assert _run("map", "--lang", lang, "--out", out[lang]) == 0
+        assert _run("map", "--lang", lang, "--figures", "all", "--out", out[lang]) == 0
     return out
 
 
@@ -58,6 +58,16 @@ def test_the_svg_holds_the_legend_title_scale_and_source_as_text(maps):
 
 
 def test_figures_are_the_same_bytes_twice(maps, tmp_path):
-    assert _run("map", "--lang", "en", "--out", tmp_path / "again") == 0
+    assert _run("map", "--lang", "en", "--figures", "all", "--out", tmp_path / "again") == 0
     for f in maps["en"].glob("*.[ps][nv]g"):
         assert (tmp_path / "again" / f.name).read_bytes() == f.read_bytes(), f.name
+
+
+def test_figures_none_writes_no_figure_and_maps_leaves_out_the_unit_standards(tmp_path):
+    assert _run("map", "--figures", "none", "--out", tmp_path / "none") == 0
+    assert not list((tmp_path / "none").glob("*.png")) and not list((tmp_path / "none").glob("*.svg"))
+    index = (tmp_path / "none" / "index.html").read_text(encoding="utf-8")
+    assert ".png'" not in index and "lorenz.svg" not in index
+    assert _run("map", "--out", tmp_path / "maps") == 0
+    names = {p.name for p in (tmp_path / "maps").glob("*.svg")}
+    assert "overview.svg" in names and "lorenz.svg" in names and not any(n.startswith("presence-") for n in names)

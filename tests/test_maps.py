@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from coverage.cli._main import main
+from coverage.outputs.areas import BAND_FACTORS, area_of
 from coverage.outputs.maps._index import map_file_names, write_report_and_maps
 from coverage.outputs.maps._leaflet import render_html
 from coverage.outputs.maps.access import access_map
@@ -148,9 +149,9 @@ def browser():
         b.close()
 
 
-def open_offline(browser, path: Path):
+def open_offline(browser, path: Path, size: tuple[int, int] = (1400, 900)):
     """Load a file with every non-file request blocked; collect failures, errors and dialogs."""
-    ctx = browser.new_context(offline=True, viewport={"width": 1400, "height": 900})
+    ctx = browser.new_context(offline=True, viewport={"width": size[0], "height": size[1]})
     page = ctx.new_page()
     seen = {"failed": [], "errors": [], "dialogs": [], "external": []}
 
@@ -197,7 +198,11 @@ def test_every_map_renders_offline_in_chromium(browser, assessment, tmp_path):
             f = region.facilities
             n_fac = int((f["facility_type"].isin(std.facility_types) & (f["in_region"] | std.count_outside_region)).sum())
             assert markers == n_fac, fname
-            assert paths == n_units + n_road + 1 + len(r.detail), fname  # + the service area
+            areas = area_of(assessment, std)
+            shown = sum(
+                1 for f, b, p in zip(BAND_FACTORS, areas.bands_min, areas.polygons, strict=True) if f <= 1 and not p.is_empty
+            )
+            assert paths == n_units + n_road + shown + len(r.detail), fname  # + the service areas shown at first
         assert_legend_clear_of_scale(page, fname)
         page.screenshot(path=str(SCREENSHOTS / fname.replace(".html", ".png")))
         ctx.close()
@@ -205,6 +210,43 @@ def test_every_map_renders_offline_in_chromium(browser, assessment, tmp_path):
     assert seen["errors"] == [] and seen["external"] == []
     assert page.locator("table.card tbody tr").count() == len(assessment.results)
     ctx.close()
+
+
+@pytest.mark.slow
+@pytest.mark.browser
+@pytest.mark.parametrize("size", [(1400, 900), (1024, 768)])
+def test_panels_clear_of_each_other_and_the_failing_list_moves_the_map(browser, assessment, tmp_path, size):
+    write_report_and_maps(assessment, tmp_path, command="test", generated="test")
+    for fname in ("access-fitness-town-10min.html", "presence.html"):
+        ctx, page, seen = open_offline(browser, tmp_path / fname, size)
+        assert seen["errors"] == [], seen
+        boxes = {
+            sel: page.locator(sel).bounding_box()
+            for sel in (".cp-title", ".cp-legend", ".cp-panel", ".leaflet-control-layers")
+            if page.locator(sel).count()
+        }
+        names = sorted(boxes)
+        for i, a in enumerate(names):
+            for b in names[i + 1 :]:
+                assert not boxes_overlap(boxes[a], boxes[b]), (fname, size, a, b)
+        if fname.startswith("access"):
+            # The layer list is folded; opening it lists every layer the legend speaks of (bands, facilities, settlements).
+            page.locator(".leaflet-control-layers").hover()
+            listed = page.locator(".leaflet-control-layers-list").inner_text()
+            assert "service area 10 min" in listed and "settlements" in listed and "facilities" in listed
+            page.mouse.move(5, size[1] // 2)
+            # A click on a failing settlement moves the map to it, close enough for the names to show.
+            item = page.locator(".cp-panel li[data-lat]").first
+            lat, lon = float(item.get_attribute("data-lat")), float(item.get_attribute("data-lon"))
+            item.click()
+            page.wait_for_timeout(400)
+            centre = page.evaluate(
+                "(() => { for (const k in window) { if (k.startsWith('map_') && window[k].getCenter) "
+                "{ const c = window[k].getCenter(); return [c.lat, c.lng, window[k].getZoom()]; } } })()"
+            )
+            assert abs(centre[0] - lat) < 1e-3 and abs(centre[1] - lon) < 1e-3 and centre[2] >= 13, centre
+            assert page.locator(".cp-label").count() >= 1 and page.locator(".cp-label").first.is_visible()
+        ctx.close()
 
 
 def boxes_overlap(a: dict, b: dict) -> bool:

@@ -276,6 +276,13 @@ def _check_options(p: argparse.ArgumentParser, *, maps: bool = False) -> None:
     p.add_argument(
         "--cdn", action="store_true", help="link Leaflet from CDNs instead of inlining it (smaller files, needs internet)"
     )
+    p.add_argument(
+        "--figures",
+        choices=["maps", "all", "none"],
+        default="maps",
+        help="static PNG/SVG figures: of each map and the Lorenz curves (maps, default), also of each unit standard not met "
+        "(all), or none",
+    )
 
 
 def _site_options(p: argparse.ArgumentParser) -> None:

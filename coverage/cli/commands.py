@@ -177,6 +177,7 @@ def _write_maps(assessment: Assessment, stage: Path, args: argparse.Namespace, *
         generated=run_date(),
         lang=args.lang,
         scenario=scenario,
+        figures=getattr(args, "figures", "maps"),
     )
 
 

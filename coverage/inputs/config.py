@@ -42,6 +42,16 @@ class FacilityType:
     glyph: str
     colour: str
     measure_zh: str = "处"
+    glyph_en: str = ""
+
+    def mark(self, lang: str = "en") -> str:
+        """The characters drawn in its map marker: ``glyph`` in Chinese, ``glyph_en`` in English.
+
+        ``glyph_en`` defaults to the initials of the first two words of ``en`` ("VC", village clinic).
+        """
+        if lang == "zh":
+            return self.glyph
+        return self.glyph_en or "".join(w[0] for w in self.en.replace("-", " ").split()[:2]).upper()
 
     def name(self, lang: str = "en") -> str:
         """The type's name in ``"zh"`` or ``"en"``."""
@@ -53,7 +63,8 @@ class FacilityType:
 
 
 _FT_SPEC = {k: FieldSpec((str,)) for k in ("zh", "en", "category", "glyph", "colour")} | {
-    "measure_zh": FieldSpec((str,), required=False)
+    "measure_zh": FieldSpec((str,), required=False),
+    "glyph_en": FieldSpec((str,), required=False),
 }
 
 

@@ -315,18 +315,24 @@ def _save(fig, out_dir: Path, stem: str) -> list[str]:
     return names
 
 
-def write_figures(assessment: Assessment, out_dir: Path, maps: dict[str, str], *, lang: str, generated: str = "") -> list[str]:
+def write_figures(
+    assessment: Assessment, out_dir: Path, maps: dict[str, str], *, lang: str, generated: str = "", which: str = "maps"
+) -> list[str]:
     """PNG and SVG beside each map (``<map>.png``, ``<map>.svg``; per unit standard not met, ``<kind>-<id>``).
 
-    Returns the file names written (none when no CJK font is installed: a warning says so).
+    ``which``: ``maps`` (each map and the Lorenz curves), ``all`` (also each unit standard not
+    met), ``none``. Returns the file names written (none when no CJK font is installed: a
+    warning says so).
     """
+    if which == "none":
+        return []
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
     _ = words(lang)
-    if lang == "zh" and cjk_font() is None:
+    if cjk_font() is None:  # the plan's wording and place names are Chinese in every language's figures
         log.warning(
             _("No Chinese font found: the static figures (PNG, SVG) were not drawn. Install fonts-wqy-zenhei or Noto Sans CJK.")
         )
@@ -342,7 +348,7 @@ def write_figures(assessment: Assessment, out_dir: Path, maps: dict[str, str], *
             elif key in {r.standard.id for r in assessment.results}:
                 written += _save(access_figure(assessment, key, lang=lang, generated=generated), out_dir, stem)
         written += _save(lorenz_figure(assessment, lang=lang, generated=generated), out_dir, "lorenz")
-        for r in assessment.results:
+        for r in assessment.results if which == "all" else ():
             if kind_of(r.standard).map_family == "units" and r.verdict == NOT_MET and len(r.detail):
                 stem = f"{kind_of(r.standard).name}-{r.standard.id}"
                 written += _save(unit_figure(assessment, r.standard.id, lang=lang, generated=generated), out_dir, stem)

@@ -308,7 +308,7 @@ def budget_curve(
     total_weight: float | None = None,
     solve=None,
 ) -> list[dict]:
-    """Coverage for 1..max_k new sites: the optimum for each k, and a nested build order.
+    """Coverage for 0..max_k new sites: the optimum for each k, and a nested build order (k = 0: today, the baseline).
 
     The optimal sets for different k need not nest; the build order (each step
     adds the best site given the ones before) is what a phased programme builds.
@@ -324,6 +324,20 @@ def budget_curve(
     rows = []
     total = float(total_weight if total_weight is not None else base_weight + np.sum(weights))
     order, _ = greedy_mclp(cover, weights, max_k, swap_rounds=0)
+    share = base_weight / total if total else np.nan
+    rows.append(
+        {
+            "k": 0,
+            "optimal_covered": base_weight,
+            "optimal_share": share,
+            "optimal_sites": [],
+            "sites_adding_coverage": 0,
+            "proven_optimal": True,
+            "build_order_site": -1,
+            "build_order_covered": base_weight,
+            "build_order_share": share,
+        }
+    )
     for k in range(1, max_k + 1):
         res = solve(k)
         nested = covered_weight(cover, weights, order[:k])

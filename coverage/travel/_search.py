@@ -98,6 +98,7 @@ def travel_time_matrix(
     cutoff_s: float,
     chunk_bytes: int = 256 << 20,
     bounded: bool = False,
+    engine: str = "auto",
 ) -> TravelTimeMatrix:
     """Travel times from origins to destinations, keeping only pairs within ``cutoff_s``.
 
@@ -121,7 +122,10 @@ def travel_time_matrix(
     chunk_bytes
         Memory for one chunk of dense distance rows.
     bounded
-        Search each chunk's reachable subgraph only (False: the whole graph).
+        Search each chunk's reachable subgraph only (False: the whole graph; scipy only).
+    engine
+        ``auto`` (the compiled bounded search of :mod:`._kernel` when numba loads, else
+        scipy), ``numba`` or ``scipy`` (the reference: the same pairs and seconds).
 
     Returns
     -------
@@ -135,14 +139,39 @@ def travel_time_matrix(
     o_ok = np.flatnonzero(o_snap.joined)
     d_ok = np.flatnonzero(d_snap.joined & (d_snap.leg_s <= cutoff_s))
     d_ok = d_ok[_spatial_order(d_ll[d_ok])]
-    chunks, bounded = _chunks(graph, d_ll[d_ok], cutoff_s, chunk_bytes, bounded)
-    for part in chunks:
-        parts.append(_chunk_pairs(graph, o_snap, d_snap, o_ok, d_ok[part], cutoff_s, bounded))
+    compiled = _kernel_pairs(graph, o_snap, d_snap, o_ok, d_ok, cutoff_s) if engine in ("auto", "numba") else None
+    if compiled is not None:
+        parts.append(compiled)
+    elif engine == "numba":
+        raise RuntimeError("numba is not available for the compiled search")
+    else:
+        chunks, bounded = _chunks(graph, d_ll[d_ok], cutoff_s, chunk_bytes, bounded)
+        for part in chunks:
+            parts.append(_chunk_pairs(graph, o_snap, d_snap, o_ok, d_ok[part], cutoff_s, bounded))
     if graph.profile.direct_offroad and len(o_ll) and len(d_ll):
         q, p, t = direct_pairs(o_ll, d_ll, cutoff_s, graph.profile.offroad_m_per_s)
         parts.append((q, p, t, t, np.zeros(len(t))))
     rows, cols, vals, access, egress = (list(x) for x in zip(*parts, strict=True)) if parts else ([], [], [], [], [])
     return fastest_pairs(rows, cols, vals, (len(o_ll), len(d_ll)), cutoff_s, legs=(access, egress))
+
+
+def _kernel_pairs(graph: RoutingGraph, o_snap, d_snap, o_ok: np.ndarray, d_ok: np.ndarray, cutoff_s: float):
+    """The road pairs within the cutoff by the compiled bounded search (None: numba not available).
+
+    Each destination's search stops at the cutoff less its own leg; the seconds are summed
+    in the scipy path's order (network, then the origin's leg, then the destination's).
+    """
+    from ._kernel import bounded_pairs
+
+    found = bounded_pairs(graph.reverse, d_snap.node[d_ok], cutoff_s - d_snap.leg_s[d_ok], o_snap.node[o_ok])
+    if found is None:
+        return None
+    s, o, network = found
+    origin, dest = o_ok[o], d_ok[s]
+    t = network + o_snap.leg_s[origin] + d_snap.leg_s[dest]
+    keep = t <= cutoff_s
+    origin, dest, t = origin[keep], dest[keep], t[keep]
+    return origin, dest, t, o_snap.leg_s[origin], d_snap.leg_s[dest]
 
 
 def _chunks(graph: RoutingGraph, d_ll: np.ndarray, cutoff_s: float, chunk_bytes: int, bounded: bool) -> tuple[list, bool]:

@@ -39,6 +39,7 @@ def write_report_and_maps(
     generated: str = "",
     lang: str = "en",
     scenario=None,
+    figures: str = "maps",
 ) -> list[str]:
     """Write every map and ``index.html`` into ``out_dir``; returns the file names written."""
     from ..figures import write_figures
@@ -53,7 +54,7 @@ def write_report_and_maps(
         else:
             m = access_map(assessment, key, lang=lang, tiles=tiles, cdn=cdn)
         save_map(m, Path(out_dir) / fname)
-    figures = write_figures(assessment, Path(out_dir), names, lang=lang, generated=generated)
+    figures = write_figures(assessment, Path(out_dir), names, lang=lang, generated=generated, which=figures)
     page = report_html(
         assessment, maps=names, figures=figures, command=command, generated=generated, lang=lang, scenario=scenario
     )

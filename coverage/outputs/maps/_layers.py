@@ -171,7 +171,7 @@ def _facility_features(assessment: Assessment, types, lang: str, only=None) -> l
         feats.append(
             _feature(
                 row.geometry,
-                _icon=_facility_icon(ft.colour, ft.glyph, is_estimated(row["coord_source"])),
+                _icon=_facility_icon(ft.colour, ft.mark(lang), is_estimated(row["coord_source"])),
                 _popup=popup,
                 _tooltip=esc(f"{display_name(row, lang, fid)} ({ft.name(lang)})"),
             )
@@ -184,7 +184,7 @@ def _facility_legend(region, types, lang: str) -> list[tuple[str, str, str]]:
     for t in sorted(set(types)):
         ft = region.facility_types[t]
         if t not in seen:
-            rows.append(("square", ft.colour, f"{ft.glyph} {ft.name(lang)}"))
+            rows.append(("square", ft.colour, f"{ft.mark(lang)} {ft.name(lang)}"))
             seen.add(t)
     return rows
 

@@ -148,7 +148,9 @@ def blank_map(bounds, *, title: str, lang: str = "en", tiles: str | None = None,
             ),
             name="leaflet_icons",
         )
-    m.get_root().header.add_child(Element(f"<style>{_CSS}</style><script>{_SPREAD_JS}</script>"), name="cp_css")
+    m.get_root().header.add_child(
+        Element(f"<style>{_CSS}</style><script>{_SPREAD_JS}{_PANEL_JS}{_LABELS_JS}</script>"), name="cp_css"
+    )
     m.get_root().html.add_child(Element(f"<div class='cp-title'>{esc(title)}</div>"), name="cp_title")
     if tiles:
         _add_tiles(m, tiles, lang)
@@ -245,6 +247,10 @@ _CSS = """
 .cp-pop th{text-align:left;padding-right:6px;vertical-align:top;white-space:nowrap}
 .cp-pop{font:12px sans-serif}
 .leaflet-control-layers{margin-top:60px!important;max-height:45vh;overflow:auto}
+.cp-panel li[data-lat]{cursor:pointer}.cp-panel li[data-lat]:hover{background:#eef}
+.cp-label{background:rgba(255,255,255,.8);border:none;box-shadow:none;padding:0 3px;font:11px sans-serif;color:#222}
+.cp-label::before{display:none}
+.cp-far .cp-label{display:none}
 """
 
 
@@ -281,6 +287,37 @@ function cpSpread(map, group) {
   }
   map.on('zoomend', place); map.on('baselayerchange overlayadd overlayremove', place);
   place();
+}
+"""
+
+# A click on a failing settlement in the side panel moves the map to it and opens its popup.
+_PANEL_JS = """
+function cpPanel(map, group) {
+  var byId = {};
+  group.eachLayer(function (l) { if (l.feature && l.feature.properties._id) { byId[l.feature.properties._id] = l; } });
+  document.querySelectorAll('.cp-panel li[data-lat]').forEach(function (li) {
+    li.addEventListener('click', function () {
+      var ll = [parseFloat(li.dataset.lat), parseFloat(li.dataset.lon)];
+      map.setView(ll, Math.max(map.getZoom(), 13));
+      var l = byId[li.dataset.id];
+      if (l) { l.openPopup(); }
+    });
+  });
+}
+"""
+
+# Settlement names stay on screen as labels once the map is close enough to read them.
+_LABELS_JS = """
+function cpLabels(map, group, minZoom) {
+  var labels = L.layerGroup().addTo(map);
+  group.eachLayer(function (l) {
+    if (l.feature && l.feature.properties._label) {
+      L.tooltip({permanent: true, direction: 'right', className: 'cp-label', offset: [8, 0], interactive: false})
+        .setLatLng(l.getLatLng()).setContent(l.feature.properties._label).addTo(labels);
+    }
+  });
+  function toggle() { map.getContainer().classList.toggle('cp-far', map.getZoom() < minZoom); }
+  map.on('zoomend', toggle); toggle();
 }
 """
 

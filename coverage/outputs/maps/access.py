@@ -55,8 +55,14 @@ def access_map(
     JsonLayer(_facility_features(assessment, std.facility_types, lang, only=eligible.index), name=_("facilities")).add_to(m)
     layer = JsonLayer(_settlement_features(assessment, r, lang), name=_("settlements"))
     layer.add_to(m)
-    MapScript("cpSpread({map}, {layer});", layer).add_to(m)
-    folium.LayerControl(collapsed=False).add_to(m)
+    MapScript(
+        "cpSpread({map}, {layer}); cpPanel({map}, {layer}); cpLabels({map}, {layer}, LABEL_ZOOM);".replace(
+            "LABEL_ZOOM", str(LABEL_ZOOM)
+        ),
+        layer,
+    ).add_to(m)
+    # Many layers (bands, surface, facilities, settlements): the list folds into its button.
+    folium.LayerControl(collapsed=True).add_to(m)
     _add_legend(m, assessment, r, lang)
     _add_failing_panel(m, assessment, r, lang)
     return m
@@ -145,6 +151,10 @@ def _service_area_layer(m, areas, std: AccessStandard, model, lang: str) -> None
         ).add_to(m)
 
 
+#: Settlement names stay on screen as labels from this zoom on (a town's blocks are apart by then).
+LABEL_ZOOM = 12
+
+
 def _settlement_popup(region, row, sid, std: AccessStandard, lang: str, minutes: str) -> str:
     _ = words(lang)
     fac = region.facilities.loc[row["nearest_facility"]] if row["nearest_facility"] else None
@@ -192,6 +202,8 @@ def _settlement_features(assessment: Assessment, r: StandardResult, lang: str, *
                 region.settlements.geometry.loc[sid],
                 _style=style,
                 _popup=_settlement_popup(region, row, sid, std, lang, minutes),
+                _id=str(sid),
+                _label=esc(display_name(row, lang, sid)),
                 _tooltip=esc(
                     _("{name}: {minutes} min — {band}").format(name=display_name(row, lang, sid), minutes=minutes, band=label)
                 ),
@@ -225,12 +237,14 @@ def _add_failing_panel(m: folium.Map, assessment: Assessment, r: StandardResult,
     region = assessment.region
     failing = r.detail[r.detail["verdict"] == NOT_MET].sort_values(["shortfall_min", "population"], ascending=[False, False])
     items = []
+    points = region.settlements.geometry
     for sid, row in failing.iterrows():
+        where = f" data-id='{esc(sid)}' data-lat='{points.loc[sid].y:.6f}' data-lon='{points.loc[sid].x:.6f}'"
         over = (
             _("unreachable") if not np.isfinite(row["shortfall_min"]) else _("+{m} min").format(m=f"{row['shortfall_min']:.1f}")
         )
         items.append(
-            f"<li><b>{esc(display_name(row, lang, sid))}</b>: {esc(over)}, {esc(fmt_count(row['population']))} "
+            f"<li{where}><b>{esc(display_name(row, lang, sid))}</b>: {esc(over)}, {esc(fmt_count(row['population']))} "
             f"{esc(_('people'))} — {esc(reason_text(row, r.standard, region, lang))}</li>"
         )
     body = "<ol>" + "".join(items) + "</ol>" if items else f"<p>{esc(_('None: every settlement meets this standard.'))}</p>"

@@ -52,7 +52,9 @@ def unit_map(assessment: Assessment, kind: str, *, lang: str = "en", tiles: str 
             )
         name = f"{std.title(lang)} — {verdict_word(r.verdict, lang)}"
         JsonLayer(feats, name=name, show=r is shown, overlay=False).add_to(m)
-    folium.LayerControl(collapsed=False).add_to(m)
+    # One layer per standard (a radio list of up to 30 titles): folded into its button, so it
+    # never covers the map; the legend says to open it.
+    folium.LayerControl(collapsed=True).add_to(m)
     rows = [
         ("square", COUNT_COLOURS[0], _("meets the standard")),
         ("square", COUNT_COLOURS[2], _("1 facility missing")),
@@ -60,6 +62,9 @@ def unit_map(assessment: Assessment, kind: str, *, lang: str = "en", tiles: str 
         ("square", COUNT_COLOURS[4], _("3 or more missing")),
         ("square", NOT_TESTED_GREY, _("not tested")),
     ]
-    notes = [_("Choose the standard in the layer list (one at a time)."), _("Dashed unit outlines are schematic.")]
+    notes = [
+        _("Choose the standard in the layer list (the button at the top right; one at a time)."),
+        _("Dashed unit outlines are schematic."),
+    ]
     m.get_root().html.add_child(Element(_legend_html(title, rows, notes)), name="cp_legend")
     return m
