@@ -382,8 +382,12 @@ def test_bounded_matrix_equals_the_full_search(cutoff_s, clustered, monkeypatch)
     calls = []
     real = routing._subgraph
     monkeypatch.setattr(routing, "_subgraph", lambda csr, nodes: calls.append(len(nodes)) or real(csr, nodes))
-    full = routing.travel_time_matrix(graph, origins, dests, cutoff_s=cutoff_s, bounded=False)
-    part = routing.travel_time_matrix(graph, origins, dests, cutoff_s=cutoff_s, bounded=True)
+    full = routing.travel_time_matrix(graph, origins, dests, cutoff_s=cutoff_s, bounded=False, engine="scipy")
+    part = routing.travel_time_matrix(graph, origins, dests, cutoff_s=cutoff_s, bounded=True, engine="scipy")
+    # The compiled bounded search (the default engine) gives the same pairs, and the same seconds exactly.
+    compiled = routing.travel_time_matrix(graph, origins, dests, cutoff_s=cutoff_s, engine="numba")
+    for a, b in ((full.origin, compiled.origin), (full.destination, compiled.destination), (full.seconds, compiled.seconds)):
+        assert np.array_equal(a, b)
     assert np.array_equal(full.origin, part.origin) and np.array_equal(full.destination, part.destination)
     assert np.allclose(full.seconds, part.seconds, rtol=0, atol=1e-6)
     assert len(full.seconds) > 0

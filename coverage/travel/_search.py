@@ -102,14 +102,10 @@ def travel_time_matrix(
 ) -> TravelTimeMatrix:
     """Travel times from origins to destinations, keeping only pairs within ``cutoff_s``.
 
-    Dijkstra runs on the reversed graph from the destinations, a chunk at a time so
-    that the dense rows scipy returns stay within ``chunk_bytes``.  With ``bounded``,
-    each chunk of nearby destinations searches only the subgraph of nodes within
-    ``cutoff_s`` x the graph's top speed of one of them (a provable bound: nothing
-    farther can be reached in time); the answers are the full search's.  It is off by
-    default: on the benchmark's province graph the reach of a 30-minute drive, not
-    scipy's dense rows, dominates, and cutting the subgraph cost more than it saved
-    (bench/RESULTS.md).
+    Dijkstra runs on the reversed graph from the destinations: by default the compiled
+    bounded search (:mod:`._kernel`); with scipy, a chunk at a time so that its dense rows
+    stay within ``chunk_bytes``, and with ``bounded`` each chunk of nearby destinations
+    searching only the nodes within ``cutoff_s`` x the top speed of one of them.
 
     Parameters
     ----------
@@ -140,14 +136,13 @@ def travel_time_matrix(
     d_ok = np.flatnonzero(d_snap.joined & (d_snap.leg_s <= cutoff_s))
     d_ok = d_ok[_spatial_order(d_ll[d_ok])]
     compiled = _kernel_pairs(graph, o_snap, d_snap, o_ok, d_ok, cutoff_s) if engine in ("auto", "numba") else None
+    if compiled is None and engine == "numba":
+        raise RuntimeError("numba is not available for the compiled search")
     if compiled is not None:
         parts.append(compiled)
-    elif engine == "numba":
-        raise RuntimeError("numba is not available for the compiled search")
     else:
         chunks, bounded = _chunks(graph, d_ll[d_ok], cutoff_s, chunk_bytes, bounded)
-        for part in chunks:
-            parts.append(_chunk_pairs(graph, o_snap, d_snap, o_ok, d_ok[part], cutoff_s, bounded))
+        parts += [_chunk_pairs(graph, o_snap, d_snap, o_ok, d_ok[part], cutoff_s, bounded) for part in chunks]
     if graph.profile.direct_offroad and len(o_ll) and len(d_ll):
         q, p, t = direct_pairs(o_ll, d_ll, cutoff_s, graph.profile.offroad_m_per_s)
         parts.append((q, p, t, t, np.zeros(len(t))))
