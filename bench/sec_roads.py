@@ -175,6 +175,8 @@ def kernel(quick: bool) -> Section:
     if not quick:
         sec.goal("2,000 x 50,000 at 60 minutes under 10 s on 2 cores", t_big < 10.0, f"{t_big:.1f} s")
     sec.notes.append(
-        "The kernel runs one search after another (no threads yet); the two cores of the goal are not used in parallel."
+        "The sources are split into one run per core and searched in GIL-free threads. At 60 minutes on this graph a "
+        "search reaches a large share of the province and the pairs (tens of millions) dominate: the cost follows the "
+        "reach, and the reach is large."
     )
     return sec
