@@ -1,6 +1,6 @@
 """Capacity and fairness: supply within reach (the floating catchment family), capacity-limited coverage, inequality.
 
-The core imports numpy and scipy only; it works on the long origin-destination table of
+The core imports numpy only; it works on the long origin-destination table of
 the travel seam (:func:`coverage.travel.travel_pairs`) by positions.
 """
 

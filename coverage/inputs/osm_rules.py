@@ -207,18 +207,8 @@ def node_closed(node_tags, rules: OsmRules, mode: str) -> np.ndarray:
     barrier = node_tags.get("barrier")
     if barrier is None:
         return np.zeros(0, bool)
-    n = len(barrier.codes)
-    closed = _per_value(barrier, lambda v: mode in rules.barrier_closes.get(v, ()), bool)
-    decided = np.zeros(n, bool)
-    for key in reversed(rules.modes[mode].access):
-        col = node_tags.get(key)
-        if col is None:
-            continue
-        is_open = _per_value(col, lambda v: access_value(v, rules) is True, bool)
-        is_closed = _per_value(col, lambda v: access_value(v, rules) is False, bool)
-        now = ~decided & (is_open | is_closed)
-        closed[now] = is_closed[now]
-        decided |= now
+    decided, allowed = _access_ladder(node_tags, rules, mode, len(barrier.codes))
+    closed = np.where(decided, ~allowed, _per_value(barrier, lambda v: mode in rules.barrier_closes.get(v, ()), bool))
     return closed & (_per_value(barrier, bool, bool))  # only barrier nodes: an access tag on a plain node is a way's business
 
 
@@ -339,24 +329,31 @@ def access_value(value: str, rules: OsmRules) -> bool | None:
     return None
 
 
+def _access_ladder(tags, rules: OsmRules, mode: str, n: int) -> tuple[np.ndarray, np.ndarray]:
+    """A mode's access ladder over tag columns (of ways or of nodes), most specific tag first.
+
+    Returns (decided, allowed): where some tag of the ladder said open or closed, and what
+    it said (allowed is True where nothing decided).
+    """
+    decided, allowed = np.zeros(n, bool), np.ones(n, bool)
+    for key in reversed(rules.modes[mode].access):
+        col = tags.get(key)
+        if col is None:
+            continue
+        said = _per_value(col, lambda v: {True: 1, False: 0, None: -1}[access_value(v, rules)], np.int8)
+        now = ~decided & (said >= 0)
+        allowed[now] = said[now] == 1
+        decided |= now
+    return decided, allowed
+
+
 def way_access(network, rules: OsmRules, mode: str) -> np.ndarray:
     """True per way where the mode may use it by its access tags (the road class is the profile's business).
 
     The ladder of the mode's tags, most specific first; where none decides, ``motorroad=yes``
     closes the way to the modes the rules list (``[motorroad] closes``).
     """
-    m = rules.modes[mode]
-    decided = np.zeros(network.n_ways, bool)
-    allowed = np.ones(network.n_ways, bool)
-    for key in reversed(m.access):  # most specific first
-        col = network.tags.get(key)
-        if col is None:
-            continue
-        is_open = _per_value(col, lambda v: access_value(v, rules) is True, bool)
-        is_closed = _per_value(col, lambda v: access_value(v, rules) is False, bool)
-        now = ~decided & (is_open | is_closed)
-        allowed[now] = is_open[now]
-        decided |= now
+    decided, allowed = _access_ladder(network.tags, rules, mode, network.n_ways)
     col = network.tags.get("motorroad")
     if col is not None and mode in rules.motorroad_closes:
         allowed[~decided & _per_value(col, lambda v: v in rules.motorroad_values, bool)] = False
