@@ -266,11 +266,12 @@ def assess(region, std: CatchmentStandard, cache: dict | None = None) -> Standar
 
 
 def target(std: CatchmentStandard, region, lang: str = "en") -> str:
-    """E.g. ``>= 60 beds per 1,000 elderly within 60 min by car (2SFCA); 100% of elderly``."""
-    from .access import profile_name
+    """E.g. ``>= 60 beds per 1,000 elderly within 60 min by car (2SFCA); 100% of elderly`` (whose share, as access says it)."""
+    from .access import _who, profile_name
 
     _ = words(lang)
-    return _(">= {value} {unit}{m1} within {minutes} min {mode}{m2} ({method}); {share}{m3}").format(
+    return _(">= {value} {unit}{m1} within {minutes} min {mode}{m2} ({method}); {share} of {demand}{m3}").format(
+        demand=_who(std, region, lang),
         value=f"{std.min_value:g}",
         unit=std.unit(lang),
         m1=mark(std, "min_value", lang),
